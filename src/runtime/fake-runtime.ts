@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import { AsymError } from '../errors.js';
+import type {
+  BuildSpec,
+  ContainerRuntime,
+  ContainerSpec,
+  ContainerState,
+  ImageState,
+  Labels,
+  LogOptions,
+  NetworkSpec,
+  NetworkState,
+  ProgressListener,
+  VolumeSpec,
+  VolumeState,
+} from './types.js';
+
+interface FakeContainer extends ContainerState {
+  spec: ContainerSpec;
+}
+
+/**
+ * An in-memory container runtime for fast tests of services and the CLI. It keeps the
+ * rules of the real engine that our code relies on (unique names, label filters, a volume
+ * in use cannot be removed, a network with containers cannot be removed, published host
+ * ports are exclusive); the shared contract suite holds it to the real engine's behaviour.
+ */
+export class FakeRuntime implements ContainerRuntime {
+  readonly containers = new Map<string, FakeContainer>();
+  readonly volumes = new Map<string, VolumeState>();
+  readonly networks = new Map<string, NetworkState>();
+  readonly images = new Map<string, ImageState>();
+  available = true;
+  /** Called when a container starts; tests use it to play the container's process. */
+  onStart: ((container: ContainerState) => void) | undefined;
+
+  async ping(): Promise<void> {
+    this.assertUp();
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<ContainerState> {
+    this.assertUp();
+    if ([...this.containers.values()].some((c) => c.name === spec.name)) {
+      throw new AsymError('DOCKER_ERROR', `Docker could not create container ${spec.name}: name already in use`);
+    }
+    if (!this.images.has(spec.image)) {
+      throw new AsymError('DOCKER_ERROR', `Docker could not create container ${spec.name}: no such image ${spec.image}`);
+    }
+    for (const volume of Object.keys(spec.volumes ?? {})) {
+      if (!this.volumes.has(volume)) this.volumes.set(volume, { name: volume, labels: {} });
+    }
+    const network = spec.network ? this.findNetwork(spec.network.name) : undefined;
+    const container: FakeContainer = {
+      id: randomBytes(32).toString('hex'),
+      name: spec.name,
+      image: spec.image,
+      labels: { ...spec.labels },
+      status: 'created',
+      networks: network ? [network.name] : [],
+      spec,
+    };
+    this.containers.set(container.id, container);
+    if (network) network.containerIds.push(container.id);
+    return snapshot(container);
+  }
+
+  async startContainer(id: string): Promise<void> {
+    this.assertUp();
+    const container = this.get(id);
+    if (container.status === 'running') return;
+    for (const port of container.spec.ports ?? []) {
+      const holder = [...this.containers.values()].find(
+        (c) => c.id !== id && c.status === 'running' && c.spec.ports?.some((p) => p.hostPort === port.hostPort),
+      );
+      if (holder) {
+        throw new AsymError(
+          'DOCKER_ERROR',
+          `Docker could not start container ${id.slice(0, 12)}: Bind for ${port.hostIp}:${port.hostPort} failed: port is already allocated`,
+        );
+      }
+    }
+    container.status = 'running';
+    this.onStart?.(snapshot(container));
+  }
+
+  async stopContainer(id: string): Promise<void> {
+    this.assertUp();
+    const container = this.containers.get(id);
+    if (container) container.status = 'exited';
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    this.assertUp();
+    this.containers.delete(id);
+    for (const network of this.networks.values()) {
+      network.containerIds = network.containerIds.filter((c) => c !== id);
+    }
+  }
+
+  async listContainers(labels: Labels): Promise<ContainerState[]> {
+    this.assertUp();
+    return [...this.containers.values()].filter((c) => matches(c.labels, labels)).map(snapshot);
+  }
+
+  async containerLogs(id: string, _options: LogOptions, out: NodeJS.WritableStream): Promise<void> {
+    this.get(id);
+    out.write(`fake logs of ${id.slice(0, 12)}\n`);
+  }
+
+  async exec(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }> {
+    this.get(id);
+    return { exitCode: 0, output: cmd.join(' ') };
+  }
+
+  async memoryUsage(id: string): Promise<number> {
+    return this.get(id).status === 'running' ? 50 * 1024 * 1024 : 0;
+  }
+
+  async createVolume(spec: VolumeSpec): Promise<VolumeState> {
+    this.assertUp();
+    const volume = { name: spec.name, labels: { ...spec.labels } };
+    this.volumes.set(spec.name, volume);
+    return volume;
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    this.assertUp();
+    const inUse = [...this.containers.values()].some((c) => Object.keys(c.spec.volumes ?? {}).includes(name));
+    if (inUse) throw new AsymError('DOCKER_ERROR', `Docker could not remove volume ${name}: volume is in use`);
+    this.volumes.delete(name);
+  }
+
+  async listVolumes(labels: Labels): Promise<VolumeState[]> {
+    this.assertUp();
+    return [...this.volumes.values()].filter((v) => matches(v.labels, labels));
+  }
+
+  async createNetwork(spec: NetworkSpec): Promise<NetworkState> {
+    this.assertUp();
+    if ([...this.networks.values()].some((n) => n.name === spec.name)) {
+      throw new AsymError('DOCKER_ERROR', `Docker could not create network ${spec.name}: network already exists`);
+    }
+    const network = { id: randomBytes(32).toString('hex'), name: spec.name, labels: { ...spec.labels }, containerIds: [] };
+    this.networks.set(network.id, network);
+    return { ...network, containerIds: [] };
+  }
+
+  async removeNetwork(id: string): Promise<void> {
+    this.assertUp();
+    const network = this.networks.get(id);
+    if (!network) return;
+    if (network.containerIds.length > 0) {
+      throw new AsymError('DOCKER_ERROR', `Docker could not remove network ${network.name}: it has active endpoints`);
+    }
+    this.networks.delete(id);
+  }
+
+  async listNetworks(labels: Labels): Promise<NetworkState[]> {
+    this.assertUp();
+    return [...this.networks.values()]
+      .filter((n) => matches(n.labels, labels))
+      .map((n) => ({ ...n, containerIds: [...n.containerIds] }));
+  }
+
+  async connectNetwork(networkId: string, containerId: string): Promise<void> {
+    this.assertUp();
+    const network = this.networks.get(networkId);
+    const container = this.get(containerId);
+    if (!network) throw new AsymError('DOCKER_ERROR', `Docker could not connect network: no such network ${networkId}`);
+    if (!network.containerIds.includes(containerId)) network.containerIds.push(containerId);
+    if (!container.networks.includes(network.name)) container.networks.push(network.name);
+  }
+
+  async disconnectNetwork(networkId: string, containerId: string): Promise<void> {
+    this.assertUp();
+    const network = this.networks.get(networkId);
+    if (!network) return;
+    network.containerIds = network.containerIds.filter((c) => c !== containerId);
+    const container = this.containers.get(containerId);
+    if (container) container.networks = container.networks.filter((n) => n !== network.name);
+  }
+
+  async inspectImage(tag: string): Promise<ImageState | null> {
+    this.assertUp();
+    return this.images.get(tag) ?? null;
+  }
+
+  async buildImage(spec: BuildSpec, onProgress: ProgressListener): Promise<ImageState> {
+    this.assertUp();
+    onProgress(`Step 1/1 : fake build of ${spec.tag}`);
+    return this.addImage(spec.tag, spec.labels ?? {});
+  }
+
+  async pullImage(tag: string): Promise<ImageState> {
+    this.assertUp();
+    throw new AsymError('DOCKER_ERROR', `Docker could not pull image ${tag}: no registry is reachable`);
+  }
+
+  async importImage(_tarball: NodeJS.ReadableStream, tag: string): Promise<ImageState> {
+    this.assertUp();
+    return this.addImage(tag, {});
+  }
+
+  addImage(tag: string, labels: Labels = {}): ImageState {
+    const image = { id: `sha256:${randomBytes(32).toString('hex')}`, tags: [tag], labels };
+    this.images.set(tag, image);
+    return image;
+  }
+
+  private findNetwork(nameOrId: string): NetworkState {
+    const network = this.networks.get(nameOrId) ?? [...this.networks.values()].find((n) => n.name === nameOrId);
+    if (!network) throw new AsymError('DOCKER_ERROR', `Docker could not find network ${nameOrId}`);
+    return network;
+  }
+
+  private get(id: string): FakeContainer {
+    const container = this.containers.get(id);
+    if (!container) throw new AsymError('DOCKER_ERROR', `Docker could not find container ${id.slice(0, 12)}`);
+    return container;
+  }
+
+  private assertUp(): void {
+    if (!this.available) {
+      throw new AsymError('DOCKER_UNAVAILABLE', 'Cannot reach the Docker engine (fake runtime is down).', {
+        hint: 'Start Docker (or set DOCKER_HOST) and try again; `asymmetric doctor` checks the setup.',
+      });
+    }
+  }
+}
+
+function matches(actual: Labels, wanted: Labels): boolean {
+  return Object.entries(wanted).every(([k, v]) => actual[k] === v);
+}
+
+function snapshot(container: FakeContainer): ContainerState {
+  const { spec: _spec, ...state } = container;
+  return { ...state, labels: { ...state.labels }, networks: [...state.networks] };
+}

@@ -1,0 +1,69 @@
+import { AsymError } from '../errors.js';
+import type { CloneRecord } from '../registry/schema.js';
+
+/**
+ * The CLI's side of a clone backend's admin API (templates/README.md): health, reset,
+ * seed and tokens, over the backend's published port.
+ */
+const base = (clone: CloneRecord) => `http://127.0.0.1:${clone.ports.backend}`;
+
+export async function adminCall<T>(clone: CloneRecord, path: string, body: unknown = {}, timeoutMs = 30_000): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`${base(clone)}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${clone.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw new AsymError('CLONE_NOT_RUNNING', `Clone ${clone.id} does not answer on port ${clone.ports.backend}.`, {
+      hint: `Start it with \`asymmetric start ${clone.id}\` (or check \`asymmetric logs ${clone.id}\`).`,
+      cause: error,
+    });
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    throw new AsymError('CLONE_UNHEALTHY', `Clone ${clone.id} refused ${path} (HTTP ${response.status}: ${text.slice(0, 200)}).`, {
+      hint: `See \`asymmetric logs ${clone.id}\`.`,
+    });
+  }
+  return JSON.parse(text) as T;
+}
+
+/**
+ * Waits until `url` answers 200. Every `checkEvery` polls it asks `stillRunning`, so a
+ * container that crashed fails fast instead of waiting out the deadline.
+ */
+export async function waitForHttp(
+  url: string,
+  options: { deadlineMs: number; what: string; stillRunning?: () => Promise<string | null> },
+): Promise<void> {
+  const start = Date.now();
+  let last = 'no answer yet';
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return;
+      last = `HTTP ${response.status} ${(await response.text()).slice(0, 120)}`;
+    } catch (error) {
+      last = (error as Error).cause ? String((error as { cause: Error }).cause.message) : (error as Error).message;
+    }
+    if (options.stillRunning && attempt % 10 === 9) {
+      const stopped = await options.stillRunning();
+      if (stopped) {
+        throw new AsymError('CLONE_UNHEALTHY', `${options.what} stopped while starting (${stopped}).`, {
+          hint: 'Its logs say why: `asymmetric logs <id> --service backend`.',
+        });
+      }
+    }
+    if (Date.now() - start > options.deadlineMs) {
+      throw new AsymError(
+        'TIMEOUT',
+        `${options.what} did not become ready within ${Math.round(options.deadlineMs / 1000)} s (last: ${last}).`,
+        { hint: 'Check its logs with `asymmetric logs <id>`.' },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 40));
+  }
+}

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import type { CloneRecord } from '../registry/schema.js';
+import { type CloneService, cloneLabels } from '../runtime/labels.js';
+import type { ContainerSpec } from '../runtime/types.js';
+import type { TemplateManifest } from '../templates/catalog.js';
+import { names } from './naming.js';
+
+const MiB = 1024 * 1024;
+
+/** Order to start a clone's services in (and reverse order to stop them). */
+export const START_ORDER: CloneService[] = ['postgres', 'backend', 'frontend'];
+
+export const redisPrefix = (cloneId: string) => `${cloneId}:`;
+export const databaseUrl = (cloneId: string) => `postgres://asym@${names.alias(cloneId, 'postgres')}:5432/clone`;
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The containers a clone is made of, as pure data from its record: the same record always
+ * yields the same specs, which is what lets `doctor --fix` recreate a missing container.
+ */
+export function cloneContainerSpecs(homeId: string, clone: CloneRecord, template: TemplateManifest): ContainerSpec[] {
+  const services = template.modes[clone.mode]?.services ?? [];
+  const network = names.homeNetwork(homeId);
+  const hostIp = clone.exposed ? '0.0.0.0' : '127.0.0.1';
+  const image = (service: CloneService) => {
+    const entry = clone.images[service];
+    if (!entry) throw new Error(`clone ${clone.id} has no image recorded for ${service}`);
+    return entry.tag;
+  };
+  const base = (service: CloneService) => ({
+    name: names.container(homeId, clone.id, service),
+    image: image(service),
+    labels: cloneLabels(homeId, 'clone-container', clone.id, clone.template, service),
+    network: { name: network, aliases: [names.alias(clone.id, service)] },
+  });
+  const specs: ContainerSpec[] = [];
+  if (services.includes('postgres')) {
+    specs.push({
+      ...base('postgres'),
+      volumes: { [names.volume(homeId, clone.id)]: '/var/lib/postgresql/data' },
+      memoryBytes: 256 * MiB,
+      stopTimeoutSeconds: 5,
+    });
+  }
+  if (services.includes('backend')) {
+    specs.push({
+      ...base('backend'),
+      init: true,
+      env: {
+        PORT: String(template.services.backend.port),
+        ASYM_CLONE_ID: clone.id,
+        ASYM_TEMPLATE: clone.template,
+        DATABASE_URL: databaseUrl(clone.id),
+        REDIS_URL: `redis://${names.redisAlias}:6379`,
+        REDIS_PREFIX: redisPrefix(clone.id),
+        ASYM_ADMIN_TOKEN_SHA256: sha256(clone.adminToken),
+        ASYM_SEED_FIXTURE: clone.seed?.fixture ?? '',
+        ASYM_PUBLIC_URL: `http://127.0.0.1:${clone.ports.backend}`,
+      },
+      ports: [{ containerPort: template.services.backend.port, hostPort: clone.ports.backend, hostIp }],
+      memoryBytes: 256 * MiB,
+      stopTimeoutSeconds: 3,
+    });
+  }
+  const frontend = template.services.frontend;
+  if (services.includes('frontend') && frontend && clone.ports.frontend) {
+    specs.push({
+      ...base('frontend'),
+      init: true,
+      env: {
+        PORT: String(frontend.port),
+        BACKEND_URL: `http://${names.alias(clone.id, 'backend')}:${template.services.backend.port}`,
+        ASYM_CLONE_ID: clone.id,
+        ASYM_PUBLIC_URL: `http://127.0.0.1:${clone.ports.frontend}`,
+        ASYM_API_URL: `http://127.0.0.1:${clone.ports.backend}`,
+      },
+      ports: [{ containerPort: frontend.port, hostPort: clone.ports.frontend, hostIp }],
+      memoryBytes: 128 * MiB,
+      stopTimeoutSeconds: 3,
+    });
+  }
+  return specs;
+}
+
+export const serviceOf = (spec: ContainerSpec) => spec.labels['dev.asymmetric.service'] as CloneService;

@@ -1,0 +1,366 @@
+import { AsymError, isAsymError } from '../errors.js';
+import { ImageBuilder } from '../images/image-builder.js';
+import { imagesForMode } from '../images/image-catalog.js';
+import type { CloneRecord, Registry } from '../registry/schema.js';
+import { type CloneService, LABEL } from '../runtime/labels.js';
+import type { ContainerRuntime, ContainerState } from '../runtime/types.js';
+import { getTemplate, resolveChoice, type TemplateManifest } from '../templates/catalog.js';
+import { adminCall, waitForHttp } from './clone-admin.js';
+import { cloneContainerSpecs, START_ORDER, serviceOf } from './clone-containers.js';
+import type { AppContext } from './context.js';
+import { syncEnvironmentNetwork } from './environment-network.js';
+import { ensureHomeInfra, removeHomeInfraIfUnused } from './home-infra.js';
+import { names } from './naming.js';
+import { allocatePorts } from './ports.js';
+import { type CloneView, cloneView, expectedServiceCount, liveCloneState } from './views.js';
+
+export interface SpinRequest {
+  template: string;
+  mode?: string | undefined;
+  fixture?: string | null | undefined;
+  expose?: boolean | undefined;
+  /** Join this environment once running (created ad hoc if it does not exist). */
+  environment?: string | undefined;
+}
+
+const READY_DEADLINE_MS = 90_000;
+const PORT_ATTEMPTS = 5;
+
+/** Creates one clone and waits until it serves; on any failure nothing of it remains. */
+export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<CloneView> {
+  const { template, mode, fixture } = resolveChoice(request.template, request.mode, request.fixture);
+  const runtime = await ctx.runtime();
+  await runtime.ping();
+  const images = await new ImageBuilder(runtime, ctx.reporter).ensure(['redis', ...imagesForMode(template, mode)]);
+  await ensureHomeInfra(ctx, images.get('redis')!.tag);
+
+  const services = template.modes[mode]?.services ?? [];
+  const record = await ctx.store.update(async (registry) => {
+    const now = ctx.now().toISOString();
+    const id = uniqueCloneId(registry, template.name, ctx.randomHex);
+    const [backend, frontend] = await allocatePorts(registry, ctx.config.portRange, services.includes('frontend') ? 2 : 1);
+    const clone: CloneRecord = {
+      id,
+      template: template.name,
+      mode,
+      state: 'creating',
+      seed: fixture ? { fixture } : null,
+      ports: { backend: backend!, ...(frontend ? { frontend } : {}) },
+      exposed: Boolean(request.expose),
+      images: Object.fromEntries(
+        services.map((service) => {
+          const image = images.get(service === 'postgres' ? 'postgres' : `${template.name}-${service}`)!;
+          return [service, { tag: image.tag, digest: image.digest }];
+        }),
+      ),
+      tokens: null,
+      adminToken: ctx.randomHex(24),
+      createdAt: now,
+      updatedAt: now,
+      owner: { pid: process.pid, startedAt: now },
+    };
+    registry.clones[id] = clone;
+    return clone;
+  });
+
+  ctx.reporter.step(`Creating ${record.id} (${template.name}, ${mode})`);
+  try {
+    const started = await startWithFreePorts(ctx, runtime, record, template);
+    await waitUntilServing(runtime, started, template);
+    const tokens = await adminCall<Record<string, string>>(started, '/_asym/tokens');
+    const view = await ctx.store.update((registry) => {
+      const clone = requireClone(registry, started.id);
+      clone.state = 'running';
+      clone.tokens = tokens;
+      clone.ports = started.ports;
+      clone.updatedAt = ctx.now().toISOString();
+      delete clone.owner;
+      if (request.environment) joinEnvironment(registry, request.environment, clone.id, ctx.now().toISOString());
+      return cloneView(registry, clone);
+    });
+    if (request.environment) {
+      const registry = await ctx.store.read();
+      await syncEnvironmentNetwork(ctx, request.environment, registry.environments[request.environment]?.members ?? []);
+    }
+    ctx.reporter.step(`${record.id} is running at ${view.endpoints.api}`);
+    return { ...view, tokens };
+  } catch (error) {
+    ctx.reporter.step(`Rolling back ${record.id}`);
+    await removeCloneObjects(runtime, ctx.home.id, record.id);
+    await ctx.store.update((registry) => {
+      delete registry.clones[record.id];
+    });
+    throw error;
+  }
+}
+
+function joinEnvironment(registry: Registry, name: string, cloneId: string, now: string): void {
+  const env = (registry.environments[name] ??= { name, spec: null, members: [], createdAt: now, updatedAt: now });
+  if (!env.members.includes(cloneId)) env.members.push(cloneId);
+  env.updatedAt = now;
+}
+
+function uniqueCloneId(registry: Registry, template: string, randomHex: (bytes: number) => string): string {
+  for (;;) {
+    const id = `${template}-${randomHex(2)}`;
+    if (!registry.clones[id]) return id;
+  }
+}
+
+const isPortClash = (error: unknown) =>
+  isAsymError(error) && /port is already allocated|address already in use/i.test(error.message);
+
+/**
+ * Creates and starts the clone's containers. A port that another process took between
+ * allocation and start is skipped: the containers are recreated on newly allocated ports.
+ */
+async function startWithFreePorts(
+  ctx: AppContext,
+  runtime: ContainerRuntime,
+  record: CloneRecord,
+  template: TemplateManifest,
+): Promise<CloneRecord> {
+  let clone = record;
+  const avoid = new Set<number>();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await createAndStart(runtime, ctx.home.id, clone, template);
+      return clone;
+    } catch (error) {
+      if (!isPortClash(error) || attempt >= PORT_ATTEMPTS) throw error;
+      ctx.reporter.detail(`a port was taken meanwhile; choosing others (${(error as Error).message})`);
+      for (const port of Object.values(clone.ports)) if (port) avoid.add(port);
+      for (const container of await cloneContainers(runtime, ctx.home.id, clone.id)) {
+        await runtime.removeContainer(container.id);
+      }
+      clone = await ctx.store.update(async (registry) => {
+        const current = requireClone(registry, clone.id);
+        const count = Object.keys(current.ports).length;
+        const [backend, frontend] = await allocatePorts(registry, ctx.config.portRange, count, undefined, avoid);
+        current.ports = { backend: backend!, ...(frontend ? { frontend } : {}) };
+        return current;
+      });
+    }
+  }
+}
+
+async function createAndStart(
+  runtime: ContainerRuntime,
+  homeId: string,
+  clone: CloneRecord,
+  template: TemplateManifest,
+): Promise<void> {
+  const existing = await cloneContainers(runtime, homeId, clone.id);
+  for (const spec of orderSpecs(cloneContainerSpecs(homeId, clone, template))) {
+    const found = existing.find((c) => c.labels[LABEL.service] === serviceOf(spec));
+    const container = found ?? (await runtime.createContainer(spec));
+    if (container.status !== 'running') await runtime.startContainer(container.id);
+  }
+}
+
+const orderSpecs = <T extends { labels: Record<string, string> }>(specs: T[]) =>
+  [...specs].sort(
+    (a, b) =>
+      START_ORDER.indexOf(a.labels[LABEL.service] as CloneService) -
+      START_ORDER.indexOf(b.labels[LABEL.service] as CloneService),
+  );
+
+/** Readiness: the backend's health route says migrated and seeded, and the frontend answers. */
+async function waitUntilServing(runtime: ContainerRuntime, clone: CloneRecord, template: TemplateManifest) {
+  const stillRunning = async () => {
+    const containers = await cloneContainers(runtime, '', clone.id, true);
+    const down = containers.find((c) => c.status !== 'running');
+    return down ? `${down.labels[LABEL.service]} is ${down.status}` : null;
+  };
+  await waitForHttp(`http://127.0.0.1:${clone.ports.backend}${template.health}`, {
+    deadlineMs: READY_DEADLINE_MS,
+    what: `The ${clone.id} backend`,
+    stillRunning,
+  });
+  if (clone.ports.frontend) {
+    await waitForHttp(`http://127.0.0.1:${clone.ports.frontend}/healthz`, {
+      deadlineMs: READY_DEADLINE_MS,
+      what: `The ${clone.id} frontend`,
+      stillRunning,
+    });
+  }
+}
+
+/** The clone's containers, found by label. */
+export function cloneContainers(
+  runtime: ContainerRuntime,
+  homeId: string,
+  cloneId: string,
+  anyHome = false,
+): Promise<ContainerState[]> {
+  return runtime.listContainers({
+    ...(anyHome ? {} : { [LABEL.home]: homeId }),
+    [LABEL.kind]: 'clone-container',
+    [LABEL.clone]: cloneId,
+  });
+}
+
+/** Removes every container and volume labelled as the clone's. */
+export async function removeCloneObjects(runtime: ContainerRuntime, homeId: string, cloneId: string): Promise<void> {
+  for (const container of await cloneContainers(runtime, homeId, cloneId)) await runtime.removeContainer(container.id);
+  for (const volume of await runtime.listVolumes({ [LABEL.home]: homeId, [LABEL.clone]: cloneId })) {
+    await runtime.removeVolume(volume.name);
+  }
+  // A volume Docker made implicitly (if its labelled creation was interrupted) goes too.
+  await runtime.removeVolume(names.volume(homeId, cloneId)).catch(() => {});
+}
+
+export function requireClone(registry: Registry, id: string): CloneRecord {
+  const clone = registry.clones[id];
+  if (!clone) {
+    const ids = Object.keys(registry.clones);
+    throw new AsymError('CLONE_NOT_FOUND', `There is no clone "${id}".`, {
+      hint: ids.length ? `Known clones: ${ids.join(', ')}.` : 'Create one with `asymmetric spin <template>`.',
+    });
+  }
+  return clone;
+}
+
+/** Every clone with its state read from the live containers. */
+export async function listClones(ctx: AppContext): Promise<CloneView[]> {
+  const registry = await ctx.store.read();
+  const runtime = await ctx.runtime();
+  const containers = await runtime.listContainers({ [LABEL.home]: ctx.home.id, [LABEL.kind]: 'clone-container' });
+  return Object.values(registry.clones)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .map((clone) => cloneView(registry, clone, liveCloneState(clone, containers, expectedServiceCount(clone))));
+}
+
+export async function getClone(ctx: AppContext, id: string): Promise<CloneView> {
+  const registry = await ctx.store.read();
+  requireClone(registry, id);
+  const found = (await listClones(ctx)).find((c) => c.id === id);
+  if (!found) throw new AsymError('CLONE_NOT_FOUND', `There is no clone "${id}".`);
+  return found;
+}
+
+export async function stopClone(ctx: AppContext, id: string): Promise<CloneView> {
+  const registry = await ctx.store.read();
+  requireClone(registry, id);
+  const runtime = await ctx.runtime();
+  const containers = orderSpecs(await cloneContainers(runtime, ctx.home.id, id)).reverse();
+  ctx.reporter.step(`Stopping ${id}`);
+  for (const container of containers) await runtime.stopContainer(container.id, 3);
+  await setState(ctx, id, 'stopped');
+  return getClone(ctx, id);
+}
+
+export async function startClone(ctx: AppContext, id: string): Promise<CloneView> {
+  const registry = await ctx.store.read();
+  const clone = requireClone(registry, id);
+  const template = getTemplate(clone.template);
+  const runtime = await ctx.runtime();
+  await runtime.ping();
+  await ensureHomeInfra(ctx, (await new ImageBuilder(runtime, ctx.reporter).ensure(['redis'])).get('redis')!.tag);
+  ctx.reporter.step(`Starting ${id}`);
+  await createAndStart(runtime, ctx.home.id, clone, template);
+  await waitUntilServing(runtime, clone, template);
+  await setState(ctx, id, 'running');
+  return getClone(ctx, id);
+}
+
+async function setState(ctx: AppContext, id: string, state: CloneRecord['state']): Promise<void> {
+  await ctx.store.update((registry) => {
+    const clone = requireClone(registry, id);
+    clone.state = state;
+    clone.updatedAt = ctx.now().toISOString();
+  });
+}
+
+export interface ResetResult {
+  id: string;
+  ms: number;
+}
+
+/** Back to exactly the seeded state, without restarting anything. */
+export async function resetClone(ctx: AppContext, id: string): Promise<ResetResult> {
+  const clone = requireClone(await ctx.store.read(), id);
+  const started = performance.now();
+  await adminCall(clone, '/_asym/reset');
+  return { id, ms: Math.round(performance.now() - started) };
+}
+
+export async function seedClone(ctx: AppContext, id: string, fixture: string): Promise<CloneView> {
+  const registry = await ctx.store.read();
+  const clone = requireClone(registry, id);
+  resolveChoice(clone.template, clone.mode, fixture);
+  ctx.reporter.step(`Seeding ${id} with ${fixture}`);
+  const result = await adminCall<{ identity?: Record<string, string> }>(clone, '/_asym/seed', { fixture }, 120_000);
+  await ctx.store.update((current) => {
+    const record = requireClone(current, id);
+    record.seed = { fixture };
+    if (record.tokens && result.identity) record.tokens = { ...record.tokens, ...result.identity };
+    record.updatedAt = ctx.now().toISOString();
+  });
+  return getClone(ctx, id);
+}
+
+export async function cloneTokens(ctx: AppContext, id: string, reprovision: boolean): Promise<Record<string, string>> {
+  const clone = requireClone(await ctx.store.read(), id);
+  if (!reprovision) {
+    if (!clone.tokens) {
+      throw new AsymError('CLONE_NOT_RUNNING', `Clone ${id} has no tokens yet.`, {
+        hint: `Mint them with \`asymmetric tokens ${id} --reprovision\`.`,
+      });
+    }
+    return clone.tokens;
+  }
+  ctx.reporter.step(`Rotating the tokens of ${id}`);
+  const tokens = await adminCall<Record<string, string>>(clone, '/_asym/tokens');
+  await ctx.store.update((registry) => {
+    const record = requireClone(registry, id);
+    record.tokens = tokens;
+    record.updatedAt = ctx.now().toISOString();
+  });
+  return tokens;
+}
+
+/** Removes the clone's containers, volume and record, and its environment membership. */
+export async function destroyClone(ctx: AppContext, id: string, options: { keepInfra?: boolean } = {}): Promise<void> {
+  requireClone(await ctx.store.read(), id);
+  const runtime = await ctx.runtime();
+  await runtime.ping();
+  ctx.reporter.step(`Destroying ${id}`);
+  const left = await ctx.store.update((registry) => {
+    const changed: Array<{ name: string; members: string[] }> = [];
+    for (const env of Object.values(registry.environments)) {
+      if (!env.members.includes(id)) continue;
+      env.members = env.members.filter((m) => m !== id);
+      env.updatedAt = ctx.now().toISOString();
+      changed.push({ name: env.name, members: env.members });
+      // An environment whose last member leaves is gone too.
+      if (env.members.length === 0) delete registry.environments[env.name];
+    }
+    return changed;
+  });
+  for (const env of left) await syncEnvironmentNetwork(ctx, env.name, env.members);
+  await removeCloneObjects(runtime, ctx.home.id, id);
+  await ctx.store.update((registry) => {
+    delete registry.clones[id];
+  });
+  if (!options.keepInfra) await removeHomeInfraIfUnused(ctx);
+}
+
+export async function cloneLogs(
+  ctx: AppContext,
+  id: string,
+  options: { service: CloneService; follow: boolean; tail?: number | undefined },
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  requireClone(await ctx.store.read(), id);
+  const runtime = await ctx.runtime();
+  const container = (await cloneContainers(runtime, ctx.home.id, id)).find(
+    (c) => c.labels[LABEL.service] === options.service,
+  );
+  if (!container) {
+    throw new AsymError('INVALID_ARGUMENT', `Clone ${id} has no ${options.service} container.`, {
+      hint: 'Pick a service it runs: backend, postgres, or frontend (full mode).',
+    });
+  }
+  await runtime.containerLogs(container.id, { follow: options.follow, ...(options.tail ? { tail: options.tail } : {}) }, out);
+}

@@ -1,0 +1,114 @@
+import type { CloneRecord, CloneState, EnvironmentRecord, Registry } from '../registry/schema.js';
+import { LABEL } from '../runtime/labels.js';
+import type { ContainerState } from '../runtime/types.js';
+import { getTemplate } from '../templates/catalog.js';
+import { databaseUrl, redisPrefix } from './clone-containers.js';
+
+/** A clone as `status --json` prints it (the contract in the README). */
+export interface CloneView {
+  id: string;
+  template: string;
+  mode: string;
+  state: CloneState;
+  environment: string | null;
+  seed: { fixture: string } | null;
+  endpoints: { api: string; web?: string };
+  ports: { backend: number; frontend?: number };
+  database: string;
+  redisPrefix: string;
+  image: string;
+  imageDigest: string;
+  createdAt: string;
+  updatedAt: string;
+  tokens?: Record<string, string>;
+}
+
+export type EnvironmentState = 'running' | 'partial' | 'stopped' | 'failed';
+
+export interface EnvironmentView {
+  name: string;
+  state: EnvironmentState;
+  spec: EnvironmentRecord['spec'];
+  members: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function environmentOf(registry: Registry, cloneId: string): string | null {
+  return Object.values(registry.environments).find((env) => env.members.includes(cloneId))?.name ?? null;
+}
+
+export function cloneView(registry: Registry, clone: CloneRecord, state: CloneState = clone.state): CloneView {
+  const template = getTemplate(clone.template);
+  const origin = `http://127.0.0.1:${clone.ports.backend}`;
+  return {
+    id: clone.id,
+    template: clone.template,
+    mode: clone.mode,
+    state,
+    environment: environmentOf(registry, clone.id),
+    seed: clone.seed,
+    endpoints: {
+      // Slack's ends in /api/ (what WebClient takes as slackApiUrl); Stripe's is the origin.
+      api: template.apiPath === '/' ? origin : `${origin}${template.apiPath}`,
+      ...(clone.ports.frontend ? { web: `http://127.0.0.1:${clone.ports.frontend}/` } : {}),
+    },
+    ports: { backend: clone.ports.backend, ...(clone.ports.frontend ? { frontend: clone.ports.frontend } : {}) },
+    database: databaseUrl(clone.id),
+    redisPrefix: redisPrefix(clone.id),
+    image: clone.images.backend?.tag ?? '',
+    imageDigest: clone.images.backend?.digest ?? '',
+    createdAt: clone.createdAt,
+    updatedAt: clone.updatedAt,
+  };
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * A clone's state from what is really running: `running` when every service container
+ * runs, `stopped` when none does, `failed` when some are missing or only some run, or when
+ * the process creating it died.
+ */
+export function liveCloneState(clone: CloneRecord, containers: ContainerState[], expectedServices: number): CloneState {
+  if (clone.state === 'creating') return clone.owner && !isAlive(clone.owner.pid) ? 'failed' : 'creating';
+  if (clone.state === 'failed') return 'failed';
+  const mine = containers.filter((c) => c.labels[LABEL.clone] === clone.id);
+  const running = mine.filter((c) => c.status === 'running').length;
+  if (mine.length === expectedServices && running === expectedServices) return 'running';
+  if (mine.length === expectedServices && running === 0) return 'stopped';
+  return 'failed';
+}
+
+export function expectedServiceCount(clone: CloneRecord): number {
+  return getTemplate(clone.template).modes[clone.mode]?.services.length ?? 0;
+}
+
+/** Rolls an environment's state up from its members' live states. */
+export function rollUpEnvironment(env: EnvironmentRecord, memberStates: CloneState[]): EnvironmentState {
+  const expected = Math.max(env.spec?.clones.length ?? 0, env.members.length);
+  const running = memberStates.filter((s) => s === 'running').length;
+  const stopped = memberStates.filter((s) => s === 'stopped').length;
+  if (expected === 0 || (running === 0 && stopped === 0)) return 'failed';
+  if (running === expected) return 'running';
+  if (running === 0 && stopped === memberStates.length && memberStates.length === expected) return 'stopped';
+  return running > 0 ? 'partial' : 'stopped';
+}
+
+export function environmentView(env: EnvironmentRecord, state: EnvironmentState): EnvironmentView {
+  return {
+    name: env.name,
+    state,
+    spec: env.spec,
+    members: env.members,
+    createdAt: env.createdAt,
+    updatedAt: env.updatedAt,
+  };
+}

@@ -1,0 +1,46 @@
+import type { Queryable } from './db.js';
+
+/**
+ * Schema `asym` holds what the clone knows about itself (applied migrations, which seed
+ * ran, the snapshot's sequence values, tokens); schema `asym_seed` holds the snapshot of
+ * `public`. Reset and seed rewrite `public` only.
+ */
+export const BOOKKEEPING_SQL = `
+CREATE SCHEMA IF NOT EXISTS asym;
+CREATE TABLE IF NOT EXISTS asym.migrations (
+  name text PRIMARY KEY,
+  checksum text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS asym.seed_state (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  fixture text,
+  seeded_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS asym.snapshot_sequences (
+  name text PRIMARY KEY,
+  last_value bigint NOT NULL,
+  is_called boolean NOT NULL
+);
+`;
+
+export interface SeedState {
+  fixture: string | null;
+  seededAt: Date;
+}
+
+export async function readSeedState(db: Queryable): Promise<SeedState | null> {
+  const { rows } = await db.query<{ fixture: string | null; seeded_at: Date }>(
+    'SELECT fixture, seeded_at FROM asym.seed_state',
+  );
+  const row = rows[0];
+  return row ? { fixture: row.fixture, seededAt: row.seeded_at } : null;
+}
+
+export async function writeSeedState(db: Queryable, fixture: string | null): Promise<void> {
+  await db.query(
+    `INSERT INTO asym.seed_state (singleton, fixture, seeded_at) VALUES (true, $1, now())
+     ON CONFLICT (singleton) DO UPDATE SET fixture = EXCLUDED.fixture, seeded_at = EXCLUDED.seeded_at`,
+    [fixture],
+  );
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/**
+ * The environment every clone backend reads (templates/README.md). Parsed once at
+ * startup; a bad value stops the process with every problem listed, before it listens.
+ */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  ASYM_CLONE_ID: z.string().min(1).default('dev'),
+  DATABASE_URL: z.string().min(1),
+  REDIS_URL: z.string().min(1),
+  // Redis is shared by every clone of a home: an empty prefix would let reset wipe the
+  // other clones' keys, so it is required.
+  REDIS_PREFIX: z.string().min(1),
+  ASYM_ADMIN_TOKEN_SHA256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (the sha256 of the admin token)')
+    .transform((hex) => hex.toLowerCase()),
+  ASYM_SEED_FIXTURE: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? null : value.trim())),
+  ASYM_PUBLIC_URL: z.string().optional(),
+  ASYM_MIGRATIONS_DIR: z.string().min(1).default('/app/migrations'),
+});
+
+export interface CloneConfig {
+  port: number;
+  cloneId: string;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  adminTokenSha256: string;
+  seedFixture: string | null;
+  publicUrl: string | null;
+  migrationsDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid environment: ${issues.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadCloneConfig(env: NodeJS.ProcessEnv): CloneConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    cloneId: e.ASYM_CLONE_ID,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    adminTokenSha256: e.ASYM_ADMIN_TOKEN_SHA256,
+    seedFixture: e.ASYM_SEED_FIXTURE,
+    publicUrl: e.ASYM_PUBLIC_URL ?? null,
+    migrationsDir: e.ASYM_MIGRATIONS_DIR,
+  };
+}

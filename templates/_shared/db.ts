@@ -1,0 +1,74 @@
+import pg from 'pg';
+import type { Logger } from './log.js';
+
+/** What fixtures, stores and the snapshot code need: a pool or one checked-out client. */
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+// BIGINT columns hold Slack ts micros and Stripe amounts, all far below 2^53: read them
+// as numbers instead of pg's default strings.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export function createPool(databaseUrl: string, log: Logger): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 8,
+    idleTimeoutMillis: 30_000,
+    // The default search_path starts with "$user", and the role `asym` owns a schema
+    // `asym`: unqualified names would land there. Clone tables live in `public`.
+    options: '-c search_path=public',
+  });
+  // An idle client losing its connection emits on the pool; unhandled, that would kill
+  // the process. The next query gets a fresh connection.
+  pool.on('error', (error) => log.error('postgres: idle client error', error));
+  return pool;
+}
+
+/**
+ * Postgres may boot at the same moment as the backend: try to connect every `intervalMs`
+ * until `deadlineMs`, then fail saying what was last seen.
+ */
+export async function waitForDatabase(
+  pool: pg.Pool,
+  options: { intervalMs?: number; deadlineMs?: number } = {},
+): Promise<{ attempts: number }> {
+  const intervalMs = options.intervalMs ?? 50;
+  const deadlineMs = options.deadlineMs ?? 30_000;
+  const started = Date.now();
+  let last = 'no attempt yet';
+  for (let attempts = 1; ; attempts++) {
+    try {
+      await pool.query('SELECT 1');
+      return { attempts };
+    } catch (error) {
+      last = error instanceof Error ? error.message || error.name : String(error);
+    }
+    if (Date.now() - started >= deadlineMs) {
+      throw new Error(`postgres did not accept connections within ${deadlineMs} ms (last error: ${last})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Quotes an identifier for SQL text (table and sequence names read from the catalog). */
+export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** Quotes a string literal for SQL text built once and run as one simple-protocol query. */
+export const quoteLiteral = (value: string): string => `'${value.replaceAll("'", "''")}'`;

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { createAdminRoutes } from '../../_shared/admin-routes.js';
+import type { CloneBackendDeps } from '../../_shared/backend-main.js';
+import { CallerResolver, type SlackCaller } from './caller.js';
+import { SLACK_METHODS } from './methods/index.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { readSlackRequest } from './request-args.js';
+import { SlackError } from './slack-error.js';
+import { findWorkspace } from './store/workspace.js';
+import type { SlackIdentity, SlackTokens } from './tokens.js';
+
+export interface SlackAppDeps extends CloneBackendDeps<SlackIdentity, SlackTokens> {
+  rateLimits: RateLimitOptions;
+  /** Milliseconds since the epoch; defaults to the real clock. */
+  now?: () => number;
+}
+
+// Slack refuses bodies this large long before; it keeps a stray upload from filling memory.
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The Slack Web API clone: `/api/<method>` by GET or POST, the `{ ok }` envelope, method
+ * errors as HTTP 200, plus the shared admin routes under `/_asym`.
+ */
+export function createSlackApp(deps: SlackAppDeps): Hono {
+  const { runtime, pool, redis, log, config } = deps;
+  const now = deps.now ?? Date.now;
+  const callers = new CallerResolver(pool);
+  runtime.onCachesInvalidated(() => callers.clear());
+  const limiter = new RateLimiter(redis, deps.rateLimits, now, log);
+
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('X-Slack-Req-Id', randomUUID().replaceAll('-', ''));
+  });
+
+  app.route('/_asym', createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log }));
+
+  // Unauthenticated, for the web client's title: nothing here that the login page would not show.
+  app.get('/_asym/workspace', async (c) => {
+    if (!runtime.ready) return c.json({ ok: false, error: 'not_ready' }, 503);
+    const workspace = await findWorkspace(pool);
+    return workspace
+      ? c.json({ ok: true, id: workspace.id, name: workspace.name, domain: workspace.domain })
+      : c.json({ ok: false, error: 'no_workspace' }, 404);
+  });
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        // The rest of the body is never read, so the connection cannot be reused.
+        throw new SlackError('request_too_large', {}, 413, { Connection: 'close' });
+      },
+    }),
+  );
+
+  app.on(['GET', 'POST'], '/api/:method', async (c) => {
+    if (!runtime.ready) throw new SlackError('service_unavailable', {}, 503, { 'Retry-After': '1' });
+    const name = c.req.param('method');
+    const method = SLACK_METHODS.get(name);
+    if (!method) throw new SlackError('unknown_method', { req_method: name });
+
+    const request = await readSlackRequest(c);
+    let caller: SlackCaller | null = null;
+    if (method.needsAuth) {
+      caller = await callers.resolve(request.token);
+      c.header('X-OAuth-Scopes', caller.scopes.join(','));
+      await limiter.hit(caller.tokenHash, method.name, method.tier);
+    }
+    const result = await method.invoke(request.args, { db: pool, now }, caller);
+    return c.json({ ok: true, ...result });
+  });
+
+  app.notFound((c) => c.json({ ok: false, error: 'unknown_method' }, 404));
+
+  // The one place Slack's error envelope is rendered.
+  app.onError((error, c: Context) => {
+    if (error instanceof SlackError) {
+      for (const [header, value] of Object.entries(error.headers)) c.header(header, value);
+      return c.json({ ok: false, error: error.code, ...error.extra }, error.status);
+    }
+    log.error(`${c.req.method} ${c.req.path} failed`, error);
+    return c.json({ ok: false, error: 'internal_error' }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,73 @@
+import type pg from 'pg';
+import type { z } from 'zod';
+import { describeIssues } from './args.js';
+import type { SlackCaller } from './caller.js';
+import type { RateTier } from './rate-limit.js';
+import { invalidArguments } from './slack-error.js';
+
+/** What a method handler sees besides its arguments. */
+export interface MethodContext {
+  db: pg.Pool;
+  /** Milliseconds since the epoch (injected so tests control time). */
+  now: () => number;
+}
+
+export interface AuthedContext extends MethodContext {
+  caller: SlackCaller;
+}
+
+export type MethodResult = Record<string, unknown>;
+
+/**
+ * One Web API method, as the router needs it. Methods are registered by family
+ * (methods/<family>.ts); adding one is a `defineMethod` call added to that family's list.
+ */
+export interface SlackMethod {
+  name: string;
+  tier: RateTier;
+  /** False only for methods Slack answers without a token (api.test). */
+  needsAuth: boolean;
+  invoke(
+    args: Record<string, unknown>,
+    ctx: MethodContext,
+    caller: SlackCaller | null,
+  ): Promise<MethodResult>;
+}
+
+function parseArgs<S extends z.ZodType>(schema: S, args: Record<string, unknown>): z.output<S> {
+  const parsed = schema.safeParse(args);
+  if (!parsed.success) throw invalidArguments(describeIssues(parsed.error));
+  return parsed.data;
+}
+
+export function defineMethod<S extends z.ZodType>(definition: {
+  name: string;
+  tier: RateTier;
+  args: S;
+  run(args: z.output<S>, ctx: AuthedContext): Promise<MethodResult>;
+}): SlackMethod {
+  return {
+    name: definition.name,
+    tier: definition.tier,
+    needsAuth: true,
+    invoke: async (args, ctx, caller) => {
+      // The router resolves the caller before invoking; this guards a registry mistake.
+      if (!caller) throw new Error(`${definition.name} invoked without a caller`);
+      return definition.run(parseArgs(definition.args, args), { ...ctx, caller });
+    },
+  };
+}
+
+export function definePublicMethod<S extends z.ZodType>(definition: {
+  name: string;
+  tier: RateTier;
+  args: S;
+  run(args: z.output<S>, ctx: MethodContext, raw: Record<string, unknown>): Promise<MethodResult>;
+}): SlackMethod {
+  return {
+    name: definition.name,
+    tier: definition.tier,
+    needsAuth: false,
+    invoke: (args, ctx) => definition.run(parseArgs(definition.args, args), ctx, args),
+  };
+}

@@ -1,0 +1,69 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../_shared/log.js';
+import { SlackError } from './slack-error.js';
+
+/**
+ * Slack's Web API rate tiers, per token and method, as fixed windows counted in Redis
+ * (https://api.slack.com/apis/rate-limits). Slack publishes floors ("20+ per minute");
+ * the clone enforces the floor. `special` stands in for chat.postMessage's "about one
+ * per second per channel, with bursts": 60 a minute per token.
+ */
+export type RateTier = 'tier1' | 'tier2' | 'tier3' | 'tier4' | 'special' | 'none';
+
+export interface RateWindow {
+  limit: number;
+  windowSeconds: number;
+}
+
+export const SLACK_TIERS: Record<Exclude<RateTier, 'none'>, RateWindow> = {
+  tier1: { limit: 1, windowSeconds: 60 },
+  tier2: { limit: 20, windowSeconds: 60 },
+  tier3: { limit: 50, windowSeconds: 60 },
+  tier4: { limit: 100, windowSeconds: 60 },
+  special: { limit: 60, windowSeconds: 60 },
+};
+
+export interface RateLimitOptions {
+  enabled: boolean;
+  /** Overrides per tier (tests use tiny windows). */
+  tiers?: Partial<Record<Exclude<RateTier, 'none'>, RateWindow>>;
+}
+
+export class RateLimiter {
+  private readonly tiers: Record<Exclude<RateTier, 'none'>, RateWindow>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RateLimitOptions,
+    private readonly now: () => number,
+    private readonly log: Logger,
+  ) {
+    this.tiers = { ...SLACK_TIERS, ...options.tiers };
+  }
+
+  /** Counts one call; throws `ratelimited` (HTTP 429 with Retry-After) past the tier's limit. */
+  async hit(tokenHash: string, method: string, tier: RateTier): Promise<void> {
+    if (!this.options.enabled || tier === 'none') return;
+    const { limit, windowSeconds } = this.tiers[tier];
+    const nowSeconds = this.now() / 1000;
+    const window = Math.floor(nowSeconds / windowSeconds);
+    const key = `rl:${tokenHash.slice(0, 24)}:${method}:${window}`;
+    let count: number;
+    try {
+      const results = await this.redis
+        .multi()
+        .incr(key)
+        .expire(key, windowSeconds + 1)
+        .exec();
+      count = Number(results?.[0]?.[1] ?? 0);
+    } catch (error) {
+      // Limits protect nothing real here; an unreachable Redis must not take the API down.
+      this.log.error('rate limit check skipped (redis unavailable)', error);
+      return;
+    }
+    if (count > limit) {
+      const retryAfter = Math.max(1, Math.ceil((window + 1) * windowSeconds - nowSeconds));
+      throw new SlackError('ratelimited', {}, 429, { 'Retry-After': String(retryAfter) });
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import type { Context } from 'hono';
+import { SlackError } from './slack-error.js';
+
+export interface SlackRequest {
+  args: Record<string, unknown>;
+  token: string | null;
+}
+
+const bearer = (header: string | undefined) => {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1] ?? null;
+};
+
+const fromPairs = (pairs: Iterable<[string, unknown]>) => {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of pairs) out[key] = value;
+  return out;
+};
+
+const stringToken = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
+
+/**
+ * Reads a Web API call the ways Slack accepts it: query string (GET or POST), form or
+ * multipart bodies (with `token` as an argument or a bearer header), or JSON bodies, which
+ * must carry the token in the Authorization header.
+ */
+export async function readSlackRequest(c: Context): Promise<SlackRequest> {
+  const query = fromPairs(new URL(c.req.url).searchParams);
+  const headerToken = bearer(c.req.header('authorization'));
+  if (c.req.method !== 'POST') {
+    const { token, ...args } = query;
+    return { args, token: headerToken ?? stringToken(token) };
+  }
+
+  const contentType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (contentType === 'application/json') {
+    const text = await c.req.text();
+    let body: unknown;
+    try {
+      body = text.trim() === '' ? {} : JSON.parse(text);
+    } catch {
+      throw new SlackError('invalid_json');
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new SlackError('invalid_json');
+    // A token inside a JSON body is not honoured by Slack: JSON needs the bearer header.
+    const { token: _ignored, ...args } = { ...query, ...(body as Record<string, unknown>) };
+    return { args, token: headerToken };
+  }
+
+  let body: Record<string, unknown>;
+  if (contentType === 'application/x-www-form-urlencoded' || contentType === 'text/plain') {
+    body = fromPairs(new URLSearchParams(await c.req.text()));
+  } else if (contentType === 'multipart/form-data') {
+    try {
+      const form = await c.req.formData();
+      body = {};
+      // File parts are for files.* methods, which are not implemented yet.
+      form.forEach((value, key) => {
+        if (typeof value === 'string') body[key] = value;
+      });
+    } catch {
+      throw new SlackError('invalid_form_data');
+    }
+  } else if (contentType === '') {
+    if ((await c.req.text()).length > 0) throw new SlackError('missing_post_type');
+    body = {};
+  } else {
+    throw new SlackError('invalid_post_type');
+  }
+  const { token, ...args } = { ...query, ...body };
+  return { args, token: headerToken ?? stringToken(token) };
+}

@@ -1,0 +1,56 @@
+import type { UserRow } from '../store/users.js';
+
+const IMAGE_SIZES = [24, 32, 48, 72, 192, 512] as const;
+
+/** A user object as users.list returns it; email only with users:read.email, as on Slack. */
+export function userView(row: UserRow, options: { includeEmail: boolean }): Record<string, unknown> {
+  const images: Record<string, string> = {};
+  for (const size of IMAGE_SIZES) {
+    images[`image_${size}`] =
+      `https://secure.gravatar.com/avatar/${row.avatar_hash || row.id}?s=${size}&d=identicon`;
+  }
+  const profile: Record<string, unknown> = {
+    title: row.title,
+    phone: row.phone,
+    skype: '',
+    real_name: row.real_name,
+    real_name_normalized: row.real_name,
+    display_name: row.display_name,
+    display_name_normalized: row.display_name,
+    fields: null,
+    status_text: row.status_text,
+    status_emoji: row.status_emoji,
+    status_emoji_display_info: [],
+    status_expiration: 0,
+    avatar_hash: row.avatar_hash,
+    ...(options.includeEmail && row.email ? { email: row.email } : {}),
+    first_name: row.first_name,
+    last_name: row.last_name,
+    ...images,
+    status_text_canonical: '',
+    team: row.team_id,
+    ...(row.is_bot ? { bot_id: row.bot_id, api_app_id: row.app_id, always_active: true } : {}),
+  };
+  return {
+    id: row.id,
+    team_id: row.team_id,
+    name: row.name,
+    deleted: row.deleted,
+    color: row.color,
+    real_name: row.real_name,
+    tz: row.tz,
+    tz_label: row.tz_label,
+    tz_offset: row.tz_offset,
+    profile,
+    is_admin: row.is_admin,
+    is_owner: row.is_owner,
+    is_primary_owner: row.is_primary_owner,
+    is_restricted: row.is_restricted,
+    is_ultra_restricted: row.is_ultra_restricted,
+    is_bot: row.is_bot,
+    is_app_user: row.is_app_user,
+    updated: row.updated,
+    is_email_confirmed: !row.is_bot && row.email !== null,
+    who_can_share_contact_card: 'EVERYONE',
+  };
+}

@@ -1,0 +1,118 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+
+/**
+ * The Slack web client's server (`full` mode): serves the static page and proxies the
+ * API (`/api/*`) and the public workspace summary (`/_asym/workspace`) to the backend, so
+ * the page talks to one origin. Admin routes are not proxied.
+ */
+export interface FrontendOptions {
+  backendUrl: URL;
+  staticDir: string;
+  log: (line: string) => void;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'te',
+]);
+
+const isProxied = (path: string) => path.startsWith('/api/') || path === '/_asym/workspace';
+
+function proxy(req: IncomingMessage, res: ServerResponse, backend: URL, log: FrontendOptions['log']): void {
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase()) && name !== 'host'),
+  );
+  const upstream = httpRequest(
+    {
+      protocol: backend.protocol,
+      hostname: backend.hostname,
+      port: backend.port,
+      method: req.method,
+      path: req.url,
+      headers,
+    },
+    (answer) => {
+      const forwarded = Object.fromEntries(
+        Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())),
+      );
+      res.writeHead(answer.statusCode ?? 502, forwarded);
+      answer.pipe(res);
+    },
+  );
+  upstream.on('error', (error) => {
+    log(`proxy ${req.method} ${req.url} failed: ${error.message}`);
+    if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok: false, error: 'backend_unavailable' }));
+  });
+  req.pipe(upstream);
+}
+
+async function serveStatic(path: string, res: ServerResponse, staticDir: string): Promise<void> {
+  const root = resolve(staticDir);
+  const wanted = path === '/' ? '/index.html' : path;
+  let file = resolve(join(root, normalize(decodeURIComponent(wanted))));
+  // Only files inside the static folder; anything else is a 404, never a traversal.
+  if (file !== root && !file.startsWith(root + sep)) file = join(root, 'index.html');
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error('not a file');
+  } catch {
+    // Unknown paths get the page itself: the client routes in the browser.
+    file = join(root, 'index.html');
+  }
+  res.writeHead(200, {
+    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'cache-control': 'no-cache',
+  });
+  createReadStream(file)
+    .on('error', () => res.end())
+    .pipe(res);
+}
+
+export function createFrontendServer(options: FrontendOptions): Server {
+  return createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://frontend').pathname;
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+      return;
+    }
+    if (isProxied(path)) {
+      proxy(req, res, options.backendUrl, options.log);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' });
+      res.end();
+      return;
+    }
+    serveStatic(path, res, options.staticDir).catch((error: unknown) => {
+      options.log(`static ${path} failed: ${String(error)}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+}

@@ -1,0 +1,27 @@
+import { createFrontendServer } from './frontend-server.js';
+
+// Environment: BACKEND_URL (required), PORT (8080), ASYM_STATIC_DIR (/app/public, where the
+// image copies frontend/public), ASYM_CLONE_ID (log prefix).
+const log = (line: string) =>
+  process.stdout.write(`${new Date().toISOString()} [${process.env.ASYM_CLONE_ID ?? 'dev'}] ${line}\n`);
+const backend = process.env.BACKEND_URL;
+if (!backend) {
+  process.stderr.write('slack frontend: BACKEND_URL is required (e.g. http://slack-a1b2-backend:8080)\n');
+  process.exit(1);
+}
+const port = Number(process.env.PORT ?? 8080);
+const staticDir = process.env.ASYM_STATIC_DIR ?? '/app/public';
+const server = createFrontendServer({ backendUrl: new URL(backend), staticDir, log });
+server.listen(port, '0.0.0.0', () => {
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  log(`frontend listening on :${bound}, static ${staticDir}, backend ${backend}`);
+});
+const stop = (signal: string) => {
+  log(`stopping (${signal})`);
+  setTimeout(() => process.exit(0), 1_000).unref();
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+};
+process.once('SIGTERM', () => stop('SIGTERM'));
+process.once('SIGINT', () => stop('SIGINT'));

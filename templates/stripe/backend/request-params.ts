@@ -1,0 +1,43 @@
+import type { Context } from 'hono';
+import qs from 'qs';
+import { invalidRequest } from './stripe-error.js';
+
+/** Parsed request parameters: nested objects and arrays from Stripe's bracket notation. */
+export type Params = Record<string, unknown>;
+
+const QS_OPTIONS = {
+  depth: 8,
+  arrayLimit: 250,
+  parameterLimit: 2_000,
+  throwOnLimitExceeded: true,
+  // Objects without a prototype: a `__proto__[x]=1` parameter cannot reach Object.prototype.
+  plainObjects: true,
+  allowPrototypes: false,
+} as const;
+
+function parse(text: string): Params {
+  try {
+    return qs.parse(text, QS_OPTIONS) as Params;
+  } catch {
+    throw invalidRequest('Too many parameters, or parameters nested too deeply.');
+  }
+}
+
+/**
+ * Reads parameters the way Stripe's v1 API takes them: the query string for GET and
+ * DELETE, a form-encoded body (`metadata[plan]=pro`, `expand[]=x`, `expand[0]=x`) for POST.
+ */
+export async function readParams(c: Context): Promise<Params> {
+  const url = new URL(c.req.url);
+  const query = parse(url.search.slice(1));
+  if (c.req.method !== 'POST') return query;
+  const text = await c.req.text();
+  if (text.trim() === '') return query;
+  const contentType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (contentType !== 'application/x-www-form-urlencoded') {
+    throw invalidRequest(
+      `Invalid request: unsupported Content-Type ${contentType || '(none)'}. If error persists and you need assistance, please contact support@stripe.com.`,
+    );
+  }
+  return { ...query, ...parse(text) };
+}

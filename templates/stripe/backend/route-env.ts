@@ -1,0 +1,19 @@
+import type pg from 'pg';
+import type { StripeIds } from './ids.js';
+import type { Params } from './request-params.js';
+
+/** Per-request values the app's middleware sets for the resource routes. */
+export interface StripeEnv {
+  Variables: {
+    requestId: string;
+    params: Params;
+  };
+}
+
+/** What resource routes need from the app. */
+export interface ResourceDeps {
+  pool: pg.Pool;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  ids: StripeIds;
+}

@@ -1,0 +1,144 @@
+import type { Queryable } from '../../../_shared/db.js';
+import type { RangeFilter } from '../list.js';
+import type { Address } from '../params.js';
+
+export interface Shipping {
+  address: Address;
+  name: string;
+  phone: string | null;
+}
+
+export interface InvoiceSettings {
+  custom_fields: Array<{ name: string; value: string }> | null;
+  default_payment_method: string | null;
+  footer: string | null;
+  rendering_options: { amount_tax_display: string | null; template: string | null } | null;
+}
+
+export interface CustomerRow {
+  seq: number;
+  id: string;
+  created: number;
+  email: string | null;
+  name: string | null;
+  description: string | null;
+  phone: string | null;
+  balance: number;
+  currency: string | null;
+  delinquent: boolean;
+  invoice_prefix: string;
+  next_invoice_sequence: number;
+  address: Address | null;
+  shipping: Shipping | null;
+  invoice_settings: InvoiceSettings;
+  metadata: Record<string, string>;
+  preferred_locales: string[];
+  tax_exempt: 'none' | 'exempt' | 'reverse';
+  deleted: boolean;
+}
+
+/** The writable fields, as stored. */
+export type CustomerFields = Omit<
+  CustomerRow,
+  'seq' | 'id' | 'created' | 'deleted' | 'currency' | 'delinquent'
+>;
+
+const FIELD_COLUMNS = [
+  'email',
+  'name',
+  'description',
+  'phone',
+  'balance',
+  'invoice_prefix',
+  'next_invoice_sequence',
+  'address',
+  'shipping',
+  'invoice_settings',
+  'metadata',
+  'preferred_locales',
+  'tax_exempt',
+] as const satisfies ReadonlyArray<keyof CustomerFields>;
+
+const JSON_COLUMNS = new Set(['address', 'shipping', 'invoice_settings', 'metadata', 'preferred_locales']);
+
+const columnValue = (column: string, value: unknown) =>
+  JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value;
+
+export async function insertCustomer(
+  db: Queryable,
+  customer: { id: string; created: number } & CustomerFields,
+): Promise<CustomerRow> {
+  const columns = ['id', 'created', ...FIELD_COLUMNS];
+  const values = columns.map((column) => columnValue(column, customer[column as keyof typeof customer]));
+  const { rows } = await db.query<CustomerRow>(
+    `INSERT INTO customers (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`,
+    values,
+  );
+  return rows[0] as CustomerRow;
+}
+
+export async function findCustomer(db: Queryable, id: string): Promise<CustomerRow | null> {
+  const { rows } = await db.query<CustomerRow>('SELECT * FROM customers WHERE id = $1', [id]);
+  return rows[0] ?? null;
+}
+
+export async function updateCustomer(
+  db: Queryable,
+  id: string,
+  fields: Partial<CustomerFields>,
+): Promise<CustomerRow | null> {
+  const entries = FIELD_COLUMNS.filter((column) => column in fields).map(
+    (column) => [column, columnValue(column, fields[column])] as const,
+  );
+  if (entries.length === 0) return findCustomer(db, id);
+  const { rows } = await db.query<CustomerRow>(
+    `UPDATE customers SET ${entries.map(([column], i) => `${column} = $${i + 2}`).join(', ')}
+     WHERE id = $1 AND NOT deleted RETURNING *`,
+    [id, ...entries.map(([, value]) => value)],
+  );
+  return rows[0] ?? null;
+}
+
+export async function markCustomerDeleted(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query('UPDATE customers SET deleted = true WHERE id = $1 AND NOT deleted', [
+    id,
+  ]);
+  return (rowCount ?? 0) > 0;
+}
+
+export interface CustomerListQuery {
+  email: string | null;
+  created: RangeFilter | null;
+  /** Position of the cursor object: list strictly after (older) or before (newer) it. */
+  after: { created: number; seq: number } | null;
+  before: { created: number; seq: number } | null;
+  limit: number;
+}
+
+/** Newest first; with `before`, the `limit` objects just newer than it, still newest first. */
+export async function listCustomers(db: Queryable, q: CustomerListQuery): Promise<CustomerRow[]> {
+  const where = ['NOT deleted'];
+  const params: unknown[] = [];
+  const add = (sql: (n: string) => string, ...values: unknown[]) => {
+    const marks = values.map((value) => {
+      params.push(value);
+      return `$${params.length}`;
+    });
+    where.push(sql(marks.join(',')));
+  };
+  if (q.email !== null) add((m) => `email = ${m}`, q.email);
+  const range = q.created ?? {};
+  if (range.gt !== undefined) add((m) => `created > ${m}`, range.gt);
+  if (range.gte !== undefined) add((m) => `created >= ${m}`, range.gte);
+  if (range.lt !== undefined) add((m) => `created < ${m}`, range.lt);
+  if (range.lte !== undefined) add((m) => `created <= ${m}`, range.lte);
+  if (q.after) add((m) => `(created, seq) < (${m})`, q.after.created, q.after.seq);
+  if (q.before) add((m) => `(created, seq) > (${m})`, q.before.created, q.before.seq);
+  params.push(q.limit);
+  const order = q.before ? 'created ASC, seq ASC' : 'created DESC, seq DESC';
+  const { rows } = await db.query<CustomerRow>(
+    `SELECT * FROM customers WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT $${params.length}`,
+    params,
+  );
+  return rows;
+}

@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { CloneBackendDeps } from '../../templates/_shared/backend-main.js';
+import { CloneRuntime } from '../../templates/_shared/clone-runtime.js';
+import type { CloneConfig } from '../../templates/_shared/config.js';
+import { sha256Hex } from '../../templates/_shared/crypto.js';
+import { createPool } from '../../templates/_shared/db.js';
+import { createMemoryLogger } from '../../templates/_shared/log.js';
+import { createRedis } from '../../templates/_shared/redis.js';
+import type { FetchApp } from '../../templates/_shared/server.js';
+import type { CloneTemplate } from '../../templates/_shared/template.js';
+import type { CloneInfra } from '../support/clone-db.js';
+
+export const migrationsDir = (template: string) =>
+  fileURLToPath(new URL(`../../templates/${template}/migrations`, import.meta.url));
+
+export interface RunningBackend<Identity extends object, Tokens extends object> {
+  url: string;
+  port: number;
+  adminToken: string;
+  redisPrefix: string;
+  runtime: CloneRuntime<Identity, Tokens>;
+  pool: pg.Pool;
+  redis: Redis;
+  log: ReturnType<typeof createMemoryLogger>;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read admin JSON freely
+  admin(path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+/**
+ * One backend in-process, the way main.ts wires it (real pool, Redis, runtime, app), served
+ * on 127.0.0.1 with an ephemeral port, on its own fresh database and Redis prefix.
+ */
+export async function startBackend<Identity extends object, Tokens extends object>(
+  infra: CloneInfra,
+  options: {
+    template: CloneTemplate<Identity, Tokens>;
+    createApp: (deps: CloneBackendDeps<Identity, Tokens>) => FetchApp;
+    database: string;
+    seedFixture: string | null;
+    start?: boolean;
+  },
+): Promise<RunningBackend<Identity, Tokens>> {
+  const adminToken = randomBytes(16).toString('hex');
+  const redisPrefix = `${options.database}:`;
+  const config: CloneConfig = {
+    port: 0,
+    cloneId: options.database,
+    databaseUrl: await infra.createDatabase(options.database),
+    redisUrl: infra.redisUrl,
+    redisPrefix,
+    adminTokenSha256: sha256Hex(adminToken),
+    seedFixture: options.seedFixture,
+    publicUrl: null,
+    migrationsDir: migrationsDir(options.template.name),
+  };
+  const log = createMemoryLogger();
+  const pool = createPool(config.databaseUrl, log);
+  const redis = createRedis(config.redisUrl, redisPrefix, log);
+  const runtime = new CloneRuntime<Identity, Tokens>({
+    template: options.template,
+    pool,
+    redis,
+    redisPrefix,
+    migrationsDir: config.migrationsDir,
+    log,
+  });
+  const app = options.createApp({ runtime, pool, redis, log, config });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  if (options.start !== false) await runtime.start(options.seedFixture);
+  return {
+    url,
+    port,
+    adminToken,
+    redisPrefix,
+    runtime,
+    pool,
+    redis,
+    log,
+    async admin(path, body, token = adminToken) {
+      const response = await fetch(`${url}/_asym${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? '' : JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      await closed;
+      await pool.end();
+      await redis.quit();
+    },
+  };
+}
+
+/** Every row of every table in `public`, ordered, for comparing whole states. */
+export async function dumpPublic(pool: pg.Pool): Promise<Record<string, unknown[]>> {
+  const { rows: tables } = await pool.query<{ name: string }>(
+    "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+  );
+  const dump: Record<string, unknown[]> = {};
+  for (const { name } of tables) {
+    const { rows } = await pool.query(`SELECT * FROM public."${name}" ORDER BY 1, 2`);
+    dump[name] = rows;
+  }
+  return dump;
+}
+
+/** Row counts per public table. */
+export async function countPublic(pool: pg.Pool): Promise<Record<string, number>> {
+  const dump = await dumpPublic(pool);
+  return Object.fromEntries(Object.entries(dump).map(([name, rows]) => [name, rows.length]));
+}
+
+/** Keys under `prefix` in Redis, read with a client that has no key prefix. */
+export async function redisKeys(redisUrl: string, prefix: string): Promise<string[]> {
+  const { Redis } = await import('ioredis');
+  const raw = new Redis(redisUrl);
+  try {
+    return await raw.keys(`${prefix}*`);
+  } finally {
+    await raw.quit();
+  }
+}

@@ -1,0 +1,158 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '../../templates/_shared/db.js';
+import { createMemoryLogger } from '../../templates/_shared/log.js';
+import { readMigrations, runMigrations } from '../../templates/_shared/migrations.js';
+import { hashPassword, verifyPassword } from '../../templates/_shared/password.js';
+import { createPrng } from '../../templates/_shared/prng.js';
+import { createRedis, deleteKeysWithPrefix, escapeRedisGlob } from '../../templates/_shared/redis.js';
+import { buildRestoreSql, restoreSnapshot, takeSnapshot } from '../../templates/_shared/snapshot.js';
+import { formatTs, parseTs } from '../../templates/slack/backend/slack-ts.js';
+import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
+
+let infra: CloneInfra;
+let pool: pg.Pool;
+let dir: string;
+const log = createMemoryLogger();
+
+beforeAll(async () => {
+  infra = await startCloneInfra();
+  pool = createPool(await infra.createDatabase('shared_tests'), log);
+  dir = await mkdtemp(join(tmpdir(), 'asym-migrations-'));
+}, 180_000);
+
+afterAll(async () => {
+  await pool?.end();
+  await infra?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('migrations', () => {
+  it('applies files in name order once, and refuses an edited one', async () => {
+    await writeFile(join(dir, '0002_more.sql'), 'ALTER TABLE parents ADD COLUMN note text;');
+    await writeFile(join(dir, '0001_init.sql'), 'CREATE TABLE parents (id int PRIMARY KEY);');
+    await writeFile(join(dir, 'README.md'), 'not a migration');
+    const migrations = await readMigrations(dir);
+    expect(migrations.map((m) => m.name)).toEqual(['0001_init.sql', '0002_more.sql']);
+    expect(await runMigrations(pool, migrations)).toEqual({ applied: ['0001_init.sql', '0002_more.sql'] });
+    expect(await runMigrations(pool, migrations)).toEqual({ applied: [] });
+    const { rows } = await pool.query('SELECT name FROM asym.migrations ORDER BY name');
+    expect(rows.map((r) => r.name)).toEqual(['0001_init.sql', '0002_more.sql']);
+    // Unqualified tables land in public even though a schema named after the role exists.
+    const { rows: where } = await pool.query("SELECT schemaname FROM pg_tables WHERE tablename = 'parents'");
+    expect(where).toEqual([{ schemaname: 'public' }]);
+
+    await writeFile(join(dir, '0002_more.sql'), 'ALTER TABLE parents ADD COLUMN other text;');
+    await expect(runMigrations(pool, await readMigrations(dir))).rejects.toThrow(/0002_more.sql changed/);
+    await writeFile(join(dir, '0002_more.sql'), 'ALTER TABLE parents ADD COLUMN note text;');
+  });
+
+  it('rolls back a failing migration as a whole', async () => {
+    await writeFile(join(dir, '0003_broken.sql'), 'CREATE TABLE half (id int); SELECT * FROM nowhere;');
+    await expect(runMigrations(pool, await readMigrations(dir))).rejects.toThrow(/0003_broken.sql failed/);
+    const { rows } = await pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'half'");
+    expect(rows[0].n).toBe(0);
+    await rm(join(dir, '0003_broken.sql'));
+  });
+});
+
+describe('snapshot and restore', () => {
+  it('restores rows, identity and free-standing sequences, and generated columns', async () => {
+    await pool.query(`
+      CREATE SEQUENCE public.ticket_numbers START 100;
+      CREATE TABLE children (
+        id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        parent_id int NOT NULL REFERENCES parents (id),
+        name text NOT NULL,
+        upper_name text GENERATED ALWAYS AS (upper(name)) STORED,
+        ticket int NOT NULL DEFAULT nextval('public.ticket_numbers')
+      );
+      INSERT INTO parents (id, note) VALUES (1, 'one'), (2, 'two');
+      INSERT INTO children (parent_id, name) VALUES (1, 'a'), (2, 'b');
+    `);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      expect(await takeSnapshot(client)).toEqual({ tables: 2, rows: 4 });
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const seeded = await pool.query('SELECT * FROM children ORDER BY id');
+
+    await pool.query(
+      "INSERT INTO parents (id) VALUES (3); INSERT INTO children (parent_id, name) VALUES (3, 'c')",
+    );
+    await pool.query(
+      "DELETE FROM children WHERE name = 'a'; UPDATE parents SET note = 'changed' WHERE id = 2",
+    );
+
+    await restoreSnapshot(pool, await buildRestoreSql(pool));
+    expect((await pool.query('SELECT * FROM children ORDER BY id')).rows).toEqual(seeded.rows);
+    expect((await pool.query('SELECT id, note FROM parents ORDER BY id')).rows).toEqual([
+      { id: 1, note: 'one' },
+      { id: 2, note: 'two' },
+    ]);
+    const next = await pool.query(
+      "INSERT INTO children (parent_id, name) VALUES (1, 'd') RETURNING id, ticket, upper_name",
+    );
+    expect(next.rows[0]).toEqual({ id: 3, ticket: 102, upper_name: 'D' });
+  });
+});
+
+describe('redis prefix cleanup', () => {
+  it('deletes exactly the keys under a prefix, glob characters included', async () => {
+    const prefix = 'clone*[1]?:';
+    const own = createRedis(infra.redisUrl, prefix, log);
+    const plain = new Redis(infra.redisUrl);
+    try {
+      await own.set('a', '1');
+      await own.set('b:c', '2');
+      await plain.set('cloneX[1]Y:a', 'neighbour');
+      await plain.set('clone*[1]?', 'no colon');
+      expect(await deleteKeysWithPrefix(own, prefix)).toBe(2);
+      expect(await plain.keys('clone*')).toEqual(expect.arrayContaining(['cloneX[1]Y:a', 'clone*[1]?']));
+      expect(await own.get('a')).toBeNull();
+      expect(escapeRedisGlob('a*b?[c]\\')).toBe('a\\*b\\?\\[c\\]\\\\');
+      await expect(deleteKeysWithPrefix(own, '')).rejects.toThrow();
+    } finally {
+      await own.quit();
+      await plain.quit();
+    }
+  });
+});
+
+describe('helpers', () => {
+  it('a seeded PRNG repeats its sequence', () => {
+    const a = createPrng('acme-corp');
+    const b = createPrng('acme-corp');
+    const draws = Array.from({ length: 50 }, () => a.next());
+    expect(Array.from({ length: 50 }, () => b.next())).toEqual(draws);
+    expect(createPrng('other').next()).not.toBe(draws[0]);
+    expect(draws.every((d) => d >= 0 && d < 1)).toBe(true);
+  });
+
+  it('hashes passwords deterministically for a fixed salt, and verifies them', async () => {
+    const salt = Buffer.alloc(16, 7);
+    const hash = await hashPassword('password123', salt);
+    expect(hash).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(await hashPassword('password123', Buffer.from(salt))).toBe(hash);
+    expect(await verifyPassword('password123', hash)).toBe(true);
+    expect(await verifyPassword('password124', hash)).toBe(false);
+    expect(await verifyPassword('password123', 'garbage')).toBe(false);
+  });
+
+  it('converts Slack timestamps exactly', () => {
+    expect(formatTs(1_700_000_000_000_100)).toBe('1700000000.000100');
+    expect(parseTs('1700000000.000100')).toBe(1_700_000_000_000_100);
+    expect(parseTs('1700000000.1')).toBe(1_700_000_000_100_000);
+    expect(parseTs('1700000000')).toBe(1_700_000_000_000_000);
+    expect(parseTs('0')).toBe(0);
+    expect(parseTs('abc')).toBeNull();
+    expect(parseTs('-1')).toBeNull();
+  });
+});
