@@ -24,7 +24,8 @@ export type ErrorCode =
   | 'REGISTRY_CORRUPT'
   | 'REGISTRY_LOCKED'
   | 'CONFIG_INVALID'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  | 'DRIFT_DETECTED';
 
 export class AsymError extends Error {
   readonly code: ErrorCode;
@@ -33,7 +34,11 @@ export class AsymError extends Error {
   /** Extra structured detail for `--json` consumers (for example every spec issue). */
   readonly details: unknown;
 
-  constructor(code: ErrorCode, message: string, options: { hint?: string; details?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { hint?: string; details?: unknown; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AsymError';
     this.code = code;

@@ -56,7 +56,9 @@ export function loadConfig(home: Home): Config {
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
     throw new AsymError('CONFIG_INVALID', `${home.configPath} is invalid: ${problems}.`, {
       hint: 'Expected { "portRange": { "from": 3000, "to": 3999 } }.',
     });

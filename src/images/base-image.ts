@@ -39,12 +39,16 @@ async function bootstrapBaseImage(runtime: ContainerRuntime, reporter: Reporter)
   const rootfs = await mkdtemp(join(tmpdir(), 'asym-rootfs-'));
   try {
     reporter.step(`Bootstrapping ${BASE_IMAGE} with debootstrap (about a minute)`);
-    const bootstrap = execa('debootstrap', ['--variant=minbase', 'bookworm', rootfs], { all: true, reject: false });
+    const bootstrap = execa('debootstrap', ['--variant=minbase', 'bookworm', rootfs], {
+      all: true,
+      reject: false,
+    });
     bootstrap.all?.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) if (line.trim()) reporter.detail(line.trim());
     });
     const result = await bootstrap;
-    if (result.exitCode !== 0) throw unavailable(`debootstrap failed: ${String(result.all).split('\n').slice(-3).join(' ')}`);
+    if (result.exitCode !== 0)
+      throw unavailable(`debootstrap failed: ${String(result.all).split('\n').slice(-3).join(' ')}`);
     reporter.step(`Importing ${BASE_IMAGE}`);
     const tar = execa('tar', ['-C', rootfs, '-c', '.'], { buffer: false });
     if (!tar.stdout) throw unavailable('tar produced no output');

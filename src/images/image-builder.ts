@@ -54,7 +54,11 @@ export class ImageBuilder {
     const recipe = this.recipes.get(name);
     if (!recipe) throw new Error(`No image recipe named ${name}`);
     const parent = recipe.parent === 'base' ? await this.base() : await this.ensureOne('node');
-    const hash = hashSources(recipe.sources, [...recipe.extraInputs, `parent:${parent.digest}`], PROJECT_ROOT);
+    const hash = hashSources(
+      recipe.sources,
+      [...recipe.extraInputs, `parent:${parent.digest}`],
+      PROJECT_ROOT,
+    );
     const tag = `asymmetric/${name}:${hash.slice(0, 12)}`;
     const existing = await this.runtime.inspectImage(tag);
     if (existing) return { name, tag, digest: existing.id };
@@ -67,7 +71,12 @@ export class ImageBuilder {
     return { name: 'base', tag: BASE_IMAGE, digest: image.id };
   }
 
-  private async build(recipe: ImageRecipe, tag: string, hash: string, parent: BuiltImage): Promise<ImageState> {
+  private async build(
+    recipe: ImageRecipe,
+    tag: string,
+    hash: string,
+    parent: BuiltImage,
+  ): Promise<ImageState> {
     const contextDir = await mkdtemp(join(tmpdir(), `asym-build-${recipe.name}-`));
     this.reporter.step(`Building image ${tag}`);
     try {

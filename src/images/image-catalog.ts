@@ -1,4 +1,4 @@
-import { cp, copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { DOCKER_DIR, PROJECT_ROOT, TEMPLATES_DIR } from '../paths.js';
@@ -52,7 +52,9 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     // pg loads pg-native only when asked to; it is not installed.
     external: ['pg-native'],
     // Bundled CommonJS dependencies call require(); give the ES module one.
-    banner: { js: "import { createRequire as __asymRequire } from 'node:module'; const require = __asymRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __asymRequire } from 'node:module'; const require = __asymRequire(import.meta.url);",
+    },
   });
 }
 
@@ -82,7 +84,8 @@ function frontendRecipe(template: TemplateManifest): ImageRecipe | null {
       await copyFile(join(DOCKER_DIR, 'frontend', 'Dockerfile'), join(contextDir, 'Dockerfile'));
       await bundle(join(template.dir, frontend.entry), join(contextDir, 'server.mjs'));
       await mkdir(join(contextDir, 'public'), { recursive: true });
-      if (frontend.static) await cp(join(template.dir, frontend.static), join(contextDir, 'public'), { recursive: true });
+      if (frontend.static)
+        await cp(join(template.dir, frontend.static), join(contextDir, 'public'), { recursive: true });
     },
   };
 }

@@ -32,10 +32,14 @@ export async function provideNodeBinary(destination: string): Promise<void> {
   if (!existsSync(binary)) {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    const packed = await execa('npm', ['pack', `${nodePackageName()}@${NODE_VERSION}`, '--pack-destination', dir], {
-      reject: false,
-      all: true,
-    });
+    const packed = await execa(
+      'npm',
+      ['pack', `${nodePackageName()}@${NODE_VERSION}`, '--pack-destination', dir],
+      {
+        reject: false,
+        all: true,
+      },
+    );
     if (packed.exitCode !== 0) {
       throw new AsymError('IMAGE_BUILD_FAILED', `npm could not fetch ${nodePackageName()}@${NODE_VERSION}.`, {
         hint: 'Check that the npm registry is reachable (npm ping), then try again.',

@@ -32,7 +32,11 @@ const cloneRecordSchema = z.object({
 });
 export type CloneRecord = z.infer<typeof cloneRecordSchema>;
 
-const environmentCloneSpecSchema = z.object({ template: z.string(), mode: z.string(), seed: z.string().nullable() });
+const environmentCloneSpecSchema = z.object({
+  template: z.string(),
+  mode: z.string(),
+  seed: z.string().nullable(),
+});
 
 const environmentRecordSchema = z.object({
   name: z.string(),
@@ -51,7 +55,11 @@ export const registrySchema = z.object({
 });
 export type Registry = z.infer<typeof registrySchema>;
 
-export const emptyRegistry = (): Registry => ({ schemaVersion: REGISTRY_VERSION, clones: {}, environments: {} });
+export const emptyRegistry = (): Registry => ({
+  schemaVersion: REGISTRY_VERSION,
+  clones: {},
+  environments: {},
+});
 
 /**
  * Version 1 kept clones in an array and stored environment membership on each clone
@@ -70,16 +78,20 @@ const registryV1Schema = z.object({
 function migrateV1(v1: z.infer<typeof registryV1Schema>): Registry {
   const registry = emptyRegistry();
   for (const { environment, image, imageDigest, ...clone } of v1.clones) {
-    registry.clones[clone.id] = { ...clone, exposed: false, images: { backend: { tag: image, digest: imageDigest } } };
+    registry.clones[clone.id] = {
+      ...clone,
+      exposed: false,
+      images: { backend: { tag: image, digest: imageDigest } },
+    };
     if (environment) {
-      const env = (registry.environments[environment] ??= {
+      registry.environments[environment] ??= {
         name: environment,
         spec: null,
         members: [],
         createdAt: clone.createdAt,
         updatedAt: clone.updatedAt,
-      });
-      env.members.push(clone.id);
+      };
+      registry.environments[environment].members.push(clone.id);
     }
   }
   return registry;
@@ -89,7 +101,8 @@ function migrateV1(v1: z.infer<typeof registryV1Schema>): Registry {
 export function parseRegistry(raw: unknown, path: string): Registry {
   const version =
     typeof raw === 'object' && raw !== null
-      ? ((raw as { schemaVersion?: unknown; version?: unknown }).schemaVersion ?? (raw as { version?: unknown }).version)
+      ? ((raw as { schemaVersion?: unknown; version?: unknown }).schemaVersion ??
+        (raw as { version?: unknown }).version)
       : undefined;
   if (version === 1) {
     const v1 = registryV1Schema.safeParse(raw);
@@ -97,9 +110,13 @@ export function parseRegistry(raw: unknown, path: string): Registry {
     throw corrupt(path, v1.error);
   }
   if (typeof version === 'number' && version > REGISTRY_VERSION) {
-    throw new AsymError('REGISTRY_CORRUPT', `${path} was written by a newer asymmetric (schema ${version}).`, {
-      hint: 'Upgrade asymmetric, or point ASYM_HOME at another folder.',
-    });
+    throw new AsymError(
+      'REGISTRY_CORRUPT',
+      `${path} was written by a newer asymmetric (schema ${version}).`,
+      {
+        hint: 'Upgrade asymmetric, or point ASYM_HOME at another folder.',
+      },
+    );
   }
   const current = registrySchema.safeParse(raw);
   if (current.success) return current.data;
@@ -111,6 +128,8 @@ function corrupt(path: string, error: z.ZodError): AsymError {
   return new AsymError(
     'REGISTRY_CORRUPT',
     `${path} is not a valid registry (${first ? `${first.path.join('.')}: ${first.message}` : 'unknown shape'}).`,
-    { hint: 'Move the file aside and run `asymmetric doctor --fix` to rebuild it from the running containers.' },
+    {
+      hint: 'Move the file aside and run `asymmetric doctor --fix` to rebuild it from the running containers.',
+    },
   );
 }

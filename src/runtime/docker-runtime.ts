@@ -65,7 +65,11 @@ export class DockerRuntime implements ContainerRuntime {
           RestartPolicy: { Name: 'no' },
         },
         ...(spec.network
-          ? { NetworkingConfig: { EndpointsConfig: { [spec.network.name]: { Aliases: spec.network.aliases } } } }
+          ? {
+              NetworkingConfig: {
+                EndpointsConfig: { [spec.network.name]: { Aliases: spec.network.aliases } },
+              },
+            }
           : {}),
       }),
     );
@@ -115,7 +119,12 @@ export class DockerRuntime implements ContainerRuntime {
 
   async containerLogs(id: string, options: LogOptions, out: NodeJS.WritableStream): Promise<void> {
     const container = this.docker.getContainer(id);
-    const common = { stdout: true, stderr: true, timestamps: false, ...(options.tail ? { tail: options.tail } : {}) };
+    const common = {
+      stdout: true,
+      stderr: true,
+      timestamps: false,
+      ...(options.tail ? { tail: options.tail } : {}),
+    };
     if (options.follow) {
       const stream = await this.wrap('read logs', () => container.logs({ ...common, follow: true }));
       this.docker.modem.demuxStream(stream, out, out);
@@ -128,7 +137,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   async exec(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }> {
     const container = this.docker.getContainer(id);
-    const exec = await this.wrap('exec', () => container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }));
+    const exec = await this.wrap('exec', () =>
+      container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }),
+    );
     const stream = await this.wrap('exec', () => exec.start({ hijack: true, stdin: false }));
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -146,7 +157,8 @@ export class DockerRuntime implements ContainerRuntime {
     )) as unknown as { memory_stats?: { usage?: number; stats?: Record<string, number> } };
     const usage = stats.memory_stats?.usage ?? 0;
     // Like `docker stats`: page cache that the kernel can drop does not count as use.
-    const cache = stats.memory_stats?.stats?.inactive_file ?? stats.memory_stats?.stats?.total_inactive_file ?? 0;
+    const cache =
+      stats.memory_stats?.stats?.inactive_file ?? stats.memory_stats?.stats?.total_inactive_file ?? 0;
     return Math.max(0, usage - cache);
   }
 
@@ -161,7 +173,11 @@ export class DockerRuntime implements ContainerRuntime {
 
   async removeVolume(name: string): Promise<void> {
     debug(`Removing volume ${name}...`);
-    await this.wrap(`remove volume ${name}`, () => this.docker.getVolume(name).remove({ force: true }), [404]);
+    await this.wrap(
+      `remove volume ${name}`,
+      () => this.docker.getVolume(name).remove({ force: true }),
+      [404],
+    );
     debug(`Removed volume ${name}`);
   }
 
@@ -175,7 +191,12 @@ export class DockerRuntime implements ContainerRuntime {
   async createNetwork(spec: NetworkSpec): Promise<NetworkState> {
     debug(`Creating network ${spec.name}...`);
     const network = await this.wrap(`create network ${spec.name}`, () =>
-      this.docker.createNetwork({ Name: spec.name, Labels: spec.labels, CheckDuplicate: true, Driver: 'bridge' }),
+      this.docker.createNetwork({
+        Name: spec.name,
+        Labels: spec.labels,
+        CheckDuplicate: true,
+        Driver: 'bridge',
+      }),
     );
     debug(`Created network ${spec.name} (${network.id.slice(0, 12)})`);
     return { id: network.id, name: spec.name, labels: spec.labels, containerIds: [] };
@@ -210,7 +231,9 @@ export class DockerRuntime implements ContainerRuntime {
   async connectNetwork(networkId: string, containerId: string, aliases: string[] = []): Promise<void> {
     debug(`Connecting ${containerId.slice(0, 12)} to network ${networkId.slice(0, 12)}`);
     await this.wrap('connect network', () =>
-      this.docker.getNetwork(networkId).connect({ Container: containerId, EndpointConfig: { Aliases: aliases } }),
+      this.docker
+        .getNetwork(networkId)
+        .connect({ Container: containerId, EndpointConfig: { Aliases: aliases } }),
     );
   }
 
@@ -287,11 +310,16 @@ export class DockerRuntime implements ContainerRuntime {
 
   private async requireImage(tag: string): Promise<ImageState> {
     const image = await this.inspectImage(tag);
-    if (!image) throw new AsymError('DOCKER_ERROR', `Docker reported success but image ${tag} does not exist.`);
+    if (!image)
+      throw new AsymError('DOCKER_ERROR', `Docker reported success but image ${tag} does not exist.`);
     return image;
   }
 
-  private followProgress(stream: NodeJS.ReadableStream, onProgress: ProgressListener, what: string): Promise<void> {
+  private followProgress(
+    stream: NodeJS.ReadableStream,
+    onProgress: ProgressListener,
+    what: string,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       this.docker.modem.followProgress(
         stream,

@@ -41,10 +41,16 @@ export class FakeRuntime implements ContainerRuntime {
   async createContainer(spec: ContainerSpec): Promise<ContainerState> {
     this.assertUp();
     if ([...this.containers.values()].some((c) => c.name === spec.name)) {
-      throw new AsymError('DOCKER_ERROR', `Docker could not create container ${spec.name}: name already in use`);
+      throw new AsymError(
+        'DOCKER_ERROR',
+        `Docker could not create container ${spec.name}: name already in use`,
+      );
     }
     if (!this.images.has(spec.image)) {
-      throw new AsymError('DOCKER_ERROR', `Docker could not create container ${spec.name}: no such image ${spec.image}`);
+      throw new AsymError(
+        'DOCKER_ERROR',
+        `Docker could not create container ${spec.name}: no such image ${spec.image}`,
+      );
     }
     for (const volume of Object.keys(spec.volumes ?? {})) {
       if (!this.volumes.has(volume)) this.volumes.set(volume, { name: volume, labels: {} });
@@ -70,7 +76,8 @@ export class FakeRuntime implements ContainerRuntime {
     if (container.status === 'running') return;
     for (const port of container.spec.ports ?? []) {
       const holder = [...this.containers.values()].find(
-        (c) => c.id !== id && c.status === 'running' && c.spec.ports?.some((p) => p.hostPort === port.hostPort),
+        (c) =>
+          c.id !== id && c.status === 'running' && c.spec.ports?.some((p) => p.hostPort === port.hostPort),
       );
       if (holder) {
         throw new AsymError(
@@ -126,7 +133,8 @@ export class FakeRuntime implements ContainerRuntime {
   async removeVolume(name: string): Promise<void> {
     this.assertUp();
     const inUse = [...this.containers.values()].some((c) => Object.keys(c.spec.volumes ?? {}).includes(name));
-    if (inUse) throw new AsymError('DOCKER_ERROR', `Docker could not remove volume ${name}: volume is in use`);
+    if (inUse)
+      throw new AsymError('DOCKER_ERROR', `Docker could not remove volume ${name}: volume is in use`);
     this.volumes.delete(name);
   }
 
@@ -138,9 +146,17 @@ export class FakeRuntime implements ContainerRuntime {
   async createNetwork(spec: NetworkSpec): Promise<NetworkState> {
     this.assertUp();
     if ([...this.networks.values()].some((n) => n.name === spec.name)) {
-      throw new AsymError('DOCKER_ERROR', `Docker could not create network ${spec.name}: network already exists`);
+      throw new AsymError(
+        'DOCKER_ERROR',
+        `Docker could not create network ${spec.name}: network already exists`,
+      );
     }
-    const network = { id: randomBytes(32).toString('hex'), name: spec.name, labels: { ...spec.labels }, containerIds: [] };
+    const network = {
+      id: randomBytes(32).toString('hex'),
+      name: spec.name,
+      labels: { ...spec.labels },
+      containerIds: [],
+    };
     this.networks.set(network.id, network);
     return { ...network, containerIds: [] };
   }
@@ -150,7 +166,10 @@ export class FakeRuntime implements ContainerRuntime {
     const network = this.networks.get(id);
     if (!network) return;
     if (network.containerIds.length > 0) {
-      throw new AsymError('DOCKER_ERROR', `Docker could not remove network ${network.name}: it has active endpoints`);
+      throw new AsymError(
+        'DOCKER_ERROR',
+        `Docker could not remove network ${network.name}: it has active endpoints`,
+      );
     }
     this.networks.delete(id);
   }
@@ -166,7 +185,8 @@ export class FakeRuntime implements ContainerRuntime {
     this.assertUp();
     const network = this.networks.get(networkId);
     const container = this.get(containerId);
-    if (!network) throw new AsymError('DOCKER_ERROR', `Docker could not connect network: no such network ${networkId}`);
+    if (!network)
+      throw new AsymError('DOCKER_ERROR', `Docker could not connect network: no such network ${networkId}`);
     if (!network.containerIds.includes(containerId)) network.containerIds.push(containerId);
     if (!container.networks.includes(network.name)) container.networks.push(network.name);
   }
@@ -208,7 +228,8 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   private findNetwork(nameOrId: string): NetworkState {
-    const network = this.networks.get(nameOrId) ?? [...this.networks.values()].find((n) => n.name === nameOrId);
+    const network =
+      this.networks.get(nameOrId) ?? [...this.networks.values()].find((n) => n.name === nameOrId);
     if (!network) throw new AsymError('DOCKER_ERROR', `Docker could not find network ${nameOrId}`);
     return network;
   }

@@ -16,7 +16,12 @@ export const LABEL = {
 } as const;
 
 /** What an object is. */
-export type ObjectKind = 'clone-container' | 'clone-volume' | 'redis' | 'home-network' | 'environment-network';
+export type ObjectKind =
+  | 'clone-container'
+  | 'clone-volume'
+  | 'redis'
+  | 'home-network'
+  | 'environment-network';
 
 export type CloneService = 'backend' | 'postgres' | 'frontend';
 
@@ -39,7 +44,11 @@ export function cloneLabels(
   };
 }
 
-export function environmentNetworkLabels(homeId: string, name: string, members: string[]): Record<string, string> {
+export function environmentNetworkLabels(
+  homeId: string,
+  name: string,
+  members: string[],
+): Record<string, string> {
   return {
     ...homeLabels(homeId, 'environment-network'),
     [LABEL.environment]: name,

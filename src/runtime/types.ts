@@ -31,7 +31,14 @@ export interface ContainerSpec {
   stopTimeoutSeconds?: number;
 }
 
-export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+export type ContainerStatus =
+  | 'created'
+  | 'running'
+  | 'paused'
+  | 'restarting'
+  | 'removing'
+  | 'exited'
+  | 'dead';
 
 export interface ContainerState {
   id: string;

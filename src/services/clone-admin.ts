@@ -7,7 +7,12 @@ import type { CloneRecord } from '../registry/schema.js';
  */
 const base = (clone: CloneRecord) => `http://127.0.0.1:${clone.ports.backend}`;
 
-export async function adminCall<T>(clone: CloneRecord, path: string, body: unknown = {}, timeoutMs = 30_000): Promise<T> {
+export async function adminCall<T>(
+  clone: CloneRecord,
+  path: string,
+  body: unknown = {},
+  timeoutMs = 30_000,
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(`${base(clone)}${path}`, {
@@ -17,16 +22,24 @@ export async function adminCall<T>(clone: CloneRecord, path: string, body: unkno
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    throw new AsymError('CLONE_NOT_RUNNING', `Clone ${clone.id} does not answer on port ${clone.ports.backend}.`, {
-      hint: `Start it with \`asymmetric start ${clone.id}\` (or check \`asymmetric logs ${clone.id}\`).`,
-      cause: error,
-    });
+    throw new AsymError(
+      'CLONE_NOT_RUNNING',
+      `Clone ${clone.id} does not answer on port ${clone.ports.backend}.`,
+      {
+        hint: `Start it with \`asymmetric start ${clone.id}\` (or check \`asymmetric logs ${clone.id}\`).`,
+        cause: error,
+      },
+    );
   }
   const text = await response.text();
   if (!response.ok) {
-    throw new AsymError('CLONE_UNHEALTHY', `Clone ${clone.id} refused ${path} (HTTP ${response.status}: ${text.slice(0, 200)}).`, {
-      hint: `See \`asymmetric logs ${clone.id}\`.`,
-    });
+    throw new AsymError(
+      'CLONE_UNHEALTHY',
+      `Clone ${clone.id} refused ${path} (HTTP ${response.status}: ${text.slice(0, 200)}).`,
+      {
+        hint: `See \`asymmetric logs ${clone.id}\`.`,
+      },
+    );
   }
   return JSON.parse(text) as T;
 }
@@ -47,7 +60,9 @@ export async function waitForHttp(
       if (response.ok) return;
       last = `HTTP ${response.status} ${(await response.text()).slice(0, 120)}`;
     } catch (error) {
-      last = (error as Error).cause ? String((error as { cause: Error }).cause.message) : (error as Error).message;
+      last = (error as Error).cause
+        ? String((error as { cause: Error }).cause.message)
+        : (error as Error).message;
     }
     if (options.stillRunning && attempt % 10 === 9) {
       const stopped = await options.stillRunning();

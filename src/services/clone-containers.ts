@@ -11,14 +11,19 @@ const MiB = 1024 * 1024;
 export const START_ORDER: CloneService[] = ['postgres', 'backend', 'frontend'];
 
 export const redisPrefix = (cloneId: string) => `${cloneId}:`;
-export const databaseUrl = (cloneId: string) => `postgres://asym@${names.alias(cloneId, 'postgres')}:5432/clone`;
+export const databaseUrl = (cloneId: string) =>
+  `postgres://asym@${names.alias(cloneId, 'postgres')}:5432/clone`;
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * The containers a clone is made of, as pure data from its record: the same record always
  * yields the same specs, which is what lets `doctor --fix` recreate a missing container.
  */
-export function cloneContainerSpecs(homeId: string, clone: CloneRecord, template: TemplateManifest): ContainerSpec[] {
+export function cloneContainerSpecs(
+  homeId: string,
+  clone: CloneRecord,
+  template: TemplateManifest,
+): ContainerSpec[] {
   const services = template.modes[clone.mode]?.services ?? [];
   const network = names.homeNetwork(homeId);
   const hostIp = clone.exposed ? '0.0.0.0' : '127.0.0.1';

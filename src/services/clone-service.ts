@@ -1,6 +1,7 @@
 import { AsymError, isAsymError } from '../errors.js';
 import { ImageBuilder } from '../images/image-builder.js';
 import { imagesForMode } from '../images/image-catalog.js';
+import { requireClone } from '../registry/lookup.js';
 import type { CloneRecord, Registry } from '../registry/schema.js';
 import { type CloneService, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime, ContainerState } from '../runtime/types.js';
@@ -11,6 +12,10 @@ import type { AppContext } from './context.js';
 import { syncEnvironmentNetwork } from './environment-network.js';
 import { ensureHomeInfra, removeHomeInfraIfUnused } from './home-infra.js';
 import { names } from './naming.js';
+
+export { resetClone } from './clone-reset.js';
+export { requireClone };
+
 import { allocatePorts } from './ports.js';
 import { type CloneView, cloneView, expectedServiceCount, liveCloneState } from './views.js';
 
@@ -31,14 +36,21 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
   const { template, mode, fixture } = resolveChoice(request.template, request.mode, request.fixture);
   const runtime = await ctx.runtime();
   await runtime.ping();
-  const images = await new ImageBuilder(runtime, ctx.reporter).ensure(['redis', ...imagesForMode(template, mode)]);
+  const images = await new ImageBuilder(runtime, ctx.reporter).ensure([
+    'redis',
+    ...imagesForMode(template, mode),
+  ]);
   await ensureHomeInfra(ctx, images.get('redis')!.tag);
 
   const services = template.modes[mode]?.services ?? [];
   const record = await ctx.store.update(async (registry) => {
     const now = ctx.now().toISOString();
     const id = uniqueCloneId(registry, template.name, ctx.randomHex);
-    const [backend, frontend] = await allocatePorts(registry, ctx.config.portRange, services.includes('frontend') ? 2 : 1);
+    const [backend, frontend] = await allocatePorts(
+      registry,
+      ctx.config.portRange,
+      services.includes('frontend') ? 2 : 1,
+    );
     const clone: CloneRecord = {
       id,
       template: template.name,
@@ -75,12 +87,17 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
       clone.ports = started.ports;
       clone.updatedAt = ctx.now().toISOString();
       delete clone.owner;
-      if (request.environment) joinEnvironment(registry, request.environment, clone.id, ctx.now().toISOString());
+      if (request.environment)
+        joinEnvironment(registry, request.environment, clone.id, ctx.now().toISOString());
       return cloneView(registry, clone);
     });
     if (request.environment) {
       const registry = await ctx.store.read();
-      await syncEnvironmentNetwork(ctx, request.environment, registry.environments[request.environment]?.members ?? []);
+      await syncEnvironmentNetwork(
+        ctx,
+        request.environment,
+        registry.environments[request.environment]?.members ?? [],
+      );
     }
     ctx.reporter.step(`${record.id} is running at ${view.endpoints.api}`);
     return { ...view, tokens };
@@ -95,7 +112,14 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
 }
 
 function joinEnvironment(registry: Registry, name: string, cloneId: string, now: string): void {
-  const env = (registry.environments[name] ??= { name, spec: null, members: [], createdAt: now, updatedAt: now });
+  registry.environments[name] ??= {
+    name,
+    spec: null,
+    members: [],
+    createdAt: now,
+    updatedAt: now,
+  };
+  const env = registry.environments[name];
   if (!env.members.includes(cloneId)) env.members.push(cloneId);
   env.updatedAt = now;
 }
@@ -136,7 +160,13 @@ async function startWithFreePorts(
       clone = await ctx.store.update(async (registry) => {
         const current = requireClone(registry, clone.id);
         const count = Object.keys(current.ports).length;
-        const [backend, frontend] = await allocatePorts(registry, ctx.config.portRange, count, undefined, avoid);
+        const [backend, frontend] = await allocatePorts(
+          registry,
+          ctx.config.portRange,
+          count,
+          undefined,
+          avoid,
+        );
         current.ports = { backend: backend!, ...(frontend ? { frontend } : {}) };
         return current;
       });
@@ -201,8 +231,13 @@ export function cloneContainers(
 }
 
 /** Removes every container and volume labelled as the clone's. */
-export async function removeCloneObjects(runtime: ContainerRuntime, homeId: string, cloneId: string): Promise<void> {
-  for (const container of await cloneContainers(runtime, homeId, cloneId)) await runtime.removeContainer(container.id);
+export async function removeCloneObjects(
+  runtime: ContainerRuntime,
+  homeId: string,
+  cloneId: string,
+): Promise<void> {
+  for (const container of await cloneContainers(runtime, homeId, cloneId))
+    await runtime.removeContainer(container.id);
   for (const volume of await runtime.listVolumes({ [LABEL.home]: homeId, [LABEL.clone]: cloneId })) {
     await runtime.removeVolume(volume.name);
   }
@@ -210,25 +245,19 @@ export async function removeCloneObjects(runtime: ContainerRuntime, homeId: stri
   await runtime.removeVolume(names.volume(homeId, cloneId)).catch(() => {});
 }
 
-export function requireClone(registry: Registry, id: string): CloneRecord {
-  const clone = registry.clones[id];
-  if (!clone) {
-    const ids = Object.keys(registry.clones);
-    throw new AsymError('CLONE_NOT_FOUND', `There is no clone "${id}".`, {
-      hint: ids.length ? `Known clones: ${ids.join(', ')}.` : 'Create one with `asymmetric spin <template>`.',
-    });
-  }
-  return clone;
-}
-
 /** Every clone with its state read from the live containers. */
 export async function listClones(ctx: AppContext): Promise<CloneView[]> {
   const registry = await ctx.store.read();
   const runtime = await ctx.runtime();
-  const containers = await runtime.listContainers({ [LABEL.home]: ctx.home.id, [LABEL.kind]: 'clone-container' });
+  const containers = await runtime.listContainers({
+    [LABEL.home]: ctx.home.id,
+    [LABEL.kind]: 'clone-container',
+  });
   return Object.values(registry.clones)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-    .map((clone) => cloneView(registry, clone, liveCloneState(clone, containers, expectedServiceCount(clone))));
+    .map((clone) =>
+      cloneView(registry, clone, liveCloneState(clone, containers, expectedServiceCount(clone))),
+    );
 }
 
 export async function getClone(ctx: AppContext, id: string): Promise<CloneView> {
@@ -256,7 +285,10 @@ export async function startClone(ctx: AppContext, id: string): Promise<CloneView
   const template = getTemplate(clone.template);
   const runtime = await ctx.runtime();
   await runtime.ping();
-  await ensureHomeInfra(ctx, (await new ImageBuilder(runtime, ctx.reporter).ensure(['redis'])).get('redis')!.tag);
+  await ensureHomeInfra(
+    ctx,
+    (await new ImageBuilder(runtime, ctx.reporter).ensure(['redis'])).get('redis')!.tag,
+  );
   ctx.reporter.step(`Starting ${id}`);
   await createAndStart(runtime, ctx.home.id, clone, template);
   await waitUntilServing(runtime, clone, template);
@@ -272,25 +304,17 @@ async function setState(ctx: AppContext, id: string, state: CloneRecord['state']
   });
 }
 
-export interface ResetResult {
-  id: string;
-  ms: number;
-}
-
-/** Back to exactly the seeded state, without restarting anything. */
-export async function resetClone(ctx: AppContext, id: string): Promise<ResetResult> {
-  const clone = requireClone(await ctx.store.read(), id);
-  const started = performance.now();
-  await adminCall(clone, '/_asym/reset');
-  return { id, ms: Math.round(performance.now() - started) };
-}
-
 export async function seedClone(ctx: AppContext, id: string, fixture: string): Promise<CloneView> {
   const registry = await ctx.store.read();
   const clone = requireClone(registry, id);
   resolveChoice(clone.template, clone.mode, fixture);
   ctx.reporter.step(`Seeding ${id} with ${fixture}`);
-  const result = await adminCall<{ identity?: Record<string, string> }>(clone, '/_asym/seed', { fixture }, 120_000);
+  const result = await adminCall<{ identity?: Record<string, string> }>(
+    clone,
+    '/_asym/seed',
+    { fixture },
+    120_000,
+  );
   await ctx.store.update((current) => {
     const record = requireClone(current, id);
     record.seed = { fixture };
@@ -300,7 +324,11 @@ export async function seedClone(ctx: AppContext, id: string, fixture: string): P
   return getClone(ctx, id);
 }
 
-export async function cloneTokens(ctx: AppContext, id: string, reprovision: boolean): Promise<Record<string, string>> {
+export async function cloneTokens(
+  ctx: AppContext,
+  id: string,
+  reprovision: boolean,
+): Promise<Record<string, string>> {
   const clone = requireClone(await ctx.store.read(), id);
   if (!reprovision) {
     if (!clone.tokens) {
@@ -321,7 +349,11 @@ export async function cloneTokens(ctx: AppContext, id: string, reprovision: bool
 }
 
 /** Removes the clone's containers, volume and record, and its environment membership. */
-export async function destroyClone(ctx: AppContext, id: string, options: { keepInfra?: boolean } = {}): Promise<void> {
+export async function destroyClone(
+  ctx: AppContext,
+  id: string,
+  options: { keepInfra?: boolean } = {},
+): Promise<void> {
   requireClone(await ctx.store.read(), id);
   const runtime = await ctx.runtime();
   await runtime.ping();
@@ -362,5 +394,9 @@ export async function cloneLogs(
       hint: 'Pick a service it runs: backend, postgres, or frontend (full mode).',
     });
   }
-  await runtime.containerLogs(container.id, { follow: options.follow, ...(options.tail ? { tail: options.tail } : {}) }, out);
+  await runtime.containerLogs(
+    container.id,
+    { follow: options.follow, ...(options.tail ? { tail: options.tail } : {}) },
+    out,
+  );
 }

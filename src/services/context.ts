@@ -28,7 +28,9 @@ export interface ContextOptions {
 
 export function createContext(options: ContextOptions = {}): AppContext {
   const home = resolveHome(options.env);
-  let runtime: Promise<ContainerRuntime> | undefined = options.runtime ? Promise.resolve(options.runtime) : undefined;
+  let runtime: Promise<ContainerRuntime> | undefined = options.runtime
+    ? Promise.resolve(options.runtime)
+    : undefined;
   return {
     home,
     config: loadConfig(home),

@@ -9,7 +9,11 @@ import { names } from './naming.js';
  * `<clone id>-backend`). Docker cannot relabel a network, so when membership changes we
  * make a new network with the right labels, move the members over, and remove the old one.
  */
-export async function syncEnvironmentNetwork(ctx: AppContext, environment: string, members: string[]): Promise<void> {
+export async function syncEnvironmentNetwork(
+  ctx: AppContext,
+  environment: string,
+  members: string[],
+): Promise<void> {
   const runtime = await ctx.runtime();
   const current = await environmentNetworks(runtime, ctx.home.id, environment);
   if (members.length === 0) {
@@ -19,7 +23,16 @@ export async function syncEnvironmentNetwork(ctx: AppContext, environment: strin
   const wanted = [...members].sort();
   const containers = await memberContainers(runtime, ctx.home.id, wanted);
   const [only] = current;
-  if (current.length === 1 && only && networkMatches(only, wanted, containers.map((c) => c.id))) return;
+  if (
+    current.length === 1 &&
+    only &&
+    networkMatches(
+      only,
+      wanted,
+      containers.map((c) => c.id),
+    )
+  )
+    return;
 
   const network = await runtime.createNetwork({
     name: names.environmentNetwork(ctx.home.id, environment, ctx.randomHex(3)),
@@ -40,12 +53,20 @@ export async function environmentNetworkDrift(
   const runtime = await ctx.runtime();
   const current = await environmentNetworks(runtime, ctx.home.id, environment);
   const wanted = [...members].sort();
-  if (wanted.length === 0) return current.length > 0 ? 'network left behind for an environment with no members' : null;
+  if (wanted.length === 0)
+    return current.length > 0 ? 'network left behind for an environment with no members' : null;
   if (current.length === 0) return 'network missing';
   if (current.length > 1) return `${current.length} networks where one belongs`;
   const [network] = current;
   const containers = await memberContainers(runtime, ctx.home.id, wanted);
-  if (!network || !networkMatches(network, wanted, containers.map((c) => c.id))) {
+  if (
+    !network ||
+    !networkMatches(
+      network,
+      wanted,
+      containers.map((c) => c.id),
+    )
+  ) {
     const labelled = parseMembersLabel(network?.labels[LABEL.members]).join(',') || 'none';
     return `network labels or connections out of date (labelled members: ${labelled}; registry: ${wanted.join(',')})`;
   }
@@ -53,7 +74,10 @@ export async function environmentNetworkDrift(
 }
 
 export function environmentNetworks(runtime: ContainerRuntime, homeId: string, environment: string) {
-  return runtime.listNetworks({ ...homeLabels(homeId, 'environment-network'), [LABEL.environment]: environment });
+  return runtime.listNetworks({
+    ...homeLabels(homeId, 'environment-network'),
+    [LABEL.environment]: environment,
+  });
 }
 
 async function memberContainers(runtime: ContainerRuntime, homeId: string, members: string[]) {

@@ -14,7 +14,9 @@ export async function ensureHomeInfra(ctx: AppContext, redisImage: string): Prom
   const networkName = names.homeNetwork(ctx.home.id);
   const networks = await runtime.listNetworks(homeLabels(ctx.home.id, 'home-network'));
   if (networks.length === 0) {
-    await idempotent(() => runtime.createNetwork({ name: networkName, labels: homeLabels(ctx.home.id, 'home-network') }));
+    await idempotent(() =>
+      runtime.createNetwork({ name: networkName, labels: homeLabels(ctx.home.id, 'home-network') }),
+    );
   }
   const [redis] = await runtime.listContainers(homeLabels(ctx.home.id, 'redis'));
   if (redis?.status === 'running') return;
@@ -46,13 +48,17 @@ export async function removeHomeInfraIfUnused(ctx: AppContext): Promise<void> {
   const registry = await ctx.store.read();
   if (Object.keys(registry.clones).length > 0) return;
   const runtime = await ctx.runtime();
-  const cloneContainers = await runtime.listContainers({ [LABEL.home]: ctx.home.id, [LABEL.kind]: 'clone-container' });
+  const cloneContainers = await runtime.listContainers({
+    [LABEL.home]: ctx.home.id,
+    [LABEL.kind]: 'clone-container',
+  });
   if (cloneContainers.length > 0) return;
   await removeHomeInfra(runtime, ctx.home.id);
 }
 
 export async function removeHomeInfra(runtime: ContainerRuntime, homeId: string): Promise<void> {
-  for (const redis of await runtime.listContainers(homeLabels(homeId, 'redis'))) await runtime.removeContainer(redis.id);
+  for (const redis of await runtime.listContainers(homeLabels(homeId, 'redis')))
+    await runtime.removeContainer(redis.id);
   for (const network of await runtime.listNetworks(homeLabels(homeId, 'home-network'))) {
     await runtime.removeNetwork(network.id).catch(() => {});
   }

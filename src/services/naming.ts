@@ -7,7 +7,8 @@ import type { CloneService } from '../runtime/labels.js';
 export const names = {
   homeNetwork: (homeId: string) => `asym-${homeId}`,
   redis: (homeId: string) => `asym-${homeId}-redis`,
-  container: (homeId: string, cloneId: string, service: CloneService) => `asym-${homeId}-${cloneId}-${service}`,
+  container: (homeId: string, cloneId: string, service: CloneService) =>
+    `asym-${homeId}-${cloneId}-${service}`,
   volume: (homeId: string, cloneId: string) => `asym-${homeId}-${cloneId}-pgdata`,
   environmentNetwork: (homeId: string, environment: string, suffix: string) =>
     `asym-${homeId}-env-${environment}-${suffix}`,

@@ -38,7 +38,11 @@ export function environmentOf(registry: Registry, cloneId: string): string | nul
   return Object.values(registry.environments).find((env) => env.members.includes(cloneId))?.name ?? null;
 }
 
-export function cloneView(registry: Registry, clone: CloneRecord, state: CloneState = clone.state): CloneView {
+export function cloneView(
+  registry: Registry,
+  clone: CloneRecord,
+  state: CloneState = clone.state,
+): CloneView {
   const template = getTemplate(clone.template);
   const origin = `http://127.0.0.1:${clone.ports.backend}`;
   return {
@@ -53,7 +57,10 @@ export function cloneView(registry: Registry, clone: CloneRecord, state: CloneSt
       api: template.apiPath === '/' ? origin : `${origin}${template.apiPath}`,
       ...(clone.ports.frontend ? { web: `http://127.0.0.1:${clone.ports.frontend}/` } : {}),
     },
-    ports: { backend: clone.ports.backend, ...(clone.ports.frontend ? { frontend: clone.ports.frontend } : {}) },
+    ports: {
+      backend: clone.ports.backend,
+      ...(clone.ports.frontend ? { frontend: clone.ports.frontend } : {}),
+    },
     database: databaseUrl(clone.id),
     redisPrefix: redisPrefix(clone.id),
     image: clone.images.backend?.tag ?? '',
@@ -63,7 +70,7 @@ export function cloneView(registry: Registry, clone: CloneRecord, state: CloneSt
   };
 }
 
-const isAlive = (pid: number) => {
+export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
@@ -77,7 +84,11 @@ const isAlive = (pid: number) => {
  * runs, `stopped` when none does, `failed` when some are missing or only some run, or when
  * the process creating it died.
  */
-export function liveCloneState(clone: CloneRecord, containers: ContainerState[], expectedServices: number): CloneState {
+export function liveCloneState(
+  clone: CloneRecord,
+  containers: ContainerState[],
+  expectedServices: number,
+): CloneState {
   if (clone.state === 'creating') return clone.owner && !isAlive(clone.owner.pid) ? 'failed' : 'creating';
   if (clone.state === 'failed') return 'failed';
   const mine = containers.filter((c) => c.labels[LABEL.clone] === clone.id);

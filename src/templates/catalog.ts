@@ -43,7 +43,8 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): TemplateManifest[] {
       if (!parsed.success) {
         throw new Error(`Invalid template manifest ${path}: ${parsed.error.message}`);
       }
-      if (!('api' in parsed.data.modes)) throw new Error(`Template manifest ${path} lacks the required "api" mode`);
+      if (!('api' in parsed.data.modes))
+        throw new Error(`Template manifest ${path} lacks the required "api" mode`);
       return { ...parsed.data, dir: join(dir, entry.name) };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -63,7 +64,11 @@ export function getTemplate(name: string): TemplateManifest {
 }
 
 /** Checks a template/mode/fixture choice, returning the normalised mode. */
-export function resolveChoice(templateName: string, mode: string | undefined, fixture: string | null | undefined) {
+export function resolveChoice(
+  templateName: string,
+  mode: string | undefined,
+  fixture: string | null | undefined,
+) {
   const template = getTemplate(templateName);
   const chosenMode = mode ?? defaultMode(template);
   if (!(chosenMode in template.modes)) {
@@ -81,5 +86,9 @@ export function resolveChoice(templateName: string, mode: string | undefined, fi
 
 /** The shape the environment spec checks against. */
 export function templateCatalog() {
-  return loadTemplates().map((t) => ({ name: t.name, modes: Object.keys(t.modes), fixtures: Object.keys(t.fixtures) }));
+  return loadTemplates().map((t) => ({
+    name: t.name,
+    modes: Object.keys(t.modes),
+    fixtures: Object.keys(t.fixtures),
+  }));
 }

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { FailedAfterOutput } from '../io.js';
+import type { CommandKit } from '../kit.js';
+
+export function registerDoctor(program: Command, kit: CommandKit): void {
+  program
+    .command('doctor')
+    .description('check Docker and reconcile the registry with the live containers')
+    .option('--fix', 'repair what is found')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { fix?: boolean; json?: boolean }) => {
+      const { runDoctor } = await import('../../services/doctor.js');
+      const { renderDoctor } = await import('../render.js');
+      const json = Boolean(options.json);
+      const ctx = await kit.context(json);
+      const report = await runDoctor(ctx, Boolean(options.fix)).finally(() => ctx.reporter.stop());
+      kit.print(json, report, renderDoctor);
+      if (!report.ok) {
+        const open = report.problems.filter((p) => !p.fixed).length;
+        throw new FailedAfterOutput(
+          'DRIFT_DETECTED',
+          `doctor found ${open} problem${open === 1 ? '' : 's'}.`,
+          {
+            hint: report.docker.reachable
+              ? 'Run `asymmetric doctor --fix` to repair them.'
+              : 'Start Docker and run doctor again.',
+          },
+        );
+      }
+    });
+}

@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { FailedAfterOutput } from '../io.js';
+import type { CommandKit } from '../kit.js';
+
+export function registerEnv(program: Command, kit: CommandKit): void {
+  const env = program.command('env').description('environments: named sets of clones from environment.yaml');
+
+  env
+    .command('spin')
+    .description('create every clone an environment.yaml declares, one after another')
+    .argument('<file>', 'path to environment.yaml')
+    .option('--json', 'print the environment with its clones (and their tokens) as JSON')
+    .action(async (file: string, options: { json?: boolean }) => {
+      const { destroyEnvironment, environmentStatus, resetEnvironment, spinEnvironment } = await import(
+        '../../services/environment-service.js'
+      );
+      const { renderEnvironments, renderSpun } = await import('../render.js');
+      const json = Boolean(options.json);
+      const ctx = await kit.context(json);
+      const result = await spinEnvironment(ctx, file).finally(() => ctx.reporter.stop());
+      kit.print(json, result, (r) =>
+        [
+          `Environment ${r.name}: ${r.state}\n`,
+          ...r.members.map(renderSpun),
+          ...r.failures.map((f) => `${f.template}: FAILED (${f.error.code}) ${f.error.message}\n`),
+        ].join('\n'),
+      );
+      if (result.failures.length > 0) {
+        throw new FailedAfterOutput(
+          'ENVIRONMENT_PARTIAL',
+          `Environment ${result.name} is ${result.state}: ${result.failures.length} of ${result.spec.clones.length} clones failed.`,
+          { hint: `Fix the cause above, then \`asymmetric env destroy ${result.name}\` and spin it again.` },
+        );
+      }
+    });
+
+  env
+    .command('status')
+    .alias('ls')
+    .description('list environments with their state rolled up from their members')
+    .argument('[name]', 'an environment name')
+    .option('--json', 'print JSON (an array)')
+    .action(async (name: string | undefined, options: { json?: boolean }) => {
+      const { destroyEnvironment, environmentStatus, resetEnvironment, spinEnvironment } = await import(
+        '../../services/environment-service.js'
+      );
+      const { renderEnvironments, renderSpun } = await import('../render.js');
+      const json = Boolean(options.json);
+      kit.print(json, await environmentStatus(await kit.context(json), name), renderEnvironments);
+    });
+
+  env
+    .command('reset')
+    .description('reset every member of an environment to its seeded state')
+    .argument('<name>', 'an environment name')
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { json?: boolean }) => {
+      const { destroyEnvironment, environmentStatus, resetEnvironment, spinEnvironment } = await import(
+        '../../services/environment-service.js'
+      );
+      const { renderEnvironments, renderSpun } = await import('../render.js');
+      const json = Boolean(options.json);
+      const result = await resetEnvironment(await kit.context(json), name);
+      kit.print(json, result, (r) => `Reset ${r.name} (${r.members.length} clones) in ${r.ms} ms\n`);
+    });
+
+  env
+    .command('destroy')
+    .description('destroy every member, the network and the record of an environment')
+    .argument('<name>', 'an environment name')
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { json?: boolean }) => {
+      const { destroyEnvironment, environmentStatus, resetEnvironment, spinEnvironment } = await import(
+        '../../services/environment-service.js'
+      );
+      const { renderEnvironments, renderSpun } = await import('../render.js');
+      const json = Boolean(options.json);
+      const ctx = await kit.context(json);
+      const result = await destroyEnvironment(ctx, name).finally(() => ctx.reporter.stop());
+      kit.print(json, result, (r) => `Destroyed ${r.name} (${r.destroyed.join(', ') || 'no clones'})\n`);
+    });
+}

@@ -1,0 +1,41 @@
+import type { Reporter } from '../log.js';
+import { type AppContext, createContext } from '../services/context.js';
+import { type CliIO, createReporter, writeJson } from './io.js';
+
+/** What every command file gets: a way to make the services' context, and to print. */
+export interface CommandKit {
+  io: CliIO;
+  /** The services' context for one command; progress is silent with --json. */
+  context(json: boolean): Promise<AppContext & { reporter: Reporter & { stop(): void } }>;
+  /** One JSON document on stdout with --json, else the human rendering. */
+  print<T>(json: boolean, data: T, human: (data: T) => string): void;
+}
+
+export function createKit(io: CliIO): CommandKit {
+  return {
+    io,
+    async context(json) {
+      const reporter = await createReporter(io, json);
+      const ctx = createContext({
+        env: io.env,
+        reporter,
+        ...(io.runtime ? { runtime: io.runtime } : {}),
+        ...(io.now ? { now: io.now } : {}),
+      });
+      return { ...ctx, reporter };
+    },
+    print(json, data, human) {
+      if (json) writeJson(io, data);
+      else io.stdout.write(human(data));
+    },
+  };
+}
+
+/** `--tail 50` and friends: a whole number, or a clear error. */
+export function parsePositiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} takes a whole number, got "${value}"`);
+    return n;
+  };
+}

@@ -1,0 +1,86 @@
+import { Command, CommanderError } from 'commander';
+import { AsymError, EXIT_BUG, EXIT_OK, EXIT_USER_ERROR, isAsymError } from '../errors.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerEnv } from './commands/env.js';
+import { registerLifecycle } from './commands/lifecycle.js';
+import { registerLogs } from './commands/logs.js';
+import { registerSeed } from './commands/seed.js';
+import { registerSpin } from './commands/spin.js';
+import { registerStatus } from './commands/status.js';
+import { registerTemplates } from './commands/templates.js';
+import { registerTokens } from './commands/tokens.js';
+import { type CliIO, FailedAfterOutput, writeJson } from './io.js';
+import { createKit } from './kit.js';
+
+export const VERSION = '0.1.0';
+
+/** The program with every command registered; nothing here touches process state. */
+export function createProgram(io: CliIO): Command {
+  const program = new Command('asymmetric')
+    .description(
+      'Isolated, seeded clones of SaaS apps (Slack, Stripe) as Docker containers, grouped into environments.',
+    )
+    .version(VERSION)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  const kit = createKit(io);
+  for (const register of [
+    registerSpin,
+    registerStatus,
+    registerLifecycle,
+    registerLogs,
+    registerSeed,
+    registerTokens,
+    registerTemplates,
+    registerDoctor,
+    registerEnv,
+  ]) {
+    register(program, kit);
+  }
+  // Subcommands inherit the overrides, so usage errors come back here as exceptions.
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/**
+ * Runs one CLI invocation and returns its exit code: the single place where failures
+ * become exit codes. 0 success; 1 a named error (one sentence and a hint on stderr; with
+ * --json also `{ error }` on stdout); 2 anything unexpected (a bug).
+ */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    await createProgram(io).parseAsync(argv, { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
+      if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync')
+        return EXIT_OK;
+      // Commander already printed "error: ..." for usage mistakes.
+      if (json)
+        writeJson(io, {
+          error: { code: 'INVALID_ARGUMENT', message: error.message.replace(/^error: /, '') },
+        });
+      return EXIT_USER_ERROR;
+    }
+    if (isAsymError(error)) {
+      io.stderr.write(`error: ${error.message}\n`);
+      if (error.hint) io.stderr.write(`hint: ${error.hint}\n`);
+      if (json && !(error instanceof FailedAfterOutput)) writeJson(io, { error: error.toJSON() });
+      return EXIT_USER_ERROR;
+    }
+    // An option parser (e.g. --tail) throws a plain Error for a bad value: the user's mistake.
+    if (error instanceof Error && (error as { code?: string }).code === 'commander.invalidArgument') {
+      return EXIT_USER_ERROR;
+    }
+    const bug = error instanceof Error ? error : new AsymError('DOCKER_ERROR', String(error));
+    io.stderr.write(`asymmetric hit an unexpected error (a bug): ${bug.message}\n${bug.stack ?? ''}\n`);
+    if (json) writeJson(io, { error: { code: 'UNEXPECTED', message: bug.message } });
+    return EXIT_BUG;
+  }
+}

@@ -1,0 +1,58 @@
+import Table from 'cli-table3';
+import type { DoctorReport } from '../services/doctor.js';
+import type { CloneView, EnvironmentView } from '../services/views.js';
+
+/** Human renderings of command results; `--json` prints the data itself instead. */
+const table = (head: string[]) => new Table({ head, style: { head: [], border: [] } });
+
+export function renderClones(clones: CloneView[]): string {
+  if (clones.length === 0) return 'No clones. Create one with `asymmetric spin slack`.\n';
+  const t = table(['ID', 'TEMPLATE', 'MODE', 'STATE', 'ENVIRONMENT', 'API', 'WEB']);
+  for (const c of clones) {
+    t.push([
+      c.id,
+      c.template,
+      c.mode,
+      c.state,
+      c.environment ?? '-',
+      c.endpoints.api,
+      c.endpoints.web ?? '-',
+    ]);
+  }
+  return `${t.toString()}\n`;
+}
+
+export function renderEnvironments(envs: EnvironmentView[]): string {
+  if (envs.length === 0) return 'No environments. Create one with `asymmetric env spin environment.yaml`.\n';
+  const t = table(['NAME', 'STATE', 'MEMBERS', 'CREATED']);
+  for (const e of envs) t.push([e.name, e.state, e.members.join(', ') || '-', e.createdAt]);
+  return `${t.toString()}\n`;
+}
+
+/** A clone just spun: where to reach it and its tokens (shown once). */
+export function renderSpun(clone: CloneView): string {
+  const lines = [
+    `${clone.id}  ${clone.template} (${clone.mode})  ${clone.state}`,
+    `  api: ${clone.endpoints.api}`,
+  ];
+  if (clone.endpoints.web) lines.push(`  web: ${clone.endpoints.web}`);
+  for (const [key, value] of Object.entries(clone.tokens ?? {})) lines.push(`  ${key}: ${value}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderTokens(tokens: Record<string, string>): string {
+  return `${Object.entries(tokens)
+    .map(([key, value]) => `${key}: ${value}`)
+    .join('\n')}\n`;
+}
+
+export function renderDoctor(report: DoctorReport): string {
+  const lines = [
+    `docker: ${report.docker.reachable ? 'reachable' : 'NOT reachable'}`,
+    `base image: ${report.docker.baseImage ? 'present' : 'not built yet (made on first spin)'}`,
+  ];
+  if (report.problems.length === 0) lines.push('No problems found.');
+  for (const p of report.problems) lines.push(`${p.fixed ? 'fixed' : 'problem'}: ${p.message} [${p.kind}]`);
+  if (!report.ok) lines.push('Run `asymmetric doctor --fix` to repair what can be repaired.');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,143 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { AsymError, isAsymError } from '../errors.js';
+import type { EnvironmentRecord, Registry } from '../registry/schema.js';
+import { type EnvironmentSpec, parseEnvironmentSpec } from '../spec/environment-spec.js';
+import { templateCatalog } from '../templates/catalog.js';
+import { destroyClone, listClones, resetClone, spinClone } from './clone-service.js';
+import type { AppContext } from './context.js';
+import { syncEnvironmentNetwork } from './environment-network.js';
+import { removeHomeInfraIfUnused } from './home-infra.js';
+import { type CloneView, type EnvironmentView, environmentView, rollUpEnvironment } from './views.js';
+
+export interface MemberFailure {
+  template: string;
+  error: { code: string; message: string };
+}
+
+export interface EnvironmentSpinResult {
+  name: string;
+  state: EnvironmentView['state'];
+  spec: EnvironmentSpec;
+  members: CloneView[];
+  failures: MemberFailure[];
+}
+
+/** Reads and checks environment.yaml; nothing is created when it is invalid. */
+export async function readEnvironmentSpec(path: string): Promise<EnvironmentSpec> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new AsymError('SPEC_NOT_FOUND', `Cannot read ${path} (${code ?? 'unknown error'}).`, {
+      hint: 'Pass the path of an environment.yaml, for example `asymmetric env spin ./environment.yaml`.',
+    });
+  }
+  return parseEnvironmentSpec(text, templateCatalog(), basename(path));
+}
+
+/**
+ * `env spin`: sequential and continue-all. The environment record is written first, and
+ * each member joins it as soon as it runs, so a crash at any point leaves a real
+ * environment holding the members spun so far. A member that fails is rolled back by
+ * `spinClone` (no containers, no record) and reported; the rest still spin.
+ */
+export async function spinEnvironment(ctx: AppContext, specPath: string): Promise<EnvironmentSpinResult> {
+  const spec = await readEnvironmentSpec(specPath);
+  const runtime = await ctx.runtime();
+  await runtime.ping();
+  await ctx.store.update((registry) => {
+    if (registry.environments[spec.name]) {
+      throw new AsymError('ENVIRONMENT_EXISTS', `An environment named "${spec.name}" already exists.`, {
+        hint: `Destroy it first (\`asymmetric env destroy ${spec.name}\`) or rename it in ${basename(specPath)}.`,
+      });
+    }
+    const now = ctx.now().toISOString();
+    registry.environments[spec.name] = { name: spec.name, spec, members: [], createdAt: now, updatedAt: now };
+  });
+
+  ctx.reporter.step(`Spinning environment ${spec.name} (${spec.clones.length} clones)`);
+  const members: CloneView[] = [];
+  const failures: MemberFailure[] = [];
+  for (const clone of spec.clones) {
+    try {
+      members.push(
+        await spinClone(ctx, {
+          template: clone.template,
+          mode: clone.mode,
+          fixture: clone.seed,
+          environment: spec.name,
+        }),
+      );
+    } catch (error) {
+      // A broken engine fails every member the same way; stop asking it.
+      if (isAsymError(error) && error.code === 'DOCKER_UNAVAILABLE') throw error;
+      const described = isAsymError(error)
+        ? { code: error.code, message: error.message }
+        : { code: 'UNEXPECTED', message: (error as Error).message };
+      ctx.reporter.step(`${clone.template} failed: ${described.message}`);
+      failures.push({ template: clone.template, error: described });
+    }
+  }
+  const state = members.length === spec.clones.length ? 'running' : members.length > 0 ? 'partial' : 'failed';
+  return { name: spec.name, state, spec, members, failures };
+}
+
+/** Every environment (or the named one), its state rolled up from its members' live states. */
+export async function environmentStatus(ctx: AppContext, name?: string): Promise<EnvironmentView[]> {
+  const registry = await ctx.store.read();
+  if (name) requireEnvironment(registry, name);
+  const clones = await listClones(ctx);
+  return Object.values(registry.environments)
+    .filter((env) => !name || env.name === name)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .map((env) => {
+      const states = env.members.map((id) => clones.find((c) => c.id === id)?.state ?? 'failed');
+      return environmentView(env, rollUpEnvironment(env, states));
+    });
+}
+
+export interface EnvironmentResetResult {
+  name: string;
+  members: Array<{ id: string; ms: number }>;
+  ms: number;
+}
+
+/** Resets every member at once: each reset is independent and the slowest sets the pace. */
+export async function resetEnvironment(ctx: AppContext, name: string): Promise<EnvironmentResetResult> {
+  const env = requireEnvironment(await ctx.store.read(), name);
+  const started = performance.now();
+  ctx.reporter.step(`Resetting ${name} (${env.members.length} clones)`);
+  const members = await Promise.all(env.members.map((id) => resetClone(ctx, id)));
+  return { name, members, ms: Math.round(performance.now() - started) };
+}
+
+/** Destroys every member, the environment's network and its record. */
+export async function destroyEnvironment(
+  ctx: AppContext,
+  name: string,
+): Promise<{ name: string; destroyed: string[] }> {
+  const env = requireEnvironment(await ctx.store.read(), name);
+  ctx.reporter.step(`Destroying environment ${name}`);
+  for (const id of env.members) await destroyClone(ctx, id, { keepInfra: true });
+  await ctx.store.update((registry) => {
+    delete registry.environments[name];
+  });
+  await syncEnvironmentNetwork(ctx, name, []);
+  await removeHomeInfraIfUnused(ctx);
+  return { name, destroyed: env.members };
+}
+
+export function requireEnvironment(registry: Registry, name: string): EnvironmentRecord {
+  const env = registry.environments[name];
+  if (!env) {
+    const known = Object.keys(registry.environments);
+    throw new AsymError('ENVIRONMENT_NOT_FOUND', `There is no environment "${name}".`, {
+      hint: known.length
+        ? `Known environments: ${known.join(', ')}.`
+        : 'Create one with `asymmetric env spin environment.yaml`.',
+    });
+  }
+  return env;
+}

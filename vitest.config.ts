@@ -1,0 +1,43 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Three tiers (style guide, habit 8):
+ * - unit: pure functions and services/CLI against the fake runtime; no Docker, seconds.
+ * - templates: the clone servers in-process against a real Postgres and Redis
+ *   (testcontainers, from the project's own images).
+ * - docker: the built CLI end to end on the real engine, and the runtime contract suite.
+ * Docker-heavy files run one at a time: the machines have 2 cores.
+ */
+export default defineConfig({
+  test: {
+    reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 10_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'templates',
+          include: ['test/templates/**/*.test.ts'],
+          globalSetup: ['test/support/docker-images.setup.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'docker',
+          include: ['test/docker/**/*.test.ts'],
+          globalSetup: ['test/support/docker-images.setup.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
+  },
+});
