@@ -2,6 +2,7 @@ import type { Ora } from 'ora';
 import { AsymError } from '../errors.js';
 import type { Reporter } from '../log.js';
 import type { ContainerRuntime } from '../runtime/types.js';
+import type { ImageProvider } from '../services/context.js';
 
 /** Where the CLI writes, and what it runs against: injected so tests drive it in-process. */
 export interface CliIO {
@@ -10,6 +11,8 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** A runtime to use instead of the real Docker engine (tests). */
   runtime?: ContainerRuntime;
+  /** Images that already exist, instead of building them (tests). */
+  images?: ImageProvider;
   now?: () => Date;
 }
 

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 import type { Reporter } from '../log.js';
 import { type AppContext, createContext } from '../services/context.js';
 import { type CliIO, createReporter, writeJson } from './io.js';
@@ -20,6 +21,7 @@ export function createKit(io: CliIO): CommandKit {
         env: io.env,
         reporter,
         ...(io.runtime ? { runtime: io.runtime } : {}),
+        ...(io.images ? { images: io.images } : {}),
         ...(io.now ? { now: io.now } : {}),
       });
       return { ...ctx, reporter };
@@ -35,7 +37,7 @@ export function createKit(io: CliIO): CommandKit {
 export function parsePositiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} takes a whole number, got "${value}"`);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} takes a whole number.`);
     return n;
   };
 }

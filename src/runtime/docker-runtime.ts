@@ -212,17 +212,19 @@ export class DockerRuntime implements ContainerRuntime {
     const summaries = await this.wrap('list networks', () =>
       this.docker.listNetworks({ filters: { label: labelFilters(labels) } }),
     );
-    // The list endpoint leaves Containers empty; inspect each for its members.
+    // The network's own Containers field lists running containers only; a stopped member is
+    // still connected, and the container list's network filter (by name: by id it misses
+    // containers that never ran) sees it.
     return Promise.all(
       summaries.map(async (summary) => {
-        const full = await this.wrap(`inspect network ${summary.Name}`, () =>
-          this.docker.getNetwork(summary.Id).inspect(),
+        const members = await this.wrap(`list containers of network ${summary.Name}`, () =>
+          this.docker.listContainers({ all: true, filters: { network: [summary.Name] } }),
         );
         return {
           id: summary.Id,
           name: summary.Name,
           labels: summary.Labels ?? {},
-          containerIds: Object.keys((full as { Containers?: Record<string, unknown> }).Containers ?? {}),
+          containerIds: members.map((c) => c.Id),
         };
       }),
     );

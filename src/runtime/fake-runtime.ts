@@ -32,7 +32,9 @@ export class FakeRuntime implements ContainerRuntime {
   readonly images = new Map<string, ImageState>();
   available = true;
   /** Called when a container starts; tests use it to play the container's process. */
-  onStart: ((container: ContainerState) => void) | undefined;
+  onStart: ((container: ContainerState, spec: ContainerSpec) => void) | undefined;
+  /** Called when a running container stops or is removed. */
+  onStop: ((container: ContainerState) => void) | undefined;
 
   async ping(): Promise<void> {
     this.assertUp();
@@ -87,17 +89,20 @@ export class FakeRuntime implements ContainerRuntime {
       }
     }
     container.status = 'running';
-    this.onStart?.(snapshot(container));
+    this.onStart?.(snapshot(container), container.spec);
   }
 
   async stopContainer(id: string): Promise<void> {
     this.assertUp();
     const container = this.containers.get(id);
+    if (container?.status === 'running') this.onStop?.(snapshot(container));
     if (container) container.status = 'exited';
   }
 
   async removeContainer(id: string): Promise<void> {
     this.assertUp();
+    const container = this.containers.get(id);
+    if (container?.status === 'running') this.onStop?.(snapshot(container));
     this.containers.delete(id);
     for (const network of this.networks.values()) {
       network.containerIds = network.containerIds.filter((c) => c !== id);
@@ -125,7 +130,8 @@ export class FakeRuntime implements ContainerRuntime {
 
   async createVolume(spec: VolumeSpec): Promise<VolumeState> {
     this.assertUp();
-    const volume = { name: spec.name, labels: { ...spec.labels } };
+    // Like Docker: creating a volume that exists returns it unchanged.
+    const volume = this.volumes.get(spec.name) ?? { name: spec.name, labels: { ...spec.labels } };
     this.volumes.set(spec.name, volume);
     return volume;
   }

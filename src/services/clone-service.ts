@@ -1,10 +1,9 @@
 import { AsymError, isAsymError } from '../errors.js';
-import { ImageBuilder } from '../images/image-builder.js';
 import { imagesForMode } from '../images/image-catalog.js';
 import { requireClone } from '../registry/lookup.js';
 import type { CloneRecord, Registry } from '../registry/schema.js';
-import { type CloneService, LABEL } from '../runtime/labels.js';
-import type { ContainerRuntime, ContainerState } from '../runtime/types.js';
+import { type CloneService, cloneLabels, LABEL } from '../runtime/labels.js';
+import type { ContainerRuntime, ContainerSpec, ContainerState } from '../runtime/types.js';
 import { getTemplate, resolveChoice, type TemplateManifest } from '../templates/catalog.js';
 import { adminCall, waitForHttp } from './clone-admin.js';
 import { cloneContainerSpecs, START_ORDER, serviceOf } from './clone-containers.js';
@@ -36,10 +35,7 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
   const { template, mode, fixture } = resolveChoice(request.template, request.mode, request.fixture);
   const runtime = await ctx.runtime();
   await runtime.ping();
-  const images = await new ImageBuilder(runtime, ctx.reporter).ensure([
-    'redis',
-    ...imagesForMode(template, mode),
-  ]);
+  const images = await ctx.images(['redis', ...imagesForMode(template, mode)]);
   await ensureHomeInfra(ctx, images.get('redis')!.tag);
 
   const services = template.modes[mode]?.services ?? [];
@@ -183,8 +179,28 @@ async function createAndStart(
   const existing = await cloneContainers(runtime, homeId, clone.id);
   for (const spec of orderSpecs(cloneContainerSpecs(homeId, clone, template))) {
     const found = existing.find((c) => c.labels[LABEL.service] === serviceOf(spec));
+    if (!found) await createLabelledVolumes(runtime, homeId, clone, spec);
     const container = found ?? (await runtime.createContainer(spec));
     if (container.status !== 'running') await runtime.startContainer(container.id);
+  }
+}
+
+/**
+ * Docker would create a missing named volume on its own, but without labels; creating it
+ * first makes it findable (destroy, doctor) like every other object. Creating a volume
+ * that exists is a no-op in Docker.
+ */
+export async function createLabelledVolumes(
+  runtime: ContainerRuntime,
+  homeId: string,
+  clone: CloneRecord,
+  spec: ContainerSpec,
+): Promise<void> {
+  for (const name of Object.keys(spec.volumes ?? {})) {
+    await runtime.createVolume({
+      name,
+      labels: cloneLabels(homeId, 'clone-volume', clone.id, clone.template, serviceOf(spec)),
+    });
   }
 }
 
@@ -285,10 +301,7 @@ export async function startClone(ctx: AppContext, id: string): Promise<CloneView
   const template = getTemplate(clone.template);
   const runtime = await ctx.runtime();
   await runtime.ping();
-  await ensureHomeInfra(
-    ctx,
-    (await new ImageBuilder(runtime, ctx.reporter).ensure(['redis'])).get('redis')!.tag,
-  );
+  await ensureHomeInfra(ctx, (await ctx.images(['redis'])).get('redis')!.tag);
   ctx.reporter.step(`Starting ${id}`);
   await createAndStart(runtime, ctx.home.id, clone, template);
   await waitUntilServing(runtime, clone, template);

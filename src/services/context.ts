@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { type Config, type Home, loadConfig, resolveHome } from '../home.js';
+import type { BuiltImage } from '../images/image-builder.js';
 import { type Reporter, silentReporter } from '../log.js';
 import { RegistryStore } from '../registry/store.js';
 import type { ContainerRuntime } from '../runtime/types.js';
+
+/** Makes sure the named project images exist (building what changed) and names them. */
+export type ImageProvider = (names: string[]) => Promise<Map<string, BuiltImage>>;
 
 /**
  * Everything a service needs, injected: the home and its registry, the container runtime,
@@ -14,6 +18,7 @@ export interface AppContext {
   store: RegistryStore;
   /** Created on first use, so commands that never touch Docker never load dockerode. */
   runtime(): Promise<ContainerRuntime>;
+  images: ImageProvider;
   reporter: Reporter;
   now(): Date;
   randomHex(bytes: number): string;
@@ -22,6 +27,8 @@ export interface AppContext {
 export interface ContextOptions {
   env?: NodeJS.ProcessEnv;
   runtime?: ContainerRuntime;
+  /** Tests hand in images that already exist instead of building them. */
+  images?: ImageProvider;
   reporter?: Reporter;
   now?: () => Date;
 }
@@ -31,15 +38,27 @@ export function createContext(options: ContextOptions = {}): AppContext {
   let runtime: Promise<ContainerRuntime> | undefined = options.runtime
     ? Promise.resolve(options.runtime)
     : undefined;
+  const reporter = options.reporter ?? silentReporter;
+  const getRuntime = () => {
+    runtime ??= import('../runtime/docker-runtime.js').then(({ DockerRuntime }) => new DockerRuntime());
+    return runtime;
+  };
+  // One builder per command, so an image two clones share is resolved once.
+  let builder: Promise<{ ensure: ImageProvider }> | undefined;
   return {
     home,
     config: loadConfig(home),
     store: new RegistryStore(home.registryPath),
-    runtime() {
-      runtime ??= import('../runtime/docker-runtime.js').then(({ DockerRuntime }) => new DockerRuntime());
-      return runtime;
-    },
-    reporter: options.reporter ?? silentReporter,
+    runtime: getRuntime,
+    images:
+      options.images ??
+      (async (names) => {
+        builder ??= Promise.all([import('../images/image-builder.js'), getRuntime()]).then(
+          ([{ ImageBuilder }, rt]) => new ImageBuilder(rt, reporter),
+        );
+        return (await builder).ensure(names);
+      }),
+    reporter,
     now: options.now ?? (() => new Date()),
     randomHex: (bytes) => randomBytes(bytes).toString('hex'),
   };

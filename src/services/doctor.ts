@@ -1,12 +1,11 @@
 import { isAsymError } from '../errors.js';
 import { BASE_IMAGE } from '../images/base-image.js';
-import { ImageBuilder } from '../images/image-builder.js';
 import type { CloneRecord } from '../registry/schema.js';
 import { homeLabels, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime, ContainerState } from '../runtime/types.js';
 import { getTemplate } from '../templates/catalog.js';
 import { cloneContainerSpecs, START_ORDER, serviceOf } from './clone-containers.js';
-import { cloneContainers, removeCloneObjects } from './clone-service.js';
+import { cloneContainers, createLabelledVolumes, removeCloneObjects } from './clone-service.js';
 import type { AppContext } from './context.js';
 import { environmentNetworkDrift, syncEnvironmentNetwork } from './environment-network.js';
 import { ensureHomeInfra } from './home-infra.js';
@@ -211,6 +210,7 @@ async function recreateServices(
     .sort((a, b) => START_ORDER.indexOf(serviceOf(a)) - START_ORDER.indexOf(serviceOf(b)));
   for (const spec of specs) {
     ctx.reporter.step(`Recreating the ${serviceOf(spec)} container of ${clone.id}`);
+    await createLabelledVolumes(runtime, ctx.home.id, clone, spec);
     const container = await runtime.createContainer(spec);
     if (clone.state === 'running') await runtime.startContainer(container.id);
   }
@@ -226,7 +226,7 @@ async function recreateServices(
 }
 
 async function ensureRedis(ctx: AppContext, runtime: ContainerRuntime): Promise<void> {
-  const images = await new ImageBuilder(runtime, ctx.reporter).ensure(['redis']);
+  const images = await ctx.images(['redis']);
   await ensureHomeInfra(ctx, images.get('redis')!.tag);
 }
 

@@ -1,0 +1,288 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LABEL } from '../../src/runtime/labels.js';
+import { cli, FakeClones, freshHome } from '../support/fake-clones.js';
+
+/**
+ * The CLI end to end against the fake runtime: real commands, real registry files, real
+ * HTTP to fake clone servers. The same behaviour is proven on the real engine in
+ * test/docker/.
+ */
+let fake: FakeClones;
+let home: string;
+
+beforeEach(() => {
+  fake = new FakeClones();
+  home = freshHome();
+});
+afterEach(() => fake.close());
+
+const spec = (text: string) => {
+  const path = join(home, 'environment.yaml');
+  writeFileSync(path, text);
+  return path;
+};
+
+const ACME = spec0();
+function spec0() {
+  return 'name: acme\nclones:\n  - template: slack\n    mode: full\n    seed: acme-corp\n  - template: stripe\n    mode: api\n';
+}
+
+const managedContainers = () => fake.runtime.listContainers({ [LABEL.managed]: 'true' });
+
+describe('spin and status', () => {
+  it('spins a clone, prints its JSON with tokens, and lists it', async () => {
+    const spun = await cli(fake, home, 'spin', 'slack', '--json');
+    expect(spun.code).toBe(0);
+    const clone = spun.json();
+    expect(clone).toMatchObject({ template: 'slack', mode: 'api', state: 'running', environment: null });
+    expect(clone.endpoints.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/$/);
+    expect(clone.tokens.botToken).toMatch(/^xoxb-/);
+    expect(clone.redisPrefix).toBe(`${clone.id}:`);
+
+    const status = await cli(fake, home, 'status', '--json');
+    expect(status.json()).toHaveLength(1);
+    expect(status.json()[0]).toMatchObject({ id: clone.id, state: 'running' });
+    expect(status.json()[0].tokens).toBeUndefined();
+    // backend + postgres, plus the shared redis
+    expect((await managedContainers()).length).toBe(3);
+  });
+
+  it('publishes on 127.0.0.1 unless --expose', async () => {
+    await cli(fake, home, 'spin', 'stripe');
+    await cli(fake, home, 'spin', 'stripe', '--expose');
+    const ips = [...fake.runtime.containers.values()]
+      .filter((c) => c.labels[LABEL.service] === 'backend')
+      .map((c) => c.spec.ports?.[0]?.hostIp);
+    expect(ips.sort()).toEqual(['0.0.0.0', '127.0.0.1']);
+  });
+
+  it('skips a port another process holds', async () => {
+    const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'));
+    const held = createServer().listen(config.portRange.from, '127.0.0.1');
+    await new Promise((resolve) => held.once('listening', resolve));
+    try {
+      const clone = (await cli(fake, home, 'spin', 'stripe', '--json')).json();
+      expect(clone.ports.backend).toBe(config.portRange.from + 1);
+    } finally {
+      held.close();
+    }
+  });
+
+  it('rejects an unknown template, mode or fixture with exit 1 and creates nothing', async () => {
+    for (const args of [
+      ['spin', 'slak'],
+      ['spin', 'stripe', '--mode', 'full'],
+      ['spin', 'slack', '--seed', 'nope'],
+    ]) {
+      const run = await cli(fake, home, ...args, '--json');
+      expect(run.code).toBe(1);
+      expect(run.json().error.code).toMatch(/TEMPLATE_NOT_FOUND|MODE_NOT_SUPPORTED|FIXTURE_NOT_FOUND/);
+      expect(run.stderr).toMatch(/^error: .+\nhint: .+\n$/);
+    }
+    expect(await managedContainers()).toEqual([]);
+  });
+
+  it('rolls a clone back completely when its backend dies on start', async () => {
+    fake.crashing.add('stripe');
+    const run = await cli(fake, home, 'spin', 'stripe');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/stopped while starting/);
+    expect((await cli(fake, home, 'status', '--json')).json()).toEqual([]);
+    const leftovers = (await managedContainers()).filter((c) => c.labels[LABEL.kind] === 'clone-container');
+    expect(leftovers).toEqual([]);
+    expect(await fake.runtime.listVolumes({ [LABEL.kind]: 'clone-volume' })).toEqual([]);
+  });
+
+  it('says DOCKER_UNAVAILABLE with exit 1 when the engine is down', async () => {
+    fake.runtime.available = false;
+    const run = await cli(fake, home, 'spin', 'slack', '--json');
+    expect(run.code).toBe(1);
+    expect(run.json().error.code).toBe('DOCKER_UNAVAILABLE');
+    expect(run.stderr).not.toMatch(/at .+\.js:\d+/); // no stack trace
+  });
+
+  it('exits 1 on usage mistakes and 0 on --help', async () => {
+    expect((await cli(fake, home, 'bogus')).code).toBe(1);
+    expect((await cli(fake, home, 'logs', 'x', '--service', 'nope')).code).toBe(1);
+    expect((await cli(fake, home, 'logs', 'x', '--tail', 'ten')).code).toBe(1);
+    expect((await cli(fake, home, '--help')).code).toBe(0);
+  });
+});
+
+describe('lifecycle', () => {
+  it('stops and starts a clone keeping its containers, resets it, and destroys it without a trace', async () => {
+    const { id } = (await cli(fake, home, 'spin', 'slack', '--json')).json();
+    expect((await cli(fake, home, 'stop', id, '--json')).json().state).toBe('stopped');
+    expect((await cli(fake, home, 'start', id, '--json')).json().state).toBe('running');
+    const reset = await cli(fake, home, 'reset', id, '--json');
+    expect(reset.code).toBe(0);
+    expect(reset.json()).toMatchObject({ id });
+    expect(fake.resets).toEqual([id]);
+
+    expect((await cli(fake, home, 'destroy', id)).code).toBe(0);
+    expect(await managedContainers()).toEqual([]); // the shared redis goes with the last clone
+    expect(await fake.runtime.listVolumes({})).toEqual([]);
+    expect(await fake.runtime.listNetworks({})).toEqual([]);
+    expect((await cli(fake, home, 'status', '--json')).json()).toEqual([]);
+  });
+
+  it('answers CLONE_NOT_FOUND for an unknown id', async () => {
+    for (const command of ['reset', 'stop', 'start', 'destroy', 'tokens']) {
+      const run = await cli(fake, home, command, 'slack-zzzz', '--json');
+      expect(run.code).toBe(1);
+      expect(run.json().error.code).toBe('CLONE_NOT_FOUND');
+    }
+  });
+
+  it('keeps tokens in the registry (mode 0600) and rotates them on --reprovision', async () => {
+    const clone = (await cli(fake, home, 'spin', 'stripe', '--json')).json();
+    const shown = (await cli(fake, home, 'tokens', clone.id, '--json')).json();
+    expect(shown.secretKey).toBe(clone.tokens.secretKey);
+    const rotated = (await cli(fake, home, 'tokens', clone.id, '--reprovision', '--json')).json();
+    expect(rotated.secretKey).not.toBe(clone.tokens.secretKey);
+    expect(statSync(join(home, 'registry.json')).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('environments', () => {
+  it('env spin creates every member in one network labelled with the members', async () => {
+    const run = await cli(fake, home, 'env', 'spin', spec(ACME), '--json');
+    expect(run.code).toBe(0);
+    const env = run.json();
+    expect(env).toMatchObject({ name: 'acme', state: 'running', failures: [] });
+    expect(env.members.map((m: { template: string }) => m.template)).toEqual(['slack', 'stripe']);
+    expect(env.members[0].endpoints.web).toBeDefined();
+    const networks = await fake.runtime.listNetworks({ [LABEL.environment]: 'acme' });
+    expect(networks).toHaveLength(1);
+    expect(networks[0]?.labels[LABEL.members]).toBe(
+      env.members
+        .map((m: { id: string }) => m.id)
+        .sort()
+        .join(','),
+    );
+
+    const status = (await cli(fake, home, 'env', 'status', '--json')).json();
+    expect(status).toEqual([expect.objectContaining({ name: 'acme', state: 'running' })]);
+  });
+
+  it('refuses an existing environment name and changes nothing', async () => {
+    await cli(fake, home, 'env', 'spin', spec(ACME));
+    const before = await managedContainers();
+    const again = await cli(fake, home, 'env', 'spin', spec(ACME), '--json');
+    expect(again.code).toBe(1);
+    expect(again.json().error.code).toBe('ENVIRONMENT_EXISTS');
+    expect((await managedContainers()).length).toBe(before.length);
+  });
+
+  it('a failing member is rolled back, the rest spin, the environment is partial and the exit 1', async () => {
+    fake.crashing.add('slack');
+    const run = await cli(fake, home, 'env', 'spin', spec(ACME), '--json');
+    expect(run.code).toBe(1);
+    const env = run.json();
+    expect(env.state).toBe('partial');
+    expect(env.members.map((m: { template: string }) => m.template)).toEqual(['stripe']);
+    expect(env.failures).toEqual([
+      { template: 'slack', error: expect.objectContaining({ code: 'CLONE_UNHEALTHY' }) },
+    ]);
+    expect(run.stderr).toMatch(/error: Environment acme is partial/);
+    expect((await cli(fake, home, 'env', 'status', 'acme', '--json')).json()[0].state).toBe('partial');
+    const slackObjects = await fake.runtime.listContainers({ [LABEL.template]: 'slack' });
+    expect(slackObjects).toEqual([]);
+  });
+
+  it('an invalid spec reports every problem with line:column and creates nothing', async () => {
+    const run = await cli(
+      fake,
+      home,
+      'env',
+      'spin',
+      spec('name: acme\nclone:\n  - template: slack\nidentity: {}\n'),
+      '--json',
+    );
+    expect(run.code).toBe(1);
+    const issues = run.json().error.details;
+    expect(issues.map((i: { line: number; column: number }) => `${i.line}:${i.column}`)).toEqual([
+      '2:1',
+      '4:1',
+    ]);
+    expect(run.stderr).toMatch(/did you mean "clones"/);
+    expect(run.stderr).toMatch(/not supported yet/);
+    expect(await managedContainers()).toEqual([]);
+    expect((await cli(fake, home, 'env', 'status', '--json')).json()).toEqual([]);
+  });
+
+  it('spin --group makes an ad hoc environment; destroying the last member drops it', async () => {
+    const [a, b] = (await cli(fake, home, 'spin', 'slack', 'stripe', '--group', 'adhoc', '--json')).json();
+    expect(a.environment).toBe('adhoc');
+    const network = async () => (await fake.runtime.listNetworks({ [LABEL.environment]: 'adhoc' }))[0];
+    expect((await network())?.labels[LABEL.members]).toBe([a.id, b.id].sort().join(','));
+    await cli(fake, home, 'destroy', a.id);
+    // Docker cannot relabel a network: membership changes swap in a new one.
+    expect((await network())?.labels[LABEL.members]).toBe(b.id);
+    await cli(fake, home, 'destroy', b.id);
+    expect(await network()).toBeUndefined();
+    expect((await cli(fake, home, 'env', 'status', '--json')).json()).toEqual([]);
+  });
+
+  it('env reset resets every member; env destroy leaves nothing behind', async () => {
+    const env = (await cli(fake, home, 'env', 'spin', spec(ACME), '--json')).json();
+    const reset = await cli(fake, home, 'env', 'reset', 'acme', '--json');
+    expect(reset.code).toBe(0);
+    expect(fake.resets.sort()).toEqual(env.members.map((m: { id: string }) => m.id).sort());
+    expect((await cli(fake, home, 'env', 'destroy', 'acme')).code).toBe(0);
+    expect(await managedContainers()).toEqual([]);
+    expect(await fake.runtime.listNetworks({})).toEqual([]);
+    expect(await fake.runtime.listVolumes({})).toEqual([]);
+    expect((await cli(fake, home, 'env', 'status', 'acme', '--json')).json().error.code).toBe(
+      'ENVIRONMENT_NOT_FOUND',
+    );
+  });
+});
+
+describe('doctor', () => {
+  it('finds a container removed behind our back and recreates it with --fix', async () => {
+    const { id } = (await cli(fake, home, 'spin', 'slack', '--json')).json();
+    const [backend] = await fake.runtime.listContainers({ [LABEL.clone]: id, [LABEL.service]: 'backend' });
+    await fake.runtime.removeContainer(backend!.id);
+    expect((await cli(fake, home, 'status', id, '--json')).json()[0].state).toBe('failed');
+
+    const check = await cli(fake, home, 'doctor', '--json');
+    expect(check.code).toBe(1);
+    expect(check.json().problems).toEqual([
+      expect.objectContaining({ kind: 'container-missing', subject: id, fixed: false }),
+    ]);
+    const fixed = await cli(fake, home, 'doctor', '--fix', '--json');
+    expect(fixed.code).toBe(0);
+    expect(fixed.json().problems[0].fixed).toBe(true);
+    expect((await cli(fake, home, 'status', id, '--json')).json()[0].state).toBe('running');
+    expect((await cli(fake, home, 'doctor')).code).toBe(0);
+  });
+
+  it('removes orphans the registry forgot, and repairs environment network drift', async () => {
+    const env = (await cli(fake, home, 'env', 'spin', spec(ACME), '--json')).json();
+    // The registry forgets one member (as after a crash or a lost file).
+    const registry = JSON.parse(readFileSync(join(home, 'registry.json'), 'utf8'));
+    const forgotten = env.members[1].id;
+    delete registry.clones[forgotten];
+    writeFileSync(join(home, 'registry.json'), JSON.stringify(registry));
+
+    const report = (await cli(fake, home, 'doctor', '--json')).json();
+    const kinds = report.problems.map((p: { kind: string }) => p.kind).sort();
+    expect(kinds).toEqual(['member-missing', 'orphan-container', 'orphan-container', 'orphan-volume']);
+    expect((await cli(fake, home, 'doctor', '--fix')).code).toBe(0);
+    expect(await fake.runtime.listContainers({ [LABEL.clone]: forgotten })).toEqual([]);
+    const [network] = await fake.runtime.listNetworks({ [LABEL.environment]: 'acme' });
+    expect(network?.labels[LABEL.members]).toBe(env.members[0].id);
+    expect((await cli(fake, home, 'doctor', '--json')).json().problems).toEqual([]);
+  });
+
+  it('two homes on one engine never see each other', async () => {
+    const other = freshHome();
+    await cli(fake, home, 'spin', 'stripe');
+    expect((await cli(fake, other, 'status', '--json')).json()).toEqual([]);
+    expect((await cli(fake, other, 'doctor', '--json')).json().problems).toEqual([]);
+  });
+});
