@@ -32,7 +32,7 @@ export default defineConfig({
         test: {
           name: 'docker',
           include: ['test/docker/**/*.test.ts'],
-          globalSetup: ['test/support/docker-images.setup.ts'],
+          globalSetup: ['test/support/docker-images.setup.ts', 'test/support/build-cli.setup.ts'],
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 600_000,

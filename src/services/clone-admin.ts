@@ -13,6 +13,15 @@ export async function adminCall<T>(
   body: unknown = {},
   timeoutMs = 30_000,
 ): Promise<T> {
+  const keepAlive = setInterval(() => {}, 60_000); // see waitForHttp
+  try {
+    return await callAdmin<T>(clone, path, body, timeoutMs);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function callAdmin<T>(clone: CloneRecord, path: string, body: unknown, timeoutMs: number): Promise<T> {
   let response: Response;
   try {
     response = await fetch(`${base(clone)}${path}`, {
@@ -52,11 +61,26 @@ export async function waitForHttp(
   url: string,
   options: { deadlineMs: number; what: string; stillRunning?: () => Promise<string | null> },
 ): Promise<void> {
+  // Node's fetch leaves no handle holding the event loop while a connection that Docker's
+  // port proxy accepted waits for a container not listening yet, so the process would exit
+  // mid-wait with nothing pending. A timer keeps it alive until the wait is over.
+  const keepAlive = setInterval(() => {}, 60_000);
+  try {
+    await pollUntilOk(url, options);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function pollUntilOk(
+  url: string,
+  options: { deadlineMs: number; what: string; stillRunning?: () => Promise<string | null> },
+): Promise<void> {
   const start = Date.now();
   let last = 'no answer yet';
   for (let attempt = 0; ; attempt++) {
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
       if (response.ok) return;
       last = `HTTP ${response.status} ${(await response.text()).slice(0, 120)}`;
     } catch (error) {

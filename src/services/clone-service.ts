@@ -36,7 +36,6 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
   const runtime = await ctx.runtime();
   await runtime.ping();
   const images = await ctx.images(['redis', ...imagesForMode(template, mode)]);
-  await ensureHomeInfra(ctx, images.get('redis')!.tag);
 
   const services = template.modes[mode]?.services ?? [];
   const record = await ctx.store.update(async (registry) => {
@@ -73,6 +72,9 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
 
   ctx.reporter.step(`Creating ${record.id} (${template.name}, ${mode})`);
   try {
+    // After the record exists: a concurrent destroy of the home's last clone then sees
+    // this one and leaves the shared Redis and network in place.
+    await ensureHomeInfra(ctx, images.get('redis')!.tag);
     const started = await startWithFreePorts(ctx, runtime, record, template);
     await waitUntilServing(runtime, started, template);
     const tokens = await adminCall<Record<string, string>>(started, '/_asym/tokens');

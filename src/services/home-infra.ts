@@ -1,4 +1,5 @@
 import { isAsymError } from '../errors.js';
+import { withHomeLock } from '../home-lock.js';
 import { homeLabels, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import type { AppContext } from './context.js';
@@ -10,6 +11,10 @@ import { names } from './naming.js';
  * with the last clone.
  */
 export async function ensureHomeInfra(ctx: AppContext, redisImage: string): Promise<void> {
+  await withHomeLock(ctx.home, 'infra', () => ensureUnlocked(ctx, redisImage));
+}
+
+async function ensureUnlocked(ctx: AppContext, redisImage: string): Promise<void> {
   const runtime = await ctx.runtime();
   const networkName = names.homeNetwork(ctx.home.id);
   const networks = await runtime.listNetworks(homeLabels(ctx.home.id, 'home-network'));
@@ -45,6 +50,10 @@ export async function ensureHomeInfra(ctx: AppContext, redisImage: string): Prom
 
 /** Removes the shared Redis and network once no clone of the home is left. */
 export async function removeHomeInfraIfUnused(ctx: AppContext): Promise<void> {
+  await withHomeLock(ctx.home, 'infra', () => removeIfUnusedUnlocked(ctx));
+}
+
+async function removeIfUnusedUnlocked(ctx: AppContext): Promise<void> {
   const registry = await ctx.store.read();
   if (Object.keys(registry.clones).length > 0) return;
   const runtime = await ctx.runtime();

@@ -1,0 +1,294 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { WebClient } from '@slack/web-api';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { LABEL } from '../../src/runtime/labels.js';
+import { type RealHome, realHome } from '../support/real-cli.js';
+
+/**
+ * The product as a user meets it: the built CLI on the real Docker engine, its JSON parsed,
+ * the clones driven with the official Slack and Stripe SDKs.
+ */
+const docker = new DockerRuntime();
+const homes: RealHome[] = [];
+const newHome = (env?: Record<string, string>) => {
+  const home = realHome(env);
+  homes.push(home);
+  return home;
+};
+afterAll(async () => {
+  for (const home of homes) await home.destroyAll();
+});
+
+/** Waits until an authenticated GET answers 200 (a recreated backend seeds on its first boot). */
+async function waitForOk(url: string, key: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    const answer = await fetch(url, { headers: { authorization: `Bearer ${key}` } }).catch((e: Error) => e);
+    if (!(answer instanceof Error) && answer.status === 200) return;
+    last = answer instanceof Error ? answer.message : String(answer.status);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} never answered 200 (last: ${last})`);
+}
+
+const EXAMPLE = join(import.meta.dirname, '../../examples/environment.yaml');
+
+const slackClient = (clone: { endpoints: { api: string } }, token: string) =>
+  new WebClient(token, { slackApiUrl: clone.endpoints.api, retryConfig: { retries: 0 } });
+
+const stripeClient = (clone: { endpoints: { api: string } }, key: string) => {
+  const url = new URL(clone.endpoints.api);
+  return new Stripe(key, {
+    host: url.hostname,
+    port: Number(url.port),
+    protocol: 'http',
+    maxNetworkRetries: 0,
+  });
+};
+
+describe('the README example: env spin of slack full + stripe api', () => {
+  const home = newHome();
+  // biome-ignore lint/suspicious/noExplicitAny: CLI JSON
+  let env: any;
+  // biome-ignore lint/suspicious/noExplicitAny: CLI JSON
+  let slack: any;
+  // biome-ignore lint/suspicious/noExplicitAny: CLI JSON
+  let stripe: any;
+
+  beforeAll(async () => {
+    const run = await home.run('env', 'spin', EXAMPLE, '--json');
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    env = run.json();
+    slack = env.members.find((m: { template: string }) => m.template === 'slack');
+    stripe = env.members.find((m: { template: string }) => m.template === 'stripe');
+  });
+
+  it('prints the environment, endpoints and tokens as one JSON document', () => {
+    expect(env).toMatchObject({ name: 'acme', state: 'running', failures: [] });
+    expect(slack).toMatchObject({
+      mode: 'full',
+      state: 'running',
+      environment: 'acme',
+      seed: { fixture: 'acme-corp' },
+    });
+    expect(slack.endpoints.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/$/);
+    expect(slack.endpoints.web).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(stripe.endpoints.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(slack.imageDigest).toMatch(/^sha256:/);
+    expect(slack.tokens.botToken).toMatch(/^xoxb-/);
+    expect(stripe.tokens.secretKey).toMatch(/^sk_test_/);
+  });
+
+  it('runs one backend, postgres (with a labelled volume) and frontend per clone, one redis, one env network', async () => {
+    const objects = await home.objects();
+    expect(objects.containers.filter((n) => n.includes(slack.id))).toHaveLength(3);
+    expect(objects.containers.filter((n) => n.includes(stripe.id))).toHaveLength(2);
+    expect(objects.containers.filter((n) => n.endsWith('-redis'))).toHaveLength(1);
+    expect(objects.volumes).toHaveLength(2);
+    const [network] = await docker.listNetworks({ [LABEL.home]: home.id, [LABEL.environment]: 'acme' });
+    expect(network?.labels[LABEL.members]).toBe([slack.id, stripe.id].sort().join(','));
+  });
+
+  it('serves the official SDKs with the printed tokens, and the web client', async () => {
+    const bot = slackClient(slack, slack.tokens.botToken);
+    expect((await bot.auth.test()).team_id).toBe(slack.tokens.teamId);
+    expect((await bot.users.list({})).members?.length).toBeGreaterThan(1);
+    const sk = stripeClient(stripe, stripe.tokens.secretKey);
+    const customer = await sk.customers.create({ email: 'e2e@example.com' });
+    expect((await sk.customers.retrieve(customer.id)).id).toBe(customer.id);
+    const web = await fetch(slack.endpoints.web);
+    expect(web.status).toBe(200);
+    expect(await web.text()).toMatch(/<html/i);
+  });
+
+  it('reset returns both clones to the seeded state, without restarting containers', async () => {
+    const user = slackClient(slack, slack.tokens.userToken);
+    const channel = (await user.conversations.list({ limit: 200 })).channels?.find((c) => c.is_member);
+    expect(channel?.id).toBeDefined();
+    const before = (await user.conversations.history({ channel: channel!.id!, limit: 1 })).messages?.[0]?.ts;
+    const posted = await user.chat.postMessage({ channel: channel!.id!, text: 'agent was here' });
+    const sk = stripeClient(stripe, stripe.tokens.secretKey);
+    const customer = await sk.customers.create({ email: 'gone-after-reset@example.com' });
+    const startedAt = async () =>
+      (await docker.listContainers({ [LABEL.home]: home.id })).map((c) => `${c.id}:${c.status}`).sort();
+    const containersBefore = await startedAt();
+
+    const reset = await home.run('env', 'reset', 'acme', '--json');
+    expect(reset.exitCode).toBe(0);
+    expect(reset.json().members).toHaveLength(2);
+
+    const latest = (await user.conversations.history({ channel: channel!.id!, limit: 1 })).messages?.[0]?.ts;
+    expect(latest).toBe(before);
+    expect(latest).not.toBe(posted.ts);
+    await expect(sk.customers.retrieve(customer.id)).rejects.toMatchObject({ statusCode: 404 });
+    expect(await startedAt()).toEqual(containersBefore);
+  });
+
+  it('stop keeps the data and start brings it back', async () => {
+    const sk = stripeClient(stripe, stripe.tokens.secretKey);
+    const kept = await sk.customers.create({ email: 'kept@example.com' });
+    expect((await home.run('stop', stripe.id, '--json')).json().state).toBe('stopped');
+    expect((await home.run('env', 'status', 'acme', '--json')).json()[0].state).toBe('partial');
+    expect((await home.run('start', stripe.id, '--json')).json().state).toBe('running');
+    expect((await sk.customers.retrieve(kept.id)).id).toBe(kept.id);
+  });
+
+  it('env destroy leaves no container, volume, network or record behind', async () => {
+    const run = await home.run('env', 'destroy', 'acme', '--json');
+    expect(run.exitCode).toBe(0);
+    expect(await home.objects()).toEqual({ containers: [], volumes: [], networks: [] });
+    expect((await home.run('status', '--json')).json()).toEqual([]);
+    expect((await home.run('env', 'status', '--json')).json()).toEqual([]);
+  });
+});
+
+describe('failures a user can act on', () => {
+  it('an invalid environment.yaml creates nothing and names every problem', async () => {
+    const home = newHome();
+    const path = join(home.dir, 'environment.yaml');
+    writeFileSync(path, 'name: bad\nclones:\n  - template: slack\n    mode: fulll\n  - template: jira\n');
+    const run = await home.run('env', 'spin', path, '--json');
+    expect(run.exitCode).toBe(1);
+    expect(run.json().error.code).toBe('SPEC_INVALID');
+    expect(run.json().error.details).toHaveLength(2);
+    expect(await home.objects()).toEqual({ containers: [], volumes: [], networks: [] });
+  });
+
+  it('Docker down gives DOCKER_UNAVAILABLE and exit 1, no stack trace', async () => {
+    const home = newHome({ DOCKER_HOST: 'unix:///tmp/asym-no-docker-here.sock' });
+    const run = await home.run('spin', 'stripe', '--json');
+    expect(run.exitCode).toBe(1);
+    expect(run.json().error.code).toBe('DOCKER_UNAVAILABLE');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a port another process holds is skipped', async () => {
+    const home = newHome();
+    const held = createServer().listen(home.portRange.from, '127.0.0.1');
+    await new Promise((resolve, reject) => held.once('listening', resolve).once('error', reject));
+    try {
+      const run = await home.run('spin', 'stripe', '--json');
+      expect(run.exitCode).toBe(0);
+      expect(run.json().ports.backend).not.toBe(home.portRange.from);
+      expect((await fetch(`${run.json().endpoints.api}/v1/customers`)).status).toBe(401);
+    } finally {
+      held.close();
+      await home.destroyAll();
+    }
+  });
+});
+
+describe('crash and concurrency', () => {
+  it('two CLIs spinning at once lose no registry update and never share a port', async () => {
+    const home = newHome();
+    const [a, b] = await Promise.all([
+      home.spawn('spin', 'stripe', '--json'),
+      home.spawn('spin', 'stripe', '--json'),
+    ]);
+    expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
+    const [ca, cb] = [JSON.parse(String(a.stdout)), JSON.parse(String(b.stdout))];
+    expect(ca.ports.backend).not.toBe(cb.ports.backend);
+    const listed = (await home.run('status', '--json')).json();
+    expect(listed.map((c: { id: string }) => c.id).sort()).toEqual([ca.id, cb.id].sort());
+    expect(listed.every((c: { state: string }) => c.state === 'running')).toBe(true);
+    await home.destroyAll();
+  });
+
+  it('SIGKILL during env spin leaves a valid registry and an environment holding what was spun', async () => {
+    const home = newHome();
+    const path = join(home.dir, 'environment.yaml');
+    writeFileSync(
+      path,
+      'name: crashy\nclones:\n  - template: stripe\n  - template: stripe\n  - template: stripe\n',
+    );
+    const child = home.spawn('env', 'spin', path, '--json');
+    const registryPath = join(home.dir, 'registry.json');
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const members = (() => {
+        try {
+          return JSON.parse(readFileSync(registryPath, 'utf8')).environments.crashy?.members.length ?? 0;
+        } catch {
+          return 0;
+        }
+      })();
+      if (members >= 1) break;
+      if (Date.now() > deadline) throw new Error('the first member never joined');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    child.kill('SIGKILL');
+    await child;
+
+    const envs = await home.run('env', 'status', 'crashy', '--json');
+    expect(envs.exitCode).toBe(0);
+    const [env] = envs.json();
+    expect(env.members.length).toBeGreaterThanOrEqual(1);
+    expect(['partial', 'running']).toContain(env.state);
+    // Whatever the killed spin was creating is cleaned up by doctor --fix.
+    expect((await home.run('doctor', '--fix', '--json')).exitCode).toBe(0);
+    expect((await home.run('doctor', '--json')).json().problems).toEqual([]);
+    const statuses = (await home.run('status', '--json')).json();
+    expect(statuses.every((c: { state: string }) => c.state === 'running')).toBe(true);
+    expect((await home.run('env', 'destroy', 'crashy')).exitCode).toBe(0);
+    expect(await home.objects()).toEqual({ containers: [], volumes: [], networks: [] });
+  });
+});
+
+describe('drift', () => {
+  it('doctor reports a container removed behind our back, and --fix recreates it in its environment', async () => {
+    const home = newHome();
+    const clone = (await home.run('spin', 'stripe', '--group', 'drifty', '--json')).json();
+    const [backend] = await docker.listContainers({ [LABEL.clone]: clone.id, [LABEL.service]: 'backend' });
+    await docker.removeContainer(backend!.id);
+    expect((await home.run('status', clone.id, '--json')).json()[0].state).toBe('failed');
+    const report = await home.run('doctor', '--json');
+    expect(report.exitCode).toBe(1);
+    expect(report.json().problems).toEqual([
+      expect.objectContaining({ kind: 'container-missing', subject: clone.id, fixed: false }),
+    ]);
+
+    const fixed = await home.run('doctor', '--fix', '--json');
+    expect(fixed.exitCode).toBe(0);
+    expect((await home.run('status', clone.id, '--json')).json()[0].state).toBe('running');
+    await waitForOk(`${clone.endpoints.api}/v1/customers`, clone.tokens.secretKey);
+    const [network] = await docker.listNetworks({ [LABEL.home]: home.id, [LABEL.environment]: 'drifty' });
+    const [recreated] = await docker.listContainers({ [LABEL.clone]: clone.id, [LABEL.service]: 'backend' });
+    expect(network?.containerIds).toContain(recreated!.id);
+    expect((await home.run('doctor', '--json')).json().problems).toEqual([]);
+    await home.destroyAll();
+  });
+
+  it('doctor reports an environment network whose connections drifted, and --fix repairs it', async () => {
+    const home = newHome();
+    const clone = (await home.run('spin', 'stripe', '--group', 'netdrift', '--json')).json();
+    const [network] = await docker.listNetworks({ [LABEL.home]: home.id, [LABEL.environment]: 'netdrift' });
+    const [backend] = await docker.listContainers({ [LABEL.clone]: clone.id, [LABEL.service]: 'backend' });
+    await docker.disconnectNetwork(network!.id, backend!.id);
+    const report = await home.run('doctor', '--json');
+    expect(report.exitCode).toBe(1);
+    expect(report.json().problems).toEqual([
+      expect.objectContaining({ kind: 'network-drift', subject: 'netdrift' }),
+    ]);
+    expect((await home.run('doctor', '--fix')).exitCode).toBe(0);
+    const [repaired] = await docker.listNetworks({ [LABEL.home]: home.id, [LABEL.environment]: 'netdrift' });
+    expect(repaired?.containerIds).toEqual([backend!.id]);
+    expect(repaired?.labels[LABEL.members]).toBe(clone.id);
+    await home.destroyAll();
+  });
+
+  it('two homes on one engine never see or touch each other', async () => {
+    const a = newHome();
+    const b = newHome();
+    const clone = (await a.run('spin', 'stripe', '--json')).json();
+    expect((await b.run('status', '--json')).json()).toEqual([]);
+    expect((await b.run('doctor', '--fix', '--json')).json().problems).toEqual([]);
+    expect((await a.run('status', clone.id, '--json')).json()[0].state).toBe('running');
+    await a.destroyAll();
+  });
+});
