@@ -80,7 +80,9 @@ async function pollUntilOk(
   let last = 'no answer yet';
   for (let attempt = 0; ; attempt++) {
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      // A health check answers in milliseconds; a longer wait is a connection Docker's proxy
+      // accepted before the server listened, and a fresh one will do better.
+      const response = await fetch(url, { signal: AbortSignal.timeout(300) });
       if (response.ok) return;
       last = `HTTP ${response.status} ${(await response.text()).slice(0, 120)}`;
     } catch (error) {

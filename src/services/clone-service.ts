@@ -179,12 +179,19 @@ async function createAndStart(
   template: TemplateManifest,
 ): Promise<void> {
   const existing = await cloneContainers(runtime, homeId, clone.id);
-  for (const spec of orderSpecs(cloneContainerSpecs(homeId, clone, template))) {
-    const found = existing.find((c) => c.labels[LABEL.service] === serviceOf(spec));
-    if (!found) await createLabelledVolumes(runtime, homeId, clone, spec);
-    const container = found ?? (await runtime.createContainer(spec));
-    if (container.status !== 'running') await runtime.startContainer(container.id);
-  }
+  // All at once: creating Postgres copies its cluster into the new volume, and the backend
+  // waits for Postgres on its own, so nothing gains from going one by one.
+  const containers = await Promise.all(
+    orderSpecs(cloneContainerSpecs(homeId, clone, template)).map(async (spec) => {
+      const found = existing.find((c) => c.labels[LABEL.service] === serviceOf(spec));
+      if (found) return found;
+      await createLabelledVolumes(runtime, homeId, clone, spec);
+      return runtime.createContainer(spec);
+    }),
+  );
+  await Promise.all(
+    containers.filter((c) => c.status !== 'running').map((c) => runtime.startContainer(c.id)),
+  );
 }
 
 /**
