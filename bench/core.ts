@@ -50,5 +50,9 @@ report(`asymmetric core (${runs} runs; whole CLI commands, wall clock)`, [
   ['reset <id>, median', fmt(median(resets)), 'target <= 300 ms'],
   ['env reset acme (2 clones), median', fmt(median(envResets)), 'target <= 1000 ms'],
   ['env reset acme (2 clones), worst', fmt(Math.max(...envResets)), 'target <= 1000 ms'],
-  ['api-mode clone idle memory (backend+postgres)', `${(memory / 1024 / 1024).toFixed(0)} MiB`, 'target <= 200 MiB'],
+  [
+    'api-mode clone idle memory (backend+postgres)',
+    `${(memory / 1024 / 1024).toFixed(0)} MiB`,
+    'target <= 200 MiB',
+  ],
 ]);

@@ -10,7 +10,10 @@ export const EXAMPLE = fileURLToPath(new URL('../examples/environment.yaml', imp
 
 export function benchHome(portFrom: number): { dir: string; env: NodeJS.ProcessEnv } {
   const dir = mkdtempSync(join(tmpdir(), 'asym-bench-'));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ portRange: { from: portFrom, to: portFrom + 99 } }));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({ portRange: { from: portFrom, to: portFrom + 99 } }),
+  );
   return { dir, env: { ...process.env, ASYM_HOME: dir } };
 }
 
@@ -34,5 +37,6 @@ export const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
 
 export function report(title: string, rows: Array<[string, string, string]>): void {
   process.stdout.write(`\n${title}\n`);
-  for (const [what, value, target] of rows) process.stdout.write(`  ${what.padEnd(44)} ${value.padStart(12)}   ${target}\n`);
+  for (const [what, value, target] of rows)
+    process.stdout.write(`  ${what.padEnd(44)} ${value.padStart(12)}   ${target}\n`);
 }

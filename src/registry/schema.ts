@@ -129,7 +129,7 @@ function corrupt(path: string, error: z.ZodError): AsymError {
     'REGISTRY_CORRUPT',
     `${path} is not a valid registry (${first ? `${first.path.join('.')}: ${first.message}` : 'unknown shape'}).`,
     {
-      hint: 'Move the file aside and run `asymmetric doctor --fix` to rebuild it from the running containers.',
+      hint: 'Move the file aside; `asymmetric doctor --fix` then removes the containers no registry knows.',
     },
   );
 }

@@ -25,7 +25,7 @@ export class RegistryStore {
       raw = JSON.parse(text);
     } catch {
       throw new AsymError('REGISTRY_CORRUPT', `${this.path} is not valid JSON.`, {
-        hint: 'Move the file aside and run `asymmetric doctor --fix` to rebuild it from the running containers.',
+        hint: 'Move the file aside; `asymmetric doctor --fix` then removes the containers no registry knows.',
       });
     }
     return parseRegistry(raw, this.path);
