@@ -448,4 +448,32 @@ describe('reset and seed', () => {
     expect(Math.max(...created) - Math.min(...created)).toBeGreaterThan(90 * 86_400);
     expect(all.data.every((c) => c.email?.startsWith('billing@') && c.metadata.plan)).toBe(true);
   });
+
+  it('seeds a billing history: catalogue, cards, subscriptions in every status, invoices and payments', async () => {
+    const products = await stripe.products.list({ limit: 100 });
+    expect(products.data).toHaveLength(6);
+    const prices = await stripe.prices.list({ limit: 100 });
+    expect(prices.data).toHaveLength(10);
+    const subs = await stripe.subscriptions.list({ status: 'all', limit: 100 });
+    const byStatus = new Map<string, number>();
+    for (const sub of subs.data) byStatus.set(sub.status, (byStatus.get(sub.status) ?? 0) + 1);
+    expect(Object.fromEntries(byStatus)).toEqual({ active: 16, trialing: 3, past_due: 3, canceled: 3 });
+    const customers = await stripe.customers.list({ limit: 100 });
+    for (const customer of customers.data) {
+      expect(customer.invoice_settings.default_payment_method).toMatch(/^pm_/);
+    }
+    const invoices = await stripe.invoices.list({ limit: 100 }).autoPagingToArray({ limit: 1000 });
+    expect(invoices.length).toBeGreaterThan(80);
+    expect(invoices.some((i) => i.status === 'open' && i.attempt_count > 0)).toBe(true);
+    const charges = await stripe.charges.list({ limit: 100 }).autoPagingToArray({ limit: 1000 });
+    expect(charges.filter((c) => c.status === 'failed').length).toBeGreaterThanOrEqual(5);
+    expect(charges.filter((c) => c.refunded).length).toBeGreaterThanOrEqual(1);
+    expect(charges.filter((c) => c.amount_refunded > 0 && !c.refunded).length).toBeGreaterThanOrEqual(1);
+    const pastDue = subs.data.find((s) => s.status === 'past_due')!;
+    expect(
+      ((await stripe.customers.retrieve(pastDue.customer as string)) as Stripe.Customer).delinquent,
+    ).toBe(true);
+    const balance = await stripe.balance.retrieve();
+    expect(balance.available[0]!.amount).toBeGreaterThan(0);
+  });
 });

@@ -11,15 +11,17 @@ import { RESOURCES } from './resources/index.js';
 import type { StripeEnv } from './route-env.js';
 import { StripeError } from './stripe-error.js';
 import type { StripeIdentity, StripeTokens } from './tokens.js';
+import { DEFAULT_API_VERSION } from './tx.js';
+import { WebhookDispatcher, type WebhookOptions } from './webhooks.js';
+
+export { DEFAULT_API_VERSION };
 
 export interface StripeAppDeps extends CloneBackendDeps<StripeIdentity, StripeTokens> {
   /** Milliseconds since the epoch; defaults to the real clock. */
   now?: () => number;
   ids?: StripeIds;
+  webhooks?: WebhookOptions;
 }
-
-/** The API version answered when a request names none (the one stripe-node 23 pins). */
-export const DEFAULT_API_VERSION = '2026-10-28.endive';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -36,7 +38,11 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   const now = deps.now ?? Date.now;
   const ids = deps.ids ?? randomStripeIds;
   const keys = new ApiKeyVerifier(pool);
-  runtime.onCachesInvalidated(() => keys.clear());
+  const webhooks = new WebhookDispatcher(pool, log, deps.webhooks);
+  runtime.onCachesInvalidated(() => {
+    keys.clear();
+    webhooks.clear();
+  });
   const idempotency = new IdempotencyStore(redis);
 
   const app = new Hono<StripeEnv>();
@@ -99,7 +105,7 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
     c.header('Idempotency-Key', key);
   });
 
-  for (const [path, routes] of RESOURCES) app.route(`/v1${path}`, routes({ pool, now, ids }));
+  for (const [path, routes] of RESOURCES) app.route(`/v1${path}`, routes({ pool, now, ids, webhooks }));
 
   app.notFound((c) => {
     const body = new StripeError(

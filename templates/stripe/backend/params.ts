@@ -153,3 +153,34 @@ export function address(value: unknown, param: string): Address | Unset {
 export function missing(param: string): never {
   throw invalidRequest(`Missing required param: ${param}.`, { code: 'parameter_missing', param });
 }
+
+export function boolean(value: unknown, param: string): boolean {
+  if (value === 'true' || value === true) return true;
+  if (value === 'false' || value === false) return false;
+  throw invalidRequest(`Invalid boolean: ${show(value)}`, { param });
+}
+
+/** A three-letter ISO currency code, lowercased as Stripe answers it. */
+export function currency(value: unknown, param = 'currency'): string {
+  const code = string(value, param).toLowerCase();
+  if (!/^[a-z]{3}$/.test(code)) {
+    throw invalidRequest(
+      `Invalid currency: ${code}. Stripe currently supports these currencies: usd, eur, gbp, ...`,
+      {
+        param,
+      },
+    );
+  }
+  return code;
+}
+
+/** A hash parameter (or missing). */
+export function hash(value: unknown, param: string, allowed: readonly string[]): Params {
+  if (!isHash(value)) throw invalidRequest('Invalid object', { param });
+  rejectUnknown(value, allowed, param);
+  return value;
+}
+
+/** Metadata on create: the same rules as an update onto nothing. */
+export const metadata = (value: unknown, param = 'metadata') =>
+  value === undefined ? {} : mergeMetadata({}, value, param);

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { StripeIds } from './ids.js';
 import type { Params } from './request-params.js';
+import type { WebhookDispatcher } from './webhooks.js';
 
 /** Per-request values the app's middleware sets for the resource routes. */
 export interface StripeEnv {
@@ -16,4 +17,5 @@ export interface ResourceDeps {
   /** Milliseconds since the epoch. */
   now: () => number;
   ids: StripeIds;
+  webhooks: WebhookDispatcher;
 }

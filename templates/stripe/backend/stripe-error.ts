@@ -4,19 +4,27 @@
  */
 export type StripeErrorType = 'api_error' | 'card_error' | 'idempotency_error' | 'invalid_request_error';
 
+export interface StripeErrorDetails {
+  code?: string;
+  param?: string;
+  headers?: Record<string, string>;
+  /** More fields of the error object (`decline_code`, `payment_intent`, `charge`...). */
+  extra?: Record<string, unknown>;
+}
+
 export class StripeError extends Error {
   constructor(
     readonly status: 400 | 401 | 402 | 403 | 404 | 409 | 413 | 429 | 500 | 503,
     readonly type: StripeErrorType,
     message: string,
-    readonly details: { code?: string; param?: string; headers?: Record<string, string> } = {},
+    readonly details: StripeErrorDetails = {},
   ) {
     super(message);
     this.name = 'StripeError';
   }
 
   toBody(): { error: Record<string, unknown> } {
-    const { code, param } = this.details;
+    const { code, param, extra } = this.details;
     return {
       error: {
         ...(code
@@ -25,6 +33,7 @@ export class StripeError extends Error {
         message: this.message,
         ...(param ? { param } : {}),
         type: this.type,
+        ...extra,
       },
     };
   }

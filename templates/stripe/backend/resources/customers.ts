@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { expandPaths, resolveExpansions } from '../expand.js';
+import type { Queryable } from '../../../_shared/db.js';
+import { endSubscription } from '../billing.js';
 import { listEnvelope, listWindow, rangeFilter } from '../list.js';
 import {
   address,
@@ -14,8 +15,10 @@ import {
   string,
   stringList,
 } from '../params.js';
+import { expansionPlans, render } from '../render.js';
 import type { Params } from '../request-params.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
+import { searchAnswer } from '../search.js';
 import {
   type CustomerFields,
   type CustomerRow,
@@ -27,8 +30,13 @@ import {
   type Shipping,
   updateCustomer,
 } from '../store/customers.js';
+import { findLive, listObjects, type StripeObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
-import { CUSTOMER_EXPANDABLE, customerView, deletedCustomerView } from '../views/customer.js';
+import { previousAttributes, type Tx, transact } from '../tx.js';
+import type { SubscriptionObject } from '../views/billing.js';
+import { customerView, deletedCustomerView } from '../views/customer.js';
+import { nowSeconds } from './common.js';
+import { attachForCustomer } from './payment-methods.js';
 
 const WRITABLE = [
   'address',
@@ -50,14 +58,11 @@ const WRITABLE = [
 /** Real Stripe parameters that need objects this clone does not have yet. */
 const NOT_YET = [
   'cash_balance',
-  'coupon',
   'default_source',
-  'payment_method',
   'promotion_code',
   'source',
   'tax',
   'tax_id_data',
-  'test_clock',
   'validate',
 ];
 
@@ -124,10 +129,11 @@ function invoiceSettings(value: unknown, current: InvoiceSettings): InvoiceSetti
     }
   }
   if (value.default_payment_method !== undefined) {
-    const id = nullableString(value.default_payment_method, `${param}[default_payment_method]`);
-    // No payment methods exist in this clone yet, so any id is unknown.
-    if (id !== null) throw resourceMissing('PaymentMethod', id, `${param}[default_payment_method]`);
-    next.default_payment_method = null;
+    // Checked against the customer's payment methods by the route (needs the database).
+    next.default_payment_method = nullableString(
+      value.default_payment_method,
+      `${param}[default_payment_method]`,
+    );
   }
   if (value.footer !== undefined)
     next.footer = nullableString(value.footer, `${param}[footer]`, { max: 5000 });
@@ -193,11 +199,36 @@ function fieldsFrom(params: Params, current: CustomerRow | null): Partial<Custom
   return fields;
 }
 
-const expansions = (params: Params, list = false) =>
-  resolveExpansions(expandPaths(params.expand), CUSTOMER_EXPANDABLE, { list });
+const expansions = (params: Params, list = false) => expansionPlans(params, 'customer', { list });
 
-async function liveCustomer(deps: ResourceDeps, id: string): Promise<CustomerRow> {
-  const row = await findCustomer(deps.pool, id);
+type Plans = ReturnType<typeof expansions>;
+
+const show = (deps: ResourceDeps, row: CustomerRow, plans: Plans) =>
+  render(deps.pool, customerView(row) as StripeObject, plans, nowSeconds(deps));
+
+/** The default payment method must be one attached to this customer. */
+async function checkDefaultPaymentMethod(tx: Tx, customerId: string, fields: Partial<CustomerFields>) {
+  const id = fields.invoice_settings?.default_payment_method;
+  if (id === undefined || id === null) return;
+  const pm = await findLive(tx.db, 'payment_methods', id);
+  if (!pm) throw resourceMissing('PaymentMethod', id, 'invoice_settings[default_payment_method]');
+  if (pm.customer !== customerId) {
+    throw invalidRequest(
+      `The customer does not have a payment method with the ID ${id}. The payment method must be attached to the customer.`,
+      { param: 'invoice_settings[default_payment_method]' },
+    );
+  }
+}
+
+const SEARCH_FIELDS = {
+  created: (o: Record<string, unknown>) => o.created,
+  email: (o: Record<string, unknown>) => o.email,
+  name: (o: Record<string, unknown>) => o.name,
+  phone: (o: Record<string, unknown>) => o.phone,
+};
+
+async function liveCustomer(db: Queryable, id: string): Promise<CustomerRow> {
+  const row = await findCustomer(db, id);
   if (!row || row.deleted) throw resourceMissing('customer', id);
   return row;
 }
@@ -208,33 +239,82 @@ export function customerRoutes(deps: ResourceDeps): Hono<StripeEnv> {
 
   routes.post('/', async (c) => {
     const params = c.get('params');
-    rejectParams(params, WRITABLE);
+    rejectParams(params, [...WRITABLE, 'payment_method', 'test_clock']);
     const expand = expansions(params);
     const fields = fieldsFrom(params, null);
-    const row = await insertCustomer(deps.pool, {
-      id: deps.ids.customer(),
-      created: Math.floor(deps.now() / 1000),
-      email: null,
-      name: null,
-      description: null,
-      phone: null,
-      balance: 0,
-      invoice_prefix: deps.ids.invoicePrefix(),
-      next_invoice_sequence: 1,
-      address: null,
-      shipping: null,
-      invoice_settings: EMPTY_INVOICE_SETTINGS,
-      metadata: {},
-      preferred_locales: [],
-      tax_exempt: 'none',
-      ...fields,
+    const row = await transact(deps, c, async (tx) => {
+      let testClock: string | null = null;
+      let created = tx.now;
+      if (params.test_clock !== undefined) {
+        testClock = string(params.test_clock, 'test_clock');
+        const clock = await findLive(tx.db, 'test_clocks', testClock);
+        if (!clock) throw resourceMissing('test_clock', testClock, 'test_clock');
+        created = clock.frozen_time as number;
+      }
+      const id = deps.ids.customer();
+      const paymentMethod =
+        params.payment_method === undefined ? null : string(params.payment_method, 'payment_method');
+      if (paymentMethod !== null) await attachForCustomer(tx, paymentMethod, id, 'payment_method');
+      await checkDefaultPaymentMethod(tx, id, fields);
+      const inserted = await insertCustomer(tx.db, {
+        id,
+        created,
+        test_clock: testClock,
+        email: null,
+        name: null,
+        description: null,
+        phone: null,
+        balance: 0,
+        invoice_prefix: deps.ids.invoicePrefix(),
+        next_invoice_sequence: 1,
+        address: null,
+        shipping: null,
+        invoice_settings: EMPTY_INVOICE_SETTINGS,
+        metadata: {},
+        preferred_locales: [],
+        tax_exempt: 'none',
+        ...fields,
+      });
+      await tx.emit('customer.created', customerView(inserted) as StripeObject);
+      return inserted;
     });
-    return c.json(customerView(row, expand));
+    return c.json(await show(deps, row, expand));
+  });
+
+  routes.get('/search', async (c) => {
+    const params = c.get('params');
+    const plans = expansions(params, true);
+    const rows = await listCustomers(deps.pool, {
+      email: null,
+      created: null,
+      after: null,
+      before: null,
+      limit: 100_000,
+    });
+    const result = searchAnswer(
+      params,
+      rows.map((row) => customerView(row)),
+      SEARCH_FIELDS,
+      '/v1/customers/search',
+    );
+    const now = nowSeconds(deps);
+    result.data = await Promise.all(
+      result.data.map((view) => render(deps.pool, view as StripeObject, plans, now)),
+    );
+    return c.json(result);
   });
 
   routes.get('/', async (c) => {
     const params = c.get('params');
-    rejectParams(params, ['created', 'email', 'ending_before', 'expand', 'limit', 'starting_after']);
+    rejectParams(params, [
+      'created',
+      'email',
+      'ending_before',
+      'expand',
+      'limit',
+      'starting_after',
+      'test_clock',
+    ]);
     const expand = expansions(params, true);
     const window = listWindow(params);
     const cursorId = window.startingAfter ?? window.endingBefore;
@@ -251,6 +331,7 @@ export function customerRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     }
     const rows = await listCustomers(deps.pool, {
       email: params.email === undefined ? null : string(params.email, 'email', { max: 512 }),
+      testClock: params.test_clock === undefined ? null : string(params.test_clock, 'test_clock'),
       created: rangeFilter(params.created, 'created'),
       after: window.startingAfter ? cursor : null,
       before: window.endingBefore ? cursor : null,
@@ -260,11 +341,7 @@ export function customerRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     let page = rows.slice(0, window.limit);
     if (window.endingBefore) page = page.reverse();
     return c.json(
-      listEnvelope(
-        '/v1/customers',
-        page.map((row) => customerView(row, expand)),
-        hasMore,
-      ),
+      listEnvelope('/v1/customers', await Promise.all(page.map((row) => show(deps, row, expand))), hasMore),
     );
   });
 
@@ -275,23 +352,43 @@ export function customerRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     const id = c.req.param('id');
     const row = await findCustomer(deps.pool, id);
     if (!row) throw resourceMissing('customer', id);
-    return c.json(row.deleted ? deletedCustomerView(row.id) : customerView(row, expand));
+    return c.json(row.deleted ? deletedCustomerView(row.id) : await show(deps, row, expand));
   });
 
   routes.post('/:id', async (c) => {
     const params = c.get('params');
     rejectParams(params, WRITABLE);
     const expand = expansions(params);
-    const current = await liveCustomer(deps, c.req.param('id'));
-    const row = await updateCustomer(deps.pool, current.id, fieldsFrom(params, current));
-    if (!row) throw resourceMissing('customer', current.id);
-    return c.json(customerView(row, expand));
+    const row = await transact(deps, c, async (tx) => {
+      const current = await liveCustomer(tx.db, c.req.param('id'));
+      const fields = fieldsFrom(params, current);
+      await checkDefaultPaymentMethod(tx, current.id, fields);
+      const updated = await updateCustomer(tx.db, current.id, fields);
+      if (!updated) throw resourceMissing('customer', current.id);
+      const before = customerView(current) as StripeObject;
+      const after = customerView(updated) as StripeObject;
+      const previous = previousAttributes(before, after);
+      if (Object.keys(previous).length > 0) await tx.emit('customer.updated', after, previous);
+      return updated;
+    });
+    return c.json(await show(deps, row, expand));
   });
 
   routes.delete('/:id', async (c) => {
     rejectParams(c.get('params'), []);
     const id = c.req.param('id');
-    if (!(await markCustomerDeleted(deps.pool, id))) throw resourceMissing('customer', id);
+    await transact(deps, c, async (tx) => {
+      const current = await liveCustomer(tx.db, id);
+      // Stripe cancels a deleted customer's subscriptions at once.
+      const subs = await listObjects<SubscriptionObject>(tx.db, 'subscriptions', {
+        filters: [{ path: ['customer'], values: [id] }],
+      });
+      for (const { data: sub } of subs) {
+        if (sub.status !== 'canceled') await endSubscription(tx, sub, tx.now, 'cancellation_requested');
+      }
+      if (!(await markCustomerDeleted(tx.db, id))) throw resourceMissing('customer', id);
+      await tx.emit('customer.deleted', customerView(current) as StripeObject);
+    });
     return c.json(deletedCustomerView(id));
   });
 

@@ -35,12 +35,14 @@ export interface CustomerRow {
   preferred_locales: string[];
   tax_exempt: 'none' | 'exempt' | 'reverse';
   deleted: boolean;
+  test_clock: string | null;
+  discount: Record<string, unknown> | null;
 }
 
 /** The writable fields, as stored. */
 export type CustomerFields = Omit<
   CustomerRow,
-  'seq' | 'id' | 'created' | 'deleted' | 'currency' | 'delinquent'
+  'seq' | 'id' | 'created' | 'deleted' | 'currency' | 'delinquent' | 'test_clock' | 'discount'
 >;
 
 const FIELD_COLUMNS = [
@@ -66,10 +68,15 @@ const columnValue = (column: string, value: unknown) =>
 
 export async function insertCustomer(
   db: Queryable,
-  customer: { id: string; created: number } & CustomerFields,
+  customer: { id: string; created: number; test_clock?: string | null } & CustomerFields,
 ): Promise<CustomerRow> {
-  const columns = ['id', 'created', ...FIELD_COLUMNS];
-  const values = columns.map((column) => columnValue(column, customer[column as keyof typeof customer]));
+  const columns = ['id', 'created', 'test_clock', ...FIELD_COLUMNS];
+  const values = columns.map((column) =>
+    columnValue(
+      column,
+      customer[column as keyof typeof customer] ?? (column === 'test_clock' ? null : undefined),
+    ),
+  );
   const { rows } = await db.query<CustomerRow>(
     `INSERT INTO customers (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`,
     values,
@@ -108,6 +115,8 @@ export async function markCustomerDeleted(db: Queryable, id: string): Promise<bo
 
 export interface CustomerListQuery {
   email: string | null;
+  /** Stripe lists a test clock's customers only when asked for that clock. */
+  testClock?: string | null;
   created: RangeFilter | null;
   /** Position of the cursor object: list strictly after (older) or before (newer) it. */
   after: { created: number; seq: number } | null;
@@ -127,6 +136,8 @@ export async function listCustomers(db: Queryable, q: CustomerListQuery): Promis
     where.push(sql(marks.join(',')));
   };
   if (q.email !== null) add((m) => `email = ${m}`, q.email);
+  if (q.testClock === null) where.push('test_clock IS NULL');
+  else if (q.testClock !== undefined) add((m) => `test_clock = ${m}`, q.testClock);
   const range = q.created ?? {};
   if (range.gt !== undefined) add((m) => `created > ${m}`, range.gt);
   if (range.gte !== undefined) add((m) => `created >= ${m}`, range.gte);
@@ -141,4 +152,20 @@ export async function listCustomers(db: Queryable, q: CustomerListQuery): Promis
     params,
   );
   return rows;
+}
+
+/** Billing-owned columns: the currency a customer is billed in, delinquency, a discount. */
+export async function setCustomerBilling(
+  db: Queryable,
+  id: string,
+  fields: { currency?: string; delinquent?: boolean; discount?: Record<string, unknown> | null },
+): Promise<void> {
+  const sets: string[] = [];
+  const values: unknown[] = [id];
+  for (const [column, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    values.push(column === 'discount' && value !== null ? JSON.stringify(value) : value);
+    sets.push(`${column} = $${values.length}`);
+  }
+  if (sets.length > 0) await db.query(`UPDATE customers SET ${sets.join(', ')} WHERE id = $1`, values);
 }

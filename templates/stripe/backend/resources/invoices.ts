@@ -1,0 +1,641 @@
+import { Hono } from 'hono';
+import {
+  computeTotals,
+  customerNow,
+  draftInvoice,
+  finalizeInvoice,
+  lineForItem,
+  liveCustomer,
+  payInvoice,
+  pullPendingItems,
+} from '../billing.js';
+import {
+  boolean,
+  currency,
+  hash,
+  integer,
+  isHash,
+  mergeMetadata,
+  metadata,
+  missing,
+  nullableString,
+  oneOf,
+  rejectUnknown,
+  string,
+} from '../params.js';
+import { expansionPlans, invoicePayments, render } from '../render.js';
+import type { Params } from '../request-params.js';
+import type { ResourceDeps, StripeEnv } from '../route-env.js';
+import { searchAnswer } from '../search.js';
+import { findLive, insertObject, listObjects, markDeleted, saveObject } from '../store/objects.js';
+import { invalidRequest, resourceMissing } from '../stripe-error.js';
+import { previousAttributes, type Tx, transact } from '../tx.js';
+import {
+  type CouponObject,
+  type DiscountObject,
+  type InvoiceItemObject,
+  type InvoiceObject,
+  newDiscount,
+  newInvoiceItem,
+} from '../views/billing.js';
+import type { PriceObject } from '../views/price.js';
+import { answer, listAnswer, mustFind, nowSeconds, stringFilter } from './common.js';
+
+const notEditable = (invoice: InvoiceObject) =>
+  invalidRequest(
+    `You can only modify draft invoices. This invoice (${invoice.id}) has a status of ${invoice.status}.`,
+    { code: 'invoice_not_editable' },
+  );
+
+/** `discounts[0][coupon]=x` (or `coupon=x`) as discount objects, redeeming each coupon. */
+export async function discountsFrom(
+  tx: Tx,
+  value: unknown,
+  owner: { customer: string | null; subscription: string | null; invoice?: string | null },
+  param = 'discounts',
+): Promise<DiscountObject[]> {
+  if (value === '') return [];
+  const items = Array.isArray(value) ? value : isHash(value) ? Object.values(value) : null;
+  if (items === null) throw invalidRequest('Invalid array', { param });
+  const out: DiscountObject[] = [];
+  for (const [index, item] of items.entries()) {
+    const at = `${param}[${index}]`;
+    const raw = hash(item, at, ['coupon', 'discount', 'promotion_code']);
+    if (raw.coupon === undefined) missing(`${at}[coupon]`);
+    out.push(await redeemCoupon(tx, string(raw.coupon, `${at}[coupon]`), owner, `${at}[coupon]`));
+  }
+  return out;
+}
+
+export async function redeemCoupon(
+  tx: Tx,
+  couponId: string,
+  owner: { customer: string | null; subscription: string | null; invoice?: string | null },
+  param: string,
+): Promise<DiscountObject> {
+  const coupon = await findLive<CouponObject>(tx.db, 'coupons', couponId, { forUpdate: true });
+  if (!coupon) throw resourceMissing('coupon', couponId, param);
+  if (!coupon.valid || (coupon.max_redemptions !== null && coupon.times_redeemed >= coupon.max_redemptions)) {
+    throw invalidRequest(`Coupon ${couponId} is no longer valid.`, { param });
+  }
+  if (coupon.redeem_by !== null && coupon.redeem_by < tx.now) {
+    throw invalidRequest(`Coupon ${couponId} is expired.`, { param });
+  }
+  coupon.times_redeemed += 1;
+  if (coupon.max_redemptions !== null && coupon.times_redeemed >= coupon.max_redemptions)
+    coupon.valid = false;
+  await saveObject(tx.db, 'coupons', coupon);
+  const discount = newDiscount({ id: tx.ids.object('di'), coupon, start: tx.now, ...owner });
+  return coupon.duration === 'once' ? { ...discount, _once: true } : discount;
+}
+
+const SEARCH_FIELDS = {
+  created: (o: Record<string, unknown>) => o.created,
+  currency: (o: Record<string, unknown>) => o.currency,
+  customer: (o: Record<string, unknown>) => o.customer,
+  number: (o: Record<string, unknown>) => o.number,
+  status: (o: Record<string, unknown>) => o.status,
+  subscription: (o: Record<string, unknown>) => o.subscription,
+  total: (o: Record<string, unknown>) => o.total,
+};
+
+async function applyInvoiceFields(tx: Tx, invoice: InvoiceObject, params: Params) {
+  if (params.description !== undefined)
+    invoice.description = nullableString(params.description, 'description', { max: 1500 });
+  if (params.metadata !== undefined) invoice.metadata = mergeMetadata(invoice.metadata, params.metadata);
+  if (params.auto_advance !== undefined) invoice.auto_advance = boolean(params.auto_advance, 'auto_advance');
+  if (params.footer !== undefined) invoice.footer = nullableString(params.footer, 'footer', { max: 5000 });
+  if (params.collection_method !== undefined) {
+    invoice.collection_method = oneOf(params.collection_method, 'collection_method', [
+      'charge_automatically',
+      'send_invoice',
+    ] as const);
+  }
+  if (params.days_until_due !== undefined || params.due_date !== undefined) {
+    if (invoice.collection_method !== 'send_invoice') {
+      throw invalidRequest('Invoices with `collection_method=charge_automatically` cannot have a due date.', {
+        param: 'days_until_due',
+      });
+    }
+    invoice.due_date =
+      params.due_date !== undefined
+        ? integer(params.due_date, 'due_date')
+        : invoice.created + integer(params.days_until_due, 'days_until_due', { min: 0 }) * 86_400;
+  } else if (invoice.collection_method === 'send_invoice' && invoice.due_date === null) {
+    invoice.due_date = invoice.created + 30 * 86_400;
+  }
+  if (params.default_payment_method !== undefined) {
+    const id = nullableString(params.default_payment_method, 'default_payment_method');
+    if (id !== null && !(await findLive(tx.db, 'payment_methods', id))) {
+      throw resourceMissing('PaymentMethod', id, 'default_payment_method');
+    }
+    invoice.default_payment_method = id;
+  }
+  if (params.discounts !== undefined) {
+    invoice._discounts = await discountsFrom(tx, params.discounts, {
+      customer: invoice.customer,
+      subscription: null,
+      invoice: invoice.id,
+    });
+  }
+}
+
+async function lockInvoice(tx: Tx, id: string): Promise<InvoiceObject> {
+  return mustFind<InvoiceObject>(tx.db, 'invoices', 'invoice', id, { forUpdate: true });
+}
+
+/** /v1/invoices: create (draft), retrieve, update, delete, finalize, pay, void, mark_uncollectible, list, search. */
+export function invoiceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
+  const routes = new Hono<StripeEnv>();
+
+  routes.post('/', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, [
+      'auto_advance',
+      'collection_method',
+      'currency',
+      'customer',
+      'days_until_due',
+      'default_payment_method',
+      'description',
+      'discounts',
+      'due_date',
+      'expand',
+      'footer',
+      'metadata',
+      'pending_invoice_items_behavior',
+      'subscription',
+    ]);
+    expansionPlans(params, 'invoice');
+    if (params.customer === undefined) missing('customer');
+    const invoice = await transact(deps, c, async (tx) => {
+      const customer = await liveCustomer(tx, string(params.customer, 'customer'));
+      tx.now = await customerNow(tx, customer);
+      const draft = await draftInvoice(tx, customer, {
+        currency: params.currency === undefined ? (customer.currency ?? 'usd') : currency(params.currency),
+        billingReason: 'manual',
+        collectionMethod: 'charge_automatically',
+        daysUntilDue: null,
+        autoAdvance: false,
+        subscription: null,
+        metadata: metadata(params.metadata),
+      });
+      await applyInvoiceFields(tx, draft, { ...params, metadata: undefined });
+      const behavior =
+        params.pending_invoice_items_behavior === undefined
+          ? 'exclude'
+          : oneOf(params.pending_invoice_items_behavior, 'pending_invoice_items_behavior', [
+              'exclude',
+              'include',
+            ] as const);
+      if (behavior === 'include') await pullPendingItems(tx, draft);
+      await computeTotals(tx, draft);
+      await insertObject(tx.db, 'invoices', draft);
+      await tx.emit('invoice.created', draft);
+      return draft;
+    });
+    return c.json(await answer(deps, params, invoice));
+  });
+
+  routes.get('/', async (c) =>
+    c.json(
+      await listAnswer(deps, c, {
+        table: 'invoices',
+        type: 'invoice',
+        noun: 'invoice',
+        url: '/v1/invoices',
+        params: ['collection_method', 'customer', 'due_date', 'status', 'subscription'],
+        filters: (params) => [
+          ...stringFilter(params, 'customer'),
+          ...stringFilter(params, 'subscription'),
+          ...stringFilter(params, 'collection_method'),
+          ...(params.status === undefined
+            ? []
+            : [
+                {
+                  path: ['status'],
+                  values: [
+                    oneOf(params.status, 'status', [
+                      'draft',
+                      'open',
+                      'paid',
+                      'uncollectible',
+                      'void',
+                    ] as const),
+                  ],
+                },
+              ]),
+        ],
+      }),
+    ),
+  );
+
+  routes.get('/search', async (c) => {
+    const params = c.get('params');
+    const plans = expansionPlans(params, 'invoice', { list: true });
+    const rows = await listObjects<InvoiceObject>(deps.pool, 'invoices', {});
+    const result = searchAnswer(
+      params,
+      rows.map((row) => row.data),
+      SEARCH_FIELDS,
+      '/v1/invoices/search',
+    );
+    const now = nowSeconds(deps);
+    result.data = await Promise.all(
+      result.data.map((o) => render(deps.pool, o as InvoiceObject, plans, now)),
+    );
+    return c.json(result);
+  });
+
+  routes.get('/:id', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, ['expand']);
+    const invoice = await mustFind(deps.pool, 'invoices', 'invoice', c.req.param('id'));
+    return c.json(await answer(deps, params, invoice));
+  });
+
+  routes.get('/:id/lines', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, ['ending_before', 'expand', 'limit', 'starting_after']);
+    const invoice = await mustFind<InvoiceObject>(deps.pool, 'invoices', 'invoice', c.req.param('id'));
+    return c.json(invoice.lines);
+  });
+
+  routes.post('/:id', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, [
+      'auto_advance',
+      'collection_method',
+      'days_until_due',
+      'default_payment_method',
+      'description',
+      'discounts',
+      'due_date',
+      'expand',
+      'footer',
+      'metadata',
+    ]);
+    expansionPlans(params, 'invoice');
+    const invoice = await transact(deps, c, async (tx) => {
+      const current = await lockInvoice(tx, c.req.param('id'));
+      const onlyNotes = Object.keys(params).every((key) =>
+        ['metadata', 'expand', 'description', 'footer', 'auto_advance'].includes(key),
+      );
+      if (current.status !== 'draft' && !onlyNotes) throw notEditable(current);
+      const next = structuredClone(current);
+      await applyInvoiceFields(tx, next, params);
+      await computeTotals(tx, next);
+      const previous = previousAttributes(current, next);
+      if (Object.keys(previous).length === 0) return current;
+      await saveObject(tx.db, 'invoices', next);
+      await tx.emit('invoice.updated', next, previous);
+      return next;
+    });
+    return c.json(await answer(deps, params, invoice));
+  });
+
+  routes.delete('/:id', async (c) => {
+    rejectUnknown(c.get('params'), []);
+    const id = c.req.param('id');
+    await transact(deps, c, async (tx) => {
+      const invoice = await lockInvoice(tx, id);
+      if (invoice.status !== 'draft') {
+        throw invalidRequest('You can only delete draft invoices.', { code: 'invoice_not_editable' });
+      }
+      // Its items go back to pending.
+      await tx.db.query(
+        `UPDATE invoiceitems SET data = jsonb_set(data, '{invoice}', 'null') WHERE data->>'invoice' = $1`,
+        [id],
+      );
+      await markDeleted(tx.db, 'invoices', id);
+      await tx.emit('invoice.deleted', invoice);
+    });
+    return c.json({ id, object: 'invoice', deleted: true });
+  });
+
+  routes.post('/:id/finalize', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, ['auto_advance', 'expand']);
+    expansionPlans(params, 'invoice');
+    const invoice = await transact(deps, c, async (tx) => {
+      const current = await lockInvoice(tx, c.req.param('id'));
+      if (params.auto_advance !== undefined)
+        current.auto_advance = boolean(params.auto_advance, 'auto_advance');
+      return finalizeInvoice(tx, current);
+    });
+    return c.json(await answer(deps, params, invoice));
+  });
+
+  routes.post('/:id/pay', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, [
+      'expand',
+      'forgive',
+      'mandate',
+      'off_session',
+      'paid_out_of_band',
+      'payment_method',
+      'source',
+    ]);
+    expansionPlans(params, 'invoice');
+    const result = await transact(deps, c, async (tx) => {
+      const current = await lockInvoice(tx, c.req.param('id'));
+      return payInvoice(tx, current, {
+        paymentMethod:
+          params.payment_method === undefined ? null : string(params.payment_method, 'payment_method'),
+        paidOutOfBand:
+          params.paid_out_of_band !== undefined && boolean(params.paid_out_of_band, 'paid_out_of_band'),
+      });
+    });
+    if (result.error) throw result.error;
+    return c.json(await answer(deps, params, result.invoice));
+  });
+
+  for (const [action, status, event, from] of [
+    ['void', 'void', 'invoice.voided', ['open', 'uncollectible']],
+    ['mark_uncollectible', 'uncollectible', 'invoice.marked_uncollectible', ['open']],
+  ] as const) {
+    routes.post(`/:id/${action}`, async (c) => {
+      const params = c.get('params');
+      rejectUnknown(params, ['expand']);
+      expansionPlans(params, 'invoice');
+      const invoice = await transact(deps, c, async (tx) => {
+        const current = await lockInvoice(tx, c.req.param('id'));
+        if (!(from as readonly string[]).includes(current.status)) {
+          throw invalidRequest(
+            `You can only ${action === 'void' ? 'void' : 'mark as uncollectible'} invoices with a status of ${from.join(' or ')}; this one is ${current.status}.`,
+            { code: 'invoice_unexpected_state' },
+          );
+        }
+        const next = structuredClone(current);
+        next.status = status;
+        next.next_payment_attempt = null;
+        next.auto_advance = false;
+        if (status === 'void') {
+          next.status_transitions.voided_at = tx.now;
+          next.amount_remaining = 0;
+        } else {
+          next.status_transitions.marked_uncollectible_at = tx.now;
+        }
+        await saveObject(tx.db, 'invoices', next);
+        await tx.emit(event, next, previousAttributes(current, next));
+        return next;
+      });
+      return c.json(await answer(deps, params, invoice));
+    });
+  }
+
+  return routes;
+}
+
+async function priceFor(tx: Tx, params: Params): Promise<PriceObject | null> {
+  let id: unknown = params.price;
+  if (params.pricing !== undefined) id = hash(params.pricing, 'pricing', ['price']).price;
+  if (id === undefined) return null;
+  const priceId = string(id, params.pricing !== undefined ? 'pricing[price]' : 'price');
+  return mustFind<PriceObject>(tx.db, 'prices', 'price', priceId, { param: 'price' });
+}
+
+async function refreshInvoice(tx: Tx, invoiceId: string, change: (invoice: InvoiceObject) => void) {
+  const invoice = await lockInvoice(tx, invoiceId);
+  if (invoice.status !== 'draft') throw notEditable(invoice);
+  const before = structuredClone(invoice);
+  change(invoice);
+  await computeTotals(tx, invoice);
+  await saveObject(tx.db, 'invoices', invoice);
+  await tx.emit('invoice.updated', invoice, previousAttributes(before, invoice));
+}
+
+/** /v1/invoiceitems: create (pending or onto a draft), retrieve, update, delete, list. */
+export function invoiceItemRoutes(deps: ResourceDeps): Hono<StripeEnv> {
+  const routes = new Hono<StripeEnv>();
+
+  routes.post('/', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, [
+      'amount',
+      'currency',
+      'customer',
+      'description',
+      'discountable',
+      'expand',
+      'invoice',
+      'metadata',
+      'period',
+      'price',
+      'pricing',
+      'quantity',
+      'subscription',
+      'unit_amount_decimal',
+    ]);
+    if (params.customer === undefined) missing('customer');
+    const item = await transact(deps, c, async (tx) => {
+      const customer = await liveCustomer(tx, string(params.customer, 'customer'));
+      tx.now = await customerNow(tx, customer);
+      const price = await priceFor(tx, params);
+      const quantity = params.quantity === undefined ? 1 : integer(params.quantity, 'quantity', { min: 1 });
+      let amount: number;
+      let code: string;
+      if (price) {
+        amount = (price.unit_amount ?? 0) * quantity;
+        code = price.currency;
+      } else {
+        if (params.amount === undefined && params.unit_amount_decimal === undefined) missing('amount');
+        amount =
+          params.amount !== undefined
+            ? integer(params.amount, 'amount')
+            : Math.round(Number(string(params.unit_amount_decimal, 'unit_amount_decimal')) * quantity);
+        if (!Number.isSafeInteger(amount)) throw invalidRequest('Invalid amount', { param: 'amount' });
+        code = params.currency === undefined ? (customer.currency ?? 'usd') : currency(params.currency);
+      }
+      let period: { start: number; end: number } | undefined;
+      if (params.period !== undefined) {
+        const raw = hash(params.period, 'period', ['end', 'start']);
+        if (raw.start === undefined) missing('period[start]');
+        if (raw.end === undefined) missing('period[end]');
+        period = { start: integer(raw.start, 'period[start]'), end: integer(raw.end, 'period[end]') };
+      }
+      const invoiceId = params.invoice === undefined ? null : string(params.invoice, 'invoice');
+      const created = newInvoiceItem({
+        id: tx.ids.object('ii'),
+        date: tx.now,
+        customer: customer.id,
+        amount,
+        currency: code,
+        description:
+          params.description === undefined
+            ? null
+            : nullableString(params.description, 'description', { max: 5000 }),
+        invoice: invoiceId,
+        price,
+        quantity,
+        metadata: metadata(params.metadata),
+        period,
+        discountable: params.discountable === undefined ? true : boolean(params.discountable, 'discountable'),
+        testClock: customer.test_clock,
+      });
+      if (invoiceId !== null) {
+        const target = await lockInvoice(tx, invoiceId);
+        if (target.customer !== customer.id) {
+          throw invalidRequest('The invoice must belong to the same customer as the invoice item.', {
+            param: 'invoice',
+          });
+        }
+        if (target.currency !== code) {
+          throw invalidRequest(
+            `The currency of the invoice item (${code}) must match the invoice's (${target.currency}).`,
+            {
+              param: 'currency',
+            },
+          );
+        }
+      }
+      await insertObject(tx.db, 'invoiceitems', created);
+      await tx.emit('invoiceitem.created', created);
+      if (invoiceId !== null) {
+        await refreshInvoice(tx, invoiceId, (invoice) =>
+          invoice.lines.data.push(lineForItem(tx, invoice, created)),
+        );
+      }
+      return created;
+    });
+    return c.json(await answer(deps, params, item));
+  });
+
+  routes.get('/', async (c) =>
+    c.json(
+      await listAnswer(deps, c, {
+        table: 'invoiceitems',
+        type: 'invoiceitem',
+        noun: 'invoiceitem',
+        url: '/v1/invoiceitems',
+        params: ['customer', 'invoice', 'pending'],
+        filters: (params) => [...stringFilter(params, 'customer'), ...stringFilter(params, 'invoice')],
+        keep:
+          pendingFilter(c.get('params')) === null
+            ? undefined
+            : (item) => (item.invoice === null) === pendingFilter(c.get('params')),
+      }),
+    ),
+  );
+
+  routes.get('/:id', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, ['expand']);
+    const item = await mustFind(deps.pool, 'invoiceitems', 'invoiceitem', c.req.param('id'));
+    return c.json(await answer(deps, params, item));
+  });
+
+  routes.post('/:id', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, ['amount', 'description', 'discountable', 'expand', 'metadata', 'quantity']);
+    const item = await transact(deps, c, async (tx) => {
+      const current = await mustFind<InvoiceItemObject>(
+        tx.db,
+        'invoiceitems',
+        'invoiceitem',
+        c.req.param('id'),
+        {
+          forUpdate: true,
+        },
+      );
+      const next = structuredClone(current);
+      if (params.description !== undefined)
+        next.description = nullableString(params.description, 'description');
+      if (params.metadata !== undefined) next.metadata = mergeMetadata(current.metadata, params.metadata);
+      if (params.discountable !== undefined) next.discountable = boolean(params.discountable, 'discountable');
+      if (params.quantity !== undefined) {
+        const unit = current.amount / current.quantity;
+        next.quantity = integer(params.quantity, 'quantity', { min: 1 });
+        next.amount = Math.round(unit * next.quantity);
+      }
+      if (params.amount !== undefined) next.amount = integer(params.amount, 'amount');
+      next.net_amount = next.amount;
+      const previous = previousAttributes(current, next);
+      if (Object.keys(previous).length === 0) return current;
+      if (next.invoice !== null) {
+        await refreshInvoice(tx, next.invoice, (invoice) => {
+          invoice.lines.data = invoice.lines.data.map((line) => {
+            const parent = line.parent as { invoice_item_details: { invoice_item: string } | null };
+            return parent.invoice_item_details?.invoice_item === next.id
+              ? lineForItem(tx, invoice, next)
+              : line;
+          });
+        });
+      }
+      await saveObject(tx.db, 'invoiceitems', next);
+      await tx.emit('invoiceitem.updated', next, previous);
+      return next;
+    });
+    return c.json(await answer(deps, params, item));
+  });
+
+  routes.delete('/:id', async (c) => {
+    rejectUnknown(c.get('params'), []);
+    const id = c.req.param('id');
+    await transact(deps, c, async (tx) => {
+      const item = await mustFind<InvoiceItemObject>(tx.db, 'invoiceitems', 'invoiceitem', id, {
+        forUpdate: true,
+      });
+      if (item.invoice !== null) {
+        await refreshInvoice(tx, item.invoice, (invoice) => {
+          invoice.lines.data = invoice.lines.data.filter((line) => {
+            const parent = line.parent as { invoice_item_details: { invoice_item: string } | null };
+            return parent.invoice_item_details?.invoice_item !== id;
+          });
+        });
+      }
+      await markDeleted(tx.db, 'invoiceitems', id);
+      await tx.emit('invoiceitem.deleted', item);
+    });
+    return c.json({ id, object: 'invoiceitem', deleted: true });
+  });
+
+  return routes;
+}
+
+function pendingFilter(params: Params): boolean | null {
+  return params.pending === undefined ? null : boolean(params.pending, 'pending');
+}
+
+/** /v1/invoice_payments: list (by invoice) and retrieve, derived from the payment intents that paid invoices. */
+export function invoicePaymentRoutes(deps: ResourceDeps): Hono<StripeEnv> {
+  const routes = new Hono<StripeEnv>();
+  routes.get('/', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, [
+      'ending_before',
+      'expand',
+      'invoice',
+      'limit',
+      'payment',
+      'starting_after',
+      'status',
+    ]);
+    if (params.invoice === undefined) missing('invoice');
+    const invoice = await mustFind(deps.pool, 'invoices', 'invoice', string(params.invoice, 'invoice'), {
+      param: 'invoice',
+    });
+    const data = await invoicePayments(deps.pool, invoice);
+    return c.json({ object: 'list', data, has_more: false, url: '/v1/invoice_payments' });
+  });
+  routes.get('/:id', async (c) => {
+    rejectUnknown(c.get('params'), ['expand']);
+    const id = c.req.param('id');
+    const piId = id.startsWith('inpay_') ? `pi_${id.slice(6)}` : null;
+    const { rows } =
+      piId === null
+        ? { rows: [] }
+        : await deps.pool.query<{ data: InvoiceObject }>(
+            `SELECT data FROM invoices WHERE data->'_payment_intents' @> $1::jsonb`,
+            [JSON.stringify([piId])],
+          );
+    const invoice = rows[0]?.data;
+    const payment = invoice
+      ? (await invoicePayments(deps.pool, invoice)).find((p) => p.id === id)
+      : undefined;
+    if (!payment) throw resourceMissing('invoice_payment', id);
+    return c.json(payment);
+  });
+  return routes;
+}

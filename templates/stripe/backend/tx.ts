@@ -1,0 +1,145 @@
+import type { Context } from 'hono';
+import { insertRows } from '../../_shared/bulk-insert.js';
+import { type Queryable, withTransaction } from '../../_shared/db.js';
+import type { StripeIds } from './ids.js';
+import type { ResourceDeps, StripeEnv } from './route-env.js';
+import { insertObject, listObjects, type StripeObject, stripHidden } from './store/objects.js';
+import type { WebhookTarget } from './webhooks.js';
+
+/** The API version answered when a request names none (the one stripe-node 23 pins). */
+export const DEFAULT_API_VERSION = '2026-10-28.endive';
+
+export interface StripeEvent extends StripeObject {
+  object: 'event';
+  type: string;
+  created: number;
+  pending_webhooks: number;
+  data: { object: StripeObject; previous_attributes?: Record<string, unknown> };
+}
+
+/** One request's unit of work: its database transaction, its clock, and the events it emits. */
+export interface Tx {
+  db: Queryable;
+  /** Unix seconds of this request. */
+  now: number;
+  ids: StripeIds;
+  /**
+   * Records the event Stripe would send for this change; webhooks go out after commit.
+   * `previous` holds the changed attributes' old values (for `*.updated` events).
+   */
+  emit(type: string, object: StripeObject, previous?: Record<string, unknown>): Promise<StripeEvent>;
+}
+
+export interface RequestInfo {
+  requestId: string | null;
+  idempotencyKey: string | null;
+  apiVersion: string;
+}
+
+export const requestInfo = (c: Context<StripeEnv>): RequestInfo => ({
+  requestId: c.get('requestId') ?? null,
+  idempotencyKey: c.req.header('idempotency-key') ?? null,
+  apiVersion: c.req.header('stripe-version') ?? DEFAULT_API_VERSION,
+});
+
+/** Endpoints subscribed to `type` (`enabled_events` naming it, or `*`). */
+async function subscribedEndpoints(db: Queryable, type: string): Promise<WebhookTarget[]> {
+  const rows = await listObjects(db, 'webhook_endpoints', {
+    filters: [{ path: ['status'], values: ['enabled'] }],
+  });
+  return rows
+    .filter((row) => {
+      const events = row.data.enabled_events as string[];
+      return events.includes('*') || events.includes(type);
+    })
+    .map((row) => ({ id: row.id, url: row.data.url as string, secret: row.data.secret as string }));
+}
+
+/**
+ * Runs `work` in one transaction; the events it emitted are delivered to webhook
+ * endpoints once it commits (never for a rolled-back change).
+ */
+export async function transact<T>(
+  deps: ResourceDeps,
+  request: RequestInfo | Context<StripeEnv>,
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  const info = 'req' in request ? requestInfo(request) : request;
+  const outbox: Array<{ event: StripeEvent; targets: WebhookTarget[] }> = [];
+  const result = await withTransaction(deps.pool, (db) => {
+    const now = Math.floor(deps.now() / 1000);
+    const tx: Tx = {
+      db,
+      now,
+      ids: deps.ids,
+      async emit(type, object, previous) {
+        const targets = await subscribedEndpoints(db, type);
+        const event: StripeEvent = {
+          id: deps.ids.object('evt'),
+          object: 'event',
+          api_version: info.apiVersion,
+          created: tx.now,
+          data: {
+            object: structuredClone(stripHidden(object)),
+            ...(previous ? { previous_attributes: previous } : {}),
+          },
+          livemode: false,
+          pending_webhooks: targets.length,
+          request: { id: info.requestId, idempotency_key: info.idempotencyKey },
+          type,
+        };
+        await insertObject(db, 'events', event);
+        outbox.push({ event, targets });
+        return event;
+      },
+    };
+    return work(tx);
+  });
+  for (const { event, targets } of outbox) deps.webhooks.deliver(event, targets);
+  return result;
+}
+
+/** The old values of the top-level keys that differ between two versions of an object. */
+export function previousAttributes(before: StripeObject, after: StripeObject): Record<string, unknown> {
+  const previous: Record<string, unknown> = {};
+  for (const key of Object.keys(after)) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) previous[key] = before[key] ?? null;
+  }
+  return previous;
+}
+
+/**
+ * A unit of work outside any request (fixtures): events are recorded as history, with
+ * no request and nothing to deliver, buffered and written in bulk by `flush()`.
+ */
+export function backgroundTx(db: Queryable, now: number, ids: StripeIds): Tx & { flush(): Promise<void> } {
+  const pending: StripeEvent[] = [];
+  const tx = {
+    db,
+    now,
+    ids,
+    async emit(type: string, object: StripeObject, previous?: Record<string, unknown>) {
+      const event: StripeEvent = {
+        id: ids.object('evt'),
+        object: 'event',
+        api_version: DEFAULT_API_VERSION,
+        created: tx.now,
+        data: {
+          object: structuredClone(stripHidden(object)),
+          ...(previous ? { previous_attributes: previous } : {}),
+        },
+        livemode: false,
+        pending_webhooks: 0,
+        request: { id: null, idempotency_key: null },
+        type,
+      };
+      pending.push(event);
+      return event;
+    },
+    async flush() {
+      const rows = pending.splice(0).map((event) => [event.id, event.created, JSON.stringify(event)]);
+      await insertRows(db, 'events', ['id', 'created', 'data'], rows);
+    },
+  };
+  return tx;
+}

@@ -1,0 +1,118 @@
+import { createHmac } from 'node:crypto';
+import type pg from 'pg';
+import type { Logger } from '../../_shared/log.js';
+import type { StripeObject } from './store/objects.js';
+
+export interface WebhookTarget {
+  id: string;
+  url: string;
+  secret: string;
+}
+
+export interface WebhookOptions {
+  /** Waits before each retry; a delivery is tried `retryDelaysMs.length + 1` times. */
+  retryDelaysMs?: readonly number[];
+  /** Per attempt. */
+  timeoutMs?: number;
+  /** Milliseconds since the epoch, for the signature's timestamp. */
+  now?: () => number;
+}
+
+// Stripe retries for up to three days; a clone lives for minutes, so the schedule is short.
+const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
+
+/** `Stripe-Signature` for `payload`, as `stripe.webhooks.constructEvent` checks it. */
+export function signPayload(payload: string, secret: string, timestamp: number): string {
+  const v1 = createHmac('sha256', secret).update(`${timestamp}.${payload}`, 'utf8').digest('hex');
+  return `t=${timestamp},v1=${v1}`;
+}
+
+/**
+ * Delivers events to webhook endpoints: POST of the event's JSON, signed with the
+ * endpoint's secret, retried with backoff until a 2xx. Lives in the backend process;
+ * pending retries are dropped when the clone is reset or reseeded.
+ */
+export class WebhookDispatcher {
+  private generation = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly retryDelaysMs: readonly number[];
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly log: Logger,
+    options: WebhookOptions = {},
+  ) {
+    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  deliver(event: StripeObject, targets: readonly WebhookTarget[]): void {
+    for (const target of targets) this.attempt(event, target, 0, this.generation);
+  }
+
+  /** Forgets every pending retry (reset, reseed). */
+  clear(): void {
+    this.generation++;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private attempt(event: StripeObject, target: WebhookTarget, attempt: number, generation: number): void {
+    const run = this.send(event, target).then(async (outcome) => {
+      if (generation !== this.generation) return;
+      if (outcome === 'ok') {
+        await this.markDelivered(event.id).catch((error) =>
+          this.log.error(`webhook ${event.id}: could not update pending_webhooks`, error),
+        );
+        return;
+      }
+      const delay = this.retryDelaysMs[attempt];
+      if (delay === undefined) {
+        this.log.error(
+          `webhook ${event.id} to ${target.url}: giving up after ${attempt + 1} attempts (${outcome})`,
+        );
+        return;
+      }
+      this.log.info(`webhook ${event.id} to ${target.url}: ${outcome}; retrying in ${delay} ms`);
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (generation === this.generation) this.attempt(event, target, attempt + 1, generation);
+      }, delay);
+      timer.unref();
+      this.timers.add(timer);
+    });
+    run.catch((error) => this.log.error(`webhook ${event.id} to ${target.url} failed`, error));
+  }
+
+  private async send(event: StripeObject, target: WebhookTarget): Promise<string> {
+    const payload = JSON.stringify(event, null, 2);
+    const signature = signPayload(payload, target.secret, Math.floor(this.now() / 1000));
+    try {
+      const response = await fetch(target.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+          'stripe-signature': signature,
+        },
+        body: payload,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      await response.body?.cancel();
+      return response.ok ? 'ok' : `HTTP ${response.status}`;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  private async markDelivered(eventId: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE events SET data = jsonb_set(data, '{pending_webhooks}',
+         to_jsonb(GREATEST(0, (data->>'pending_webhooks')::int - 1))) WHERE id = $1`,
+      [eventId],
+    );
+  }
+}
