@@ -61,6 +61,7 @@ export class DockerRuntime implements ContainerRuntime {
           Binds: Object.entries(spec.volumes ?? {}).map(([volume, path]) => `${volume}:${path}`),
           ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
           ...(spec.init ? { Init: true } : {}),
+          ...(spec.extraHosts ? { ExtraHosts: spec.extraHosts } : {}),
           ...(spec.network ? { NetworkMode: spec.network.name } : {}),
           RestartPolicy: { Name: 'no' },
         },

@@ -27,6 +27,8 @@ export interface ContainerSpec {
   memoryBytes?: number;
   /** Run a tiny init as PID 1 so signals reach the process and zombies are reaped. */
   init?: boolean;
+  /** Extra /etc/hosts entries, `name:address` (`host-gateway` is the Docker host). */
+  extraHosts?: string[];
   /** Seconds Docker waits after SIGTERM before SIGKILL on stop. */
   stopTimeoutSeconds?: number;
 }

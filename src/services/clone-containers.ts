@@ -7,6 +7,9 @@ import { names } from './naming.js';
 
 const MiB = 1024 * 1024;
 
+/** How a clone's backend reaches the Docker host (see templates/_shared/outbound-url.ts). */
+export const HOST_ALIAS = 'host.docker.internal';
+
 /** Order to start a clone's services in (and reverse order to stop them). */
 export const START_ORDER: CloneService[] = ['postgres', 'backend', 'frontend'];
 
@@ -61,8 +64,12 @@ export function cloneContainerSpecs(
         ASYM_ADMIN_TOKEN_SHA256: sha256(clone.adminToken),
         ASYM_SEED_FIXTURE: clone.seed?.fixture ?? '',
         ASYM_PUBLIC_URL: `http://127.0.0.1:${clone.ports.backend}`,
+        ASYM_HOST_ALIAS: HOST_ALIAS,
       },
       ports: [{ containerPort: template.services.backend.port, hostPort: clone.ports.backend, hostIp }],
+      // Webhooks and Events API deliveries to a URL on localhost mean the user's machine:
+      // the backend sends them to this name instead.
+      extraHosts: [`${HOST_ALIAS}:host-gateway`],
       memoryBytes: 256 * MiB,
       stopTimeoutSeconds: 3,
     });

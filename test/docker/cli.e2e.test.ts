@@ -1,4 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { WebClient } from '@slack/web-api';
@@ -145,6 +147,49 @@ describe('the README example: env spin of slack full + stripe api', () => {
     expect(await home.objects()).toEqual({ containers: [], volumes: [], networks: [] });
     expect((await home.run('status', '--json')).json()).toEqual([]);
     expect((await home.run('env', 'status', '--json')).json()).toEqual([]);
+  });
+});
+
+describe("webhooks from a container reach a server on the user's machine", () => {
+  it('a Stripe webhook endpoint on localhost receives signed events', async () => {
+    const home = newHome();
+    const clone = (await home.run('spin', 'stripe', '--json')).json();
+    const received: Array<{ body: string; signature: string }> = [];
+    // Listening on all interfaces, as Node's default: the container reaches the host through
+    // Docker's host gateway, not through the host's loopback.
+    const server = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        received.push({ body, signature: String(req.headers['stripe-signature']) });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const stripe = stripeClient(clone, clone.tokens.secretKey);
+      const endpoint = await stripe.webhookEndpoints.create({
+        url: `http://localhost:${port}/hook`,
+        enabled_events: ['customer.created'],
+      });
+      const customer = await stripe.customers.create({ email: 'hooked@example.com' });
+      const deadline = Date.now() + 20_000;
+      while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(received).toHaveLength(1);
+      const event = stripe.webhooks.constructEvent(
+        received[0]!.body,
+        received[0]!.signature,
+        endpoint.secret!,
+      );
+      expect(event.type).toBe('customer.created');
+      expect((event.data.object as { id: string }).id).toBe(customer.id);
+    } finally {
+      server.close();
+      await home.destroyAll();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../../_shared/log.js';
+import { outboundUrl } from '../../_shared/outbound-url.js';
 import type { StripeObject } from './store/objects.js';
 
 export interface WebhookTarget {
@@ -91,7 +92,7 @@ export class WebhookDispatcher {
     const payload = JSON.stringify(event, null, 2);
     const signature = signPayload(payload, target.secret, Math.floor(this.now() / 1000));
     try {
-      const response = await fetch(target.url, {
+      const response = await fetch(outboundUrl(target.url), {
         method: 'POST',
         headers: {
           'content-type': 'application/json; charset=utf-8',
