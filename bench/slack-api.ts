@@ -1,30 +1,18 @@
 /**
  * Issue #3's targets: chat.postMessage and conversations.history against one Slack clone,
- * load from this machine: p50 <= 5 ms, >= 1,500 requests/s sustained. Slack's tier rate
- * limits are turned off for the clone first (they would cap chat.postMessage at 1/s).
+ * load from this machine: p50 <= 5 ms, >= 1,500 requests/s sustained. The clone is spun
+ * with --no-rate-limits (Slack's tiers would cap chat.postMessage at about 1/s).
  * Run: npm run build && node --import tsx bench/slack-api.ts [--seconds 10]
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { asym, benchHome } from './lib.js';
 import { load, printLoad } from './load.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 10;
 const home = benchHome(47500);
-const clone = (await asym(home.env, 'spin', 'slack', '--seed', 'acme-corp', '--json')).json;
+const clone = (await asym(home.env, 'spin', 'slack', '--seed', 'acme-corp', '--no-rate-limits', '--json'))
+  .json;
 const origin = clone.endpoints.api.replace(/\/api\/$/, '');
 try {
-  const registry = JSON.parse(readFileSync(join(home.dir, 'registry.json'), 'utf8'));
-  const admin = await fetch(`${origin}/_asym/rate-limits`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${registry.clones[clone.id].adminToken}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ enabled: false }),
-  });
-  if (!admin.ok) throw new Error(`could not turn rate limits off: HTTP ${admin.status}`);
-
   const token = clone.tokens.userToken;
   const list = await fetch(`${origin}/api/conversations.list?limit=200`, {
     headers: { authorization: `Bearer ${token}` },

@@ -18,6 +18,8 @@ const cloneRecordSchema = z.object({
   seed: z.object({ fixture: z.string() }).nullable(),
   ports: z.object({ backend: z.number().int(), frontend: z.number().int().optional() }),
   exposed: z.boolean().default(false),
+  /** Vendor rate limits (Slack's tiers); on unless the clone was spun with --no-rate-limits. */
+  rateLimits: z.boolean().default(true),
   /** Image tag of each service, and the image id (digest) it ran. */
   images: z.record(z.string(), z.object({ tag: z.string(), digest: z.string() })),
   /** The clone's API tokens (shown once at spin; the clone's database keeps only hashes). */
@@ -70,7 +72,7 @@ const registryV1Schema = z.object({
   version: z.literal(1),
   clones: z.array(
     cloneRecordSchema
-      .omit({ exposed: true, images: true })
+      .omit({ exposed: true, rateLimits: true, images: true })
       .extend({ environment: z.string().nullable().optional(), image: z.string(), imageDigest: z.string() }),
   ),
 });
@@ -81,6 +83,7 @@ function migrateV1(v1: z.infer<typeof registryV1Schema>): Registry {
     registry.clones[clone.id] = {
       ...clone,
       exposed: false,
+      rateLimits: true,
       images: { backend: { tag: image, digest: imageDigest } },
     };
     if (environment) {

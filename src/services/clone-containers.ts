@@ -65,6 +65,7 @@ export function cloneContainerSpecs(
         ASYM_SEED_FIXTURE: clone.seed?.fixture ?? '',
         ASYM_PUBLIC_URL: `http://127.0.0.1:${clone.ports.backend}`,
         ASYM_HOST_ALIAS: HOST_ALIAS,
+        ASYM_RATE_LIMITS: clone.rateLimits ? 'on' : 'off',
       },
       ports: [{ containerPort: template.services.backend.port, hostPort: clone.ports.backend, hostIp }],
       // Webhooks and Events API deliveries to a URL on localhost mean the user's machine:

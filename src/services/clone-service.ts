@@ -23,6 +23,8 @@ export interface SpinRequest {
   mode?: string | undefined;
   fixture?: string | null | undefined;
   expose?: boolean | undefined;
+  /** False turns the vendor's rate limits off for this clone. */
+  rateLimits?: boolean | undefined;
   /** Join this environment once running (created ad hoc if it does not exist). */
   environment?: string | undefined;
 }
@@ -54,6 +56,7 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
       seed: fixture ? { fixture } : null,
       ports: { backend: backend!, ...(frontend ? { frontend } : {}) },
       exposed: Boolean(request.expose),
+      rateLimits: request.rateLimits !== false,
       images: Object.fromEntries(
         services.map((service) => {
           const image = images.get(service === 'postgres' ? 'postgres' : `${template.name}-${service}`)!;

@@ -14,6 +14,7 @@ for (let i = 0; i < Number(count); i++) {
       seed: null,
       ports: { backend: 3000 },
       exposed: false,
+      rateLimits: true,
       images: {},
       tokens: null,
       adminToken: 'x',

@@ -59,6 +59,15 @@ describe('spin and status', () => {
     expect(ips.sort()).toEqual(['0.0.0.0', '127.0.0.1']);
   });
 
+  it('passes --no-rate-limits to the backend, and keeps rate limits on by default', async () => {
+    await cli(fake, home, 'spin', 'slack');
+    await cli(fake, home, 'spin', 'slack', '--no-rate-limits');
+    const settings = [...fake.runtime.containers.values()]
+      .filter((c) => c.labels[LABEL.service] === 'backend')
+      .map((c) => c.spec.env?.ASYM_RATE_LIMITS);
+    expect(settings.sort()).toEqual(['off', 'on']);
+  });
+
   it('skips a port another process holds', async () => {
     const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'));
     const held = createServer().listen(config.portRange.from, '127.0.0.1');

@@ -7,6 +7,7 @@ interface SpinOptions {
   seed?: string;
   group?: string;
   expose?: boolean;
+  rateLimits?: boolean;
   json?: boolean;
 }
 
@@ -19,6 +20,7 @@ export function registerSpin(program: Command, kit: CommandKit): void {
     .option('--seed <fixture>', 'seed fixture to load (e.g. acme-corp)')
     .option('-g, --group <env>', 'join (or create) this environment')
     .option('--expose', 'publish ports on all interfaces, not only 127.0.0.1')
+    .option('--no-rate-limits', "turn the vendor's rate limits off (Slack's tiers; on by default)")
     .option('--json', 'print the clones as JSON (with their tokens, shown once)')
     .action(async (templates: string[], options: SpinOptions) => {
       const { spinClone } = await import('../../services/clone-service.js');
@@ -34,6 +36,7 @@ export function registerSpin(program: Command, kit: CommandKit): void {
               mode: options.mode,
               fixture: options.seed,
               expose: options.expose,
+              rateLimits: options.rateLimits,
               environment: options.group,
             }),
           );
