@@ -5,17 +5,25 @@ import { bodyLimit } from 'hono/body-limit';
 import { createAdminRoutes } from '../../_shared/admin-routes.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
 import { CallerResolver, type SlackCaller } from './caller.js';
+import { type DispatcherOptions, EventDispatcher } from './events/dispatcher.js';
+import { createEventRoutes } from './events/event-routes.js';
+import { createFileRoutes } from './file-routes.js';
+import type { MethodContext } from './method.js';
 import { SLACK_METHODS } from './methods/index.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { readSlackRequest } from './request-args.js';
+import { startScheduler } from './scheduler.js';
 import { SlackError } from './slack-error.js';
 import { findWorkspace } from './store/workspace.js';
 import type { SlackIdentity, SlackTokens } from './tokens.js';
+import { createWebRoutes } from './web/web-routes.js';
 
 export interface SlackAppDeps extends CloneBackendDeps<SlackIdentity, SlackTokens> {
   rateLimits: RateLimitOptions;
   /** Milliseconds since the epoch; defaults to the real clock. */
   now?: () => number;
+  /** Events API delivery timing (tests shorten the retry delays). */
+  events?: DispatcherOptions;
 }
 
 // Slack refuses bodies this large long before; it keeps a stray upload from filling memory.
@@ -31,6 +39,17 @@ export function createSlackApp(deps: SlackAppDeps): Hono {
   const callers = new CallerResolver(pool);
   runtime.onCachesInvalidated(() => callers.clear());
   const limiter = new RateLimiter(redis, deps.rateLimits, now, log);
+  const events = new EventDispatcher(pool, now, log, deps.events);
+  // What every method runs with; `/api` calls set baseUrl from the request when no public URL is set.
+  const context: MethodContext = {
+    db: pool,
+    now,
+    baseUrl: config.publicUrl ?? '',
+    events,
+    forgetCallers: () => callers.clear(),
+  };
+
+  startScheduler({ pool, now, events, log, isReady: () => runtime.ready });
 
   const app = new Hono();
 
@@ -40,6 +59,13 @@ export function createSlackApp(deps: SlackAppDeps): Hono {
   });
 
   app.route('/_asym', createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log }));
+  app.route('/_asym/web', createWebRoutes({ runtime, log, databaseUrl: config.databaseUrl, context }));
+
+  app.route(
+    '/_asym',
+    createEventRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, dispatcher: events }),
+  );
+  app.route('/', createFileRoutes({ runtime, pool, callers }));
 
   // Unauthenticated, for the web client's title: nothing here that the login page would not show.
   app.get('/_asym/workspace', async (c) => {
@@ -74,7 +100,8 @@ export function createSlackApp(deps: SlackAppDeps): Hono {
       c.header('X-OAuth-Scopes', caller.scopes.join(','));
       await limiter.hit(caller.tokenHash, method.name, method.tier);
     }
-    const result = await method.invoke(request.args, { db: pool, now }, caller);
+    const baseUrl = config.publicUrl ?? new URL(c.req.url).origin;
+    const result = await method.invoke(request.args, { ...context, baseUrl }, caller);
     return c.json({ ok: true, ...result });
   });
 

@@ -1,6 +1,13 @@
+import { withTransaction } from '../../_shared/db.js';
+import { newId } from './ids.js';
 import type { AuthedContext } from './method.js';
 import { SlackError } from './slack-error.js';
-import { type ConversationRow, findVisibleConversation } from './store/conversations.js';
+import {
+  type ConversationRow,
+  createDirectConversation,
+  findDirectConversation,
+  findVisibleConversation,
+} from './store/conversations.js';
 
 const CONVERSATION_ID = /^[CGD][A-Z0-9]{2,30}$/;
 
@@ -24,4 +31,33 @@ export async function openConversation(
   );
   if (!row) throw new SlackError('channel_not_found');
   return row;
+}
+
+const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
+
+/**
+ * chat.postMessage and friends accept a user id as `channel`: the message goes to the DM
+ * between the caller and that user, opened on first use (as Slack does for apps).
+ */
+export async function openConversationOrDm(ctx: AuthedContext, channel: string): Promise<ConversationRow> {
+  if (!USER_ID.test(channel)) return openConversation(ctx, channel, { allowName: true });
+  const { rows } = await ctx.db.query<{ deleted: boolean }>('SELECT deleted FROM users WHERE id = $1', [
+    channel,
+  ]);
+  if (!rows[0] || rows[0].deleted) throw new SlackError('channel_not_found');
+  const members = [ctx.caller.userId, channel];
+  let id = await findDirectConversation(ctx.db, 'im', members);
+  if (!id) {
+    const conversation = {
+      id: newId('D', 10),
+      teamId: ctx.caller.teamId,
+      kind: 'im' as const,
+      name: null,
+      creator: ctx.caller.userId,
+      created: Math.floor(ctx.now() / 1000),
+    };
+    await withTransaction(ctx.db, (tx) => createDirectConversation(tx, conversation, members));
+    id = conversation.id;
+  }
+  return openConversation(ctx, id, { allowName: false });
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { z } from 'zod';
 import { describeIssues } from './args.js';
 import type { SlackCaller } from './caller.js';
+import type { EventSink } from './events/event-sink.js';
 import type { RateTier } from './rate-limit.js';
 import { invalidArguments } from './slack-error.js';
 
@@ -10,6 +11,12 @@ export interface MethodContext {
   db: pg.Pool;
   /** Milliseconds since the epoch (injected so tests control time). */
   now: () => number;
+  /** Where clients reach this backend (upload URLs, file links). */
+  baseUrl: string;
+  /** Events API deliveries for what a method changed; sent after the method answers. */
+  events: EventSink;
+  /** Drops cached token lookups (auth.revoke). */
+  forgetCallers: () => void;
 }
 
 export interface AuthedContext extends MethodContext {

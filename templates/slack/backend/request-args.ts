@@ -55,7 +55,7 @@ export async function readSlackRequest(c: Context): Promise<SlackRequest> {
     try {
       const form = await c.req.formData();
       body = {};
-      // File parts are for files.* methods, which are not implemented yet.
+      // File parts are ignored here: bytes go to the URL files.getUploadURLExternal hands out.
       form.forEach((value, key) => {
         if (typeof value === 'string') body[key] = value;
       });

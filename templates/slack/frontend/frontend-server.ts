@@ -11,8 +11,9 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 
 /**
  * The Slack web client's server (`full` mode): serves the static page and proxies the
- * API (`/api/*`) and the public workspace summary (`/_asym/workspace`) to the backend, so
- * the page talks to one origin. Admin routes are not proxied.
+ * API (`/api/*`), the public workspace summary (`/_asym/workspace`) and the web client's
+ * routes (`/_asym/web/*`: sign-in, the session's API calls, the live event stream) to the
+ * backend, so the page talks to one origin. Admin routes are not proxied.
  */
 export interface FrontendOptions {
   backendUrl: URL;
@@ -39,7 +40,8 @@ const HOP_BY_HOP = new Set([
   'te',
 ]);
 
-const isProxied = (path: string) => path.startsWith('/api/') || path === '/_asym/workspace';
+const isProxied = (path: string) =>
+  path.startsWith('/api/') || path === '/_asym/workspace' || path.startsWith('/_asym/web/');
 
 function proxy(req: IncomingMessage, res: ServerResponse, backend: URL, log: FrontendOptions['log']): void {
   const headers = Object.fromEntries(
@@ -53,15 +55,26 @@ function proxy(req: IncomingMessage, res: ServerResponse, backend: URL, log: Fro
       method: req.method,
       path: req.url,
       headers,
+      // A fresh connection per request: reusing a kept-alive socket races the backend's
+      // idle timeout (the request lands as the server closes it and fails with ECONNRESET).
+      agent: false,
     },
     (answer) => {
       const forwarded = Object.fromEntries(
         Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())),
       );
       res.writeHead(answer.statusCode ?? 502, forwarded);
+      // An event stream must reach the browser as it is written: send the headers now, and
+      // pipe() forwards each chunk as it arrives (nothing here buffers a response).
+      res.flushHeaders();
       answer.pipe(res);
     },
   );
+  // A browser that goes away (a closed tab, an EventSource reconnecting) ends the upstream
+  // request too, so the backend sees its stream close.
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
   upstream.on('error', (error) => {
     log(`proxy ${req.method} ${req.url} failed: ${error.message}`);
     if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });

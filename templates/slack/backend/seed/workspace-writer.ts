@@ -76,6 +76,44 @@ export interface MessageSeed {
   blocks?: unknown[] | null;
   threadTsUs?: number | null;
   replyBroadcast?: boolean;
+  /** When the author last edited it (shown as `edited`). */
+  editedTsUs?: number | null;
+}
+
+export interface PinSeed {
+  conversationId: string;
+  messageTsUs: number;
+  pinnedBy: string;
+  pinnedAt: number;
+}
+
+export interface BookmarkSeed {
+  id: string;
+  conversationId: string;
+  title: string;
+  link: string;
+  emoji?: string | null;
+  createdBy: string;
+  created: number;
+}
+
+export interface UsergroupSeed {
+  id: string;
+  name: string;
+  handle: string;
+  description: string;
+  users: string[];
+  channels: string[];
+  createdBy: string;
+  created: number;
+}
+
+export interface EmojiSeed {
+  name: string;
+  url?: string;
+  aliasFor?: string;
+  userId: string;
+  created: number;
 }
 
 export interface ReactionSeed {
@@ -92,6 +130,10 @@ export interface WorkspaceSeed {
   conversations: ConversationSeed[];
   messages: MessageSeed[];
   reactions: ReactionSeed[];
+  pins?: PinSeed[];
+  bookmarks?: BookmarkSeed[];
+  usergroups?: UsergroupSeed[];
+  emoji?: EmojiSeed[];
 }
 
 export async function writeWorkspace(db: Queryable, seed: WorkspaceSeed): Promise<void> {
@@ -237,6 +279,8 @@ export async function writeWorkspace(db: Queryable, seed: WorkspaceSeed): Promis
       'blocks',
       'thread_ts_us',
       'reply_broadcast',
+      'edited_ts_us',
+      'edited_by',
     ],
     seed.messages.map((m) => [
       m.conversationId,
@@ -249,6 +293,8 @@ export async function writeWorkspace(db: Queryable, seed: WorkspaceSeed): Promis
       m.blocks ? JSON.stringify(m.blocks) : null,
       m.threadTsUs ?? null,
       m.replyBroadcast ?? false,
+      m.editedTsUs ?? null,
+      m.editedTsUs ? m.userId : null,
     ]),
   );
   await insertRows(
@@ -256,6 +302,78 @@ export async function writeWorkspace(db: Queryable, seed: WorkspaceSeed): Promis
     'reactions',
     ['conversation_id', 'message_ts_us', 'name', 'user_id'],
     seed.reactions.map((r) => [r.conversationId, r.messageTsUs, r.name, r.userId]),
+  );
+  await insertRows(
+    db,
+    'pins',
+    ['conversation_id', 'message_ts_us', 'pinned_by', 'pinned_at'],
+    (seed.pins ?? []).map((p) => [p.conversationId, p.messageTsUs, p.pinnedBy, p.pinnedAt]),
+  );
+  await insertRows(
+    db,
+    'bookmarks',
+    [
+      'id',
+      'conversation_id',
+      'title',
+      'type',
+      'link',
+      'emoji',
+      'created_by',
+      'updated_by',
+      'date_created',
+      'date_updated',
+      'rank',
+    ],
+    (seed.bookmarks ?? []).map((b, index) => [
+      b.id,
+      b.conversationId,
+      b.title,
+      'link',
+      b.link,
+      b.emoji ?? null,
+      b.createdBy,
+      b.createdBy,
+      b.created,
+      b.created,
+      String(index + 1).padStart(6, '0'),
+    ]),
+  );
+  await insertRows(
+    db,
+    'usergroups',
+    [
+      'id',
+      'team_id',
+      'name',
+      'handle',
+      'description',
+      'users',
+      'channels',
+      'created_by',
+      'updated_by',
+      'date_create',
+      'date_update',
+    ],
+    (seed.usergroups ?? []).map((g) => [
+      g.id,
+      team.id,
+      g.name,
+      g.handle,
+      g.description,
+      g.users,
+      g.channels,
+      g.createdBy,
+      g.createdBy,
+      g.created,
+      g.created,
+    ]),
+  );
+  await insertRows(
+    db,
+    'custom_emoji',
+    ['name', 'url', 'alias_for', 'user_id', 'created'],
+    (seed.emoji ?? []).map((e) => [e.name, e.url ?? null, e.aliasFor ?? null, e.userId, e.created]),
   );
 }
 

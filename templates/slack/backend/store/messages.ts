@@ -19,12 +19,35 @@ export interface MessageRow {
   reactions: Array<{ name: string; users: string[]; count: number }> | null;
   bot_name: string | null;
   bot_user_id: string | null;
+  edited_ts_us: number | null;
+  edited_by: string | null;
+  file_ids: string[] | null;
+  metadata: Record<string, unknown> | null;
+  files: FileSummary[] | null;
+  pinned: boolean;
+}
+
+/** The file columns a message shows (files.* return the whole row). */
+export interface FileSummary {
+  id: string;
+  user_id: string;
+  created: number;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  size: number;
 }
 
 const SELECT = `
   SELECT m.*,
     coalesce(thread.reply_count, 0) AS reply_count, thread.reply_users, thread.latest_reply_us,
-    rx.reactions, a.name AS bot_name, a.bot_user_id
+    rx.reactions, a.name AS bot_name, a.bot_user_id,
+    EXISTS (SELECT 1 FROM pins p WHERE p.conversation_id = m.conversation_id AND p.message_ts_us = m.ts_us) AS pinned,
+    (SELECT json_agg(json_build_object('id', f.id, 'user_id', f.user_id, 'created', f.created, 'name', f.name,
+                       'title', f.title, 'mimetype', f.mimetype, 'filetype', f.filetype, 'size', f.size)
+                     ORDER BY array_position(m.file_ids, f.id))
+     FROM files f WHERE f.id = ANY (m.file_ids)) AS files
   FROM messages m
   LEFT JOIN LATERAL (
     SELECT count(*)::int AS reply_count, max(r.ts_us) AS latest_reply_us,
@@ -87,6 +110,10 @@ export async function findMessage(
 
 export interface NewMessage {
   conversationId: string;
+  /** Set for system messages (channel_join, channel_topic, me_message ...). */
+  subtype?: string | null;
+  fileIds?: string[] | null;
+  metadata?: Record<string, unknown> | null;
   tsUs: number;
   userId: string;
   botId: string | null;
@@ -101,20 +128,188 @@ export interface NewMessage {
 export async function insertMessage(db: Queryable, m: NewMessage): Promise<void> {
   await db.query(
     `INSERT INTO messages
-       (conversation_id, ts_us, user_id, bot_id, app_id, subtype, text, blocks, attachments, thread_ts_us, reply_broadcast)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+       (conversation_id, ts_us, user_id, bot_id, app_id, subtype, text, blocks, attachments, thread_ts_us,
+        reply_broadcast, file_ids, metadata)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
     [
       m.conversationId,
       m.tsUs,
       m.userId,
       m.botId,
       m.appId,
-      m.threadTsUs !== null && m.replyBroadcast ? 'thread_broadcast' : null,
+      m.subtype ?? (m.threadTsUs !== null && m.replyBroadcast ? 'thread_broadcast' : null),
       m.text,
       m.blocks === null ? null : JSON.stringify(m.blocks),
       m.attachments === null ? null : JSON.stringify(m.attachments),
       m.threadTsUs,
       m.replyBroadcast,
+      m.fileIds && m.fileIds.length > 0 ? m.fileIds : null,
+      m.metadata ? JSON.stringify(m.metadata) : null,
     ],
   );
+}
+
+export interface RepliesQuery {
+  latestUs: number | null;
+  oldestUs: number | null;
+  inclusive: boolean;
+  /** From a cursor: the oldest ts the page may start at (inclusive). */
+  startAtUs: number | null;
+  limit: number;
+}
+
+/** A thread, oldest first: the parent, then its replies. */
+export async function listReplies(
+  db: Queryable,
+  conversationId: string,
+  threadTsUs: number,
+  q: RepliesQuery,
+): Promise<MessageRow[]> {
+  const { rows } = await db.query<MessageRow>(
+    `${SELECT}
+     WHERE m.conversation_id = $1 AND (m.ts_us = $2 OR m.thread_ts_us = $2)
+       AND ($3::bigint IS NULL OR m.ts_us < $3 OR ($5 AND m.ts_us = $3))
+       AND ($4::bigint IS NULL OR m.ts_us > $4 OR ($5 AND m.ts_us = $4))
+       AND ($6::bigint IS NULL OR m.ts_us >= $6)
+     ORDER BY m.ts_us
+     LIMIT $7`,
+    [conversationId, threadTsUs, q.latestUs, q.oldestUs, q.inclusive, q.startAtUs, q.limit],
+  );
+  return rows;
+}
+
+export async function updateMessage(
+  db: Queryable,
+  conversationId: string,
+  tsUs: number,
+  change: {
+    text: string;
+    blocks: unknown[] | null;
+    attachments: unknown[] | null;
+    editedTsUs: number;
+    editedBy: string;
+    replyBroadcast?: boolean;
+    /** Absent: keep; null (an empty object was sent): remove. */
+    metadata?: Record<string, unknown> | null;
+  },
+): Promise<void> {
+  await db.query(
+    `UPDATE messages SET text = $3, blocks = $4, attachments = $5, edited_ts_us = $6, edited_by = $7,
+       reply_broadcast = coalesce($8, reply_broadcast),
+       subtype = CASE WHEN coalesce($8, false) AND thread_ts_us IS NOT NULL THEN 'thread_broadcast' ELSE subtype END,
+       metadata = CASE WHEN $9 THEN $10::jsonb ELSE metadata END
+     WHERE conversation_id = $1 AND ts_us = $2`,
+    [
+      conversationId,
+      tsUs,
+      change.text,
+      change.blocks === null ? null : JSON.stringify(change.blocks),
+      change.attachments === null ? null : JSON.stringify(change.attachments),
+      change.editedTsUs,
+      change.editedBy,
+      change.replyBroadcast ?? null,
+      change.metadata !== undefined,
+      change.metadata ? JSON.stringify(change.metadata) : null,
+    ],
+  );
+}
+
+/**
+ * Deletes a message. A parent with replies becomes a tombstone, as on Slack, so its thread
+ * stays readable; anything else is gone (with its reactions and pins).
+ */
+export async function deleteMessage(
+  db: Queryable,
+  conversationId: string,
+  tsUs: number,
+): Promise<'deleted' | 'tombstoned'> {
+  const { rowCount } = await db.query(
+    `UPDATE messages m SET subtype = 'tombstone', text = 'This message was deleted.', blocks = NULL,
+       attachments = NULL, file_ids = NULL, user_id = 'USLACKBOT', bot_id = NULL, app_id = NULL
+     WHERE m.conversation_id = $1 AND m.ts_us = $2 AND m.thread_ts_us IS NULL
+       AND EXISTS (SELECT 1 FROM messages r WHERE r.conversation_id = $1 AND r.thread_ts_us = $2)`,
+    [conversationId, tsUs],
+  );
+  if ((rowCount ?? 0) > 0) {
+    await db.query('DELETE FROM reactions WHERE conversation_id = $1 AND message_ts_us = $2', [
+      conversationId,
+      tsUs,
+    ]);
+    await db.query('DELETE FROM pins WHERE conversation_id = $1 AND message_ts_us = $2', [
+      conversationId,
+      tsUs,
+    ]);
+    return 'tombstoned';
+  }
+  await db.query('DELETE FROM messages WHERE conversation_id = $1 AND ts_us = $2', [conversationId, tsUs]);
+  return 'deleted';
+}
+
+/** Messages by ts, for pins and reactions listings; keyed by `<conversation>:<ts>`. */
+export async function findMessages(
+  db: Queryable,
+  keys: ReadonlyArray<{ conversationId: string; tsUs: number }>,
+): Promise<Map<string, MessageRow>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await db.query<MessageRow>(
+    `${SELECT} JOIN unnest($1::text[], $2::bigint[]) k(c, t) ON m.conversation_id = k.c AND m.ts_us = k.t`,
+    [keys.map((k) => k.conversationId), keys.map((k) => k.tsUs)],
+  );
+  return new Map(rows.map((row) => [`${row.conversation_id}:${row.ts_us}`, row]));
+}
+
+export interface SearchQuery {
+  viewerId: string;
+  words: string[];
+  inConversation: string | null;
+  fromUser: string | null;
+  beforeUs: number | null;
+  afterUs: number | null;
+  onUs: [number, number] | null;
+  has: { link: boolean; reaction: boolean; pin: boolean; file: boolean };
+  sort: 'timestamp' | 'score';
+  ascending: boolean;
+  offset: number;
+  limit: number;
+}
+
+/** Messages the viewer can read that match every word (case-insensitive), with the total. */
+export async function searchMessages(
+  db: Queryable,
+  q: SearchQuery,
+): Promise<{ rows: MessageRow[]; total: number }> {
+  const where = `
+    WHERE (m.subtype IS NULL OR m.subtype IN ('thread_broadcast', 'me_message', 'bot_message', 'file_share'))
+      AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id AND (c.kind = 'channel'
+        OR EXISTS (SELECT 1 FROM conversation_members cm WHERE cm.conversation_id = c.id AND cm.user_id = $1)))
+      AND (SELECT bool_and(m.text ILIKE '%' || w || '%') FROM unnest($2::text[]) w) IS NOT FALSE
+      AND ($3::text IS NULL OR m.conversation_id = $3)
+      AND ($4::text IS NULL OR m.user_id = $4)
+      AND ($5::bigint IS NULL OR m.ts_us < $5)
+      AND ($6::bigint IS NULL OR m.ts_us >= $6)
+      AND (NOT $7 OR m.text ~ '<https?://')
+      AND (NOT $8 OR EXISTS (SELECT 1 FROM reactions r WHERE r.conversation_id = m.conversation_id AND r.message_ts_us = m.ts_us))
+      AND (NOT $9 OR EXISTS (SELECT 1 FROM pins p WHERE p.conversation_id = m.conversation_id AND p.message_ts_us = m.ts_us))
+      AND (NOT $10 OR m.file_ids IS NOT NULL)`;
+  const params = [
+    q.viewerId,
+    q.words,
+    q.inConversation,
+    q.fromUser,
+    q.onUs ? q.onUs[1] : q.beforeUs,
+    q.onUs ? q.onUs[0] : q.afterUs,
+    q.has.link,
+    q.has.reaction,
+    q.has.pin,
+    q.has.file,
+  ];
+  const { rows: counted } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM messages m ${where}`,
+    params,
+  );
+  const { rows } = await db.query<MessageRow>(
+    `${SELECT} ${where} ORDER BY m.ts_us ${q.ascending ? 'ASC' : 'DESC'}, m.conversation_id LIMIT $11 OFFSET $12`,
+    [...params, q.limit, q.offset],
+  );
+  return { rows, total: counted[0]?.n ?? 0 };
 }

@@ -1,4 +1,8 @@
+import { formatTs } from '../slack-ts.js';
 import type { ConversationRow } from '../store/conversations.js';
+
+const lastRead = (row: ConversationRow) =>
+  row.last_read_us === null ? {} : { last_read: formatTs(row.last_read_us) };
 
 /** A conversation object as conversations.* methods return it (shapes from Slack's examples). */
 export function conversationView(row: ConversationRow): Record<string, unknown> {
@@ -14,6 +18,8 @@ export function conversationView(row: ConversationRow): Record<string, unknown> 
       user: row.im_user,
       is_user_deleted: row.im_user_deleted ?? false,
       priority: 0,
+      ...(row.is_open === null ? {} : { is_open: row.is_open }),
+      ...lastRead(row),
     };
   }
   const name = row.name ?? '';
@@ -42,10 +48,11 @@ export function conversationView(row: ConversationRow): Record<string, unknown> 
     shared_team_ids: [row.team_id],
     pending_connected_team_ids: [],
     is_member: row.is_member,
-    ...(row.kind === 'mpim' ? { is_open: true, priority: 0 } : {}),
+    ...(row.kind === 'mpim' ? { is_open: row.is_open ?? false, priority: 0 } : {}),
+    ...lastRead(row),
     topic: { value: row.topic, creator: row.topic_creator, last_set: row.topic_last_set },
     purpose: { value: row.purpose, creator: row.purpose_creator, last_set: row.purpose_last_set },
-    previous_names: [],
+    previous_names: row.previous_names,
     num_members: row.num_members,
   };
 }

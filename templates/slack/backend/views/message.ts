@@ -1,8 +1,14 @@
 import { formatTs } from '../slack-ts.js';
 import type { MessageRow } from '../store/messages.js';
+import { fileView } from './file.js';
 
 /** A message object as history and chat.postMessage return it. */
-export function messageView(row: MessageRow, teamId: string): Record<string, unknown> {
+export function messageView(
+  row: MessageRow,
+  teamId: string,
+  baseUrl = '',
+  options: { metadata?: boolean } = {},
+): Record<string, unknown> {
   const ts = formatTs(row.ts_us);
   const view: Record<string, unknown> = {};
   if (row.user_id) view.user = row.user_id;
@@ -26,6 +32,16 @@ export function messageView(row: MessageRow, teamId: string): Record<string, unk
   }
   if (row.blocks) view.blocks = row.blocks;
   if (row.attachments) view.attachments = row.attachments;
+  if (row.files && row.files.length > 0) {
+    view.files = row.files.map((file) => fileView(file, teamId, baseUrl));
+    view.upload = false;
+    view.display_as_bot = false;
+  }
+  if (row.edited_ts_us !== null && row.edited_by !== null) {
+    view.edited = { user: row.edited_by, ts: formatTs(row.edited_ts_us) };
+  }
+  if (row.pinned) view.pinned_to = [row.conversation_id];
+  if (options.metadata && row.metadata) view.metadata = row.metadata;
 
   if (row.thread_ts_us !== null) {
     view.thread_ts = formatTs(row.thread_ts_us);

@@ -1,0 +1,357 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { randomString } from '../../../_shared/crypto.js';
+import type { Logger } from '../../../_shared/log.js';
+import { outboundUrl } from '../../../_shared/outbound-url.js';
+import { formatTs } from '../slack-ts.js';
+import type { EventSink, SlackEvent } from './event-sink.js';
+
+/** Event types the clone delivers, and the subscription name each is filed under. */
+const SUBSCRIPTION_NAMES: Record<string, string> = {
+  app_mention: 'app_mention',
+  reaction_added: 'reaction_added',
+  reaction_removed: 'reaction_removed',
+  member_joined_channel: 'member_joined_channel',
+  member_left_channel: 'member_left_channel',
+  channel_created: 'channel_created',
+  channel_archive: 'channel_archive',
+  channel_unarchive: 'channel_unarchive',
+  channel_rename: 'channel_rename',
+  pin_added: 'pin_added',
+  pin_removed: 'pin_removed',
+  user_change: 'user_change',
+  file_deleted: 'file_deleted',
+};
+const MESSAGE_SUBSCRIPTIONS: Record<string, string> = {
+  channel: 'message.channels',
+  group: 'message.groups',
+  im: 'message.im',
+  mpim: 'message.mpim',
+};
+export const SUPPORTED_SUBSCRIPTIONS = [
+  ...Object.values(MESSAGE_SUBSCRIPTIONS),
+  ...Object.values(SUBSCRIPTION_NAMES),
+];
+
+export interface EventSubscription {
+  url: string;
+  /** Subscription names (message.channels, app_mention ...); all supported ones by default. */
+  events: string[];
+}
+
+export interface DeliveryRecord {
+  event_id: string;
+  type: string;
+  attempt: number;
+  status: number | null;
+  error: string | null;
+  at: string;
+}
+
+export interface DispatcherOptions {
+  /** Delay before each retry (Slack: about immediately, 1 minute, 5 minutes). */
+  retryDelaysMs?: readonly number[];
+  /** How long a delivery may take before it counts as failed (Slack: 3 seconds). */
+  timeoutMs?: number;
+}
+
+interface AppIdentity {
+  app_id: string;
+  team_id: string;
+  bot_user_id: string;
+}
+
+const DEFAULT_RETRIES = [1_000, 60_000, 300_000];
+const KEPT_RECORDS = 100;
+
+/** Slack's request signature: v0=hex(hmac_sha256(secret, "v0:<timestamp>:<body>")). */
+export function signRequest(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+/**
+ * The Events API: what methods emit becomes `event_callback` POSTs to the Request URL set
+ * with `POST /_asym/events`, signed with the app's signing secret, retried with
+ * X-Slack-Retry-Num on failure. Like a bot subscription on Slack, conversation events reach
+ * the app only from conversations its bot user is in.
+ */
+export class EventDispatcher implements EventSink {
+  private subscription: EventSubscription | null = null;
+  private loaded: Promise<void> | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly records: DeliveryRecord[] = [];
+  private readonly retryDelays: readonly number[];
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly now: () => number,
+    private readonly log: Logger,
+    options: DispatcherOptions = {},
+  ) {
+    this.retryDelays = options.retryDelaysMs ?? DEFAULT_RETRIES;
+    this.timeoutMs = options.timeoutMs ?? 3_000;
+  }
+
+  get deliveries(): readonly DeliveryRecord[] {
+    return this.records;
+  }
+
+  async current(): Promise<EventSubscription | null> {
+    this.loaded ??= this.pool
+      .query<{ url: string; events: string[] }>('SELECT url, events FROM asym.event_subscription')
+      .then(({ rows }) => {
+        this.subscription = rows[0] ?? null;
+      })
+      .catch((error) => {
+        this.loaded = null;
+        throw error;
+      });
+    await this.loaded;
+    return this.subscription;
+  }
+
+  /** Sets (after the url_verification handshake) or clears the Request URL. */
+  async configure(subscription: EventSubscription | null): Promise<void> {
+    if (subscription) {
+      await this.verify(subscription.url);
+      await this.pool.query(
+        `INSERT INTO asym.event_subscription (singleton, url, events, verified) VALUES (true, $1, $2, true)
+         ON CONFLICT (singleton) DO UPDATE SET url = EXCLUDED.url, events = EXCLUDED.events, verified = true,
+           updated_at = now()`,
+        [subscription.url, subscription.events],
+      );
+    } else {
+      await this.pool.query('DELETE FROM asym.event_subscription');
+    }
+    this.subscription = subscription;
+    this.loaded = Promise.resolve();
+  }
+
+  emit(event: SlackEvent): void {
+    // Deliveries run one after another in emit order; a failure never reaches the method.
+    this.chain = this.chain
+      .then(() => this.dispatch(event))
+      .catch((error) => this.log.error(`events: could not dispatch ${event.type}`, error));
+  }
+
+  private async dispatch(event: SlackEvent): Promise<void> {
+    const subscription = await this.current();
+    if (!subscription) return;
+    const app = await this.app();
+    if (!app) return;
+    for (const one of this.expand(event, app)) {
+      const name =
+        one.type === 'message'
+          ? MESSAGE_SUBSCRIPTIONS[String(one.channel_type)]
+          : SUBSCRIPTION_NAMES[one.type];
+      if (!name || !subscription.events.includes(name)) continue;
+      if (!(await this.visibleToBot(one, app))) continue;
+      const envelope = {
+        token: await this.verificationToken(),
+        team_id: app.team_id,
+        api_app_id: app.app_id,
+        event: { ...one, event_ts: one.event_ts ?? formatTs(this.now() * 1000) },
+        type: 'event_callback',
+        event_id: `Ev${randomString(10, 'upperAlnum')}`,
+        event_time: Math.floor(this.now() / 1000),
+        authorizations: [
+          {
+            enterprise_id: null,
+            team_id: app.team_id,
+            user_id: app.bot_user_id,
+            is_bot: true,
+            is_enterprise_install: false,
+          },
+        ],
+        is_ext_shared_channel: false,
+        event_context: `4-${randomBytes(24).toString('base64url')}`,
+      };
+      await this.deliver(subscription.url, envelope, 0);
+    }
+  }
+
+  /** A message that mentions the bot is also an app_mention, as on Slack. */
+  private expand(event: SlackEvent, app: AppIdentity): SlackEvent[] {
+    const events = [event];
+    const plain =
+      event.type === 'message' && (event.subtype === undefined || event.subtype === 'thread_broadcast');
+    if (
+      plain &&
+      event.user !== app.bot_user_id &&
+      String(event.text ?? '').includes(`<@${app.bot_user_id}>`)
+    ) {
+      events.push({
+        type: 'app_mention',
+        user: event.user,
+        text: event.text,
+        ts: event.ts,
+        ...(event.thread_ts ? { thread_ts: event.thread_ts } : {}),
+        ...(event.blocks ? { blocks: event.blocks } : {}),
+        team: event.team,
+        channel: event.channel,
+        event_ts: event.event_ts,
+      });
+    }
+    return events;
+  }
+
+  private async visibleToBot(event: SlackEvent, app: AppIdentity): Promise<boolean> {
+    const item = event.item as { channel?: string } | undefined;
+    const channel =
+      typeof event.channel === 'string'
+        ? event.channel
+        : typeof event.channel_id === 'string'
+          ? event.channel_id
+          : item?.channel;
+    if (!channel || event.type === 'channel_rename') return true;
+    // The bot hears its own departure.
+    if (event.type === 'member_left_channel' && event.user === app.bot_user_id) return true;
+    const { rowCount } = await this.pool.query(
+      'SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2',
+      [channel, app.bot_user_id],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  private async app(): Promise<AppIdentity | null> {
+    const { rows } = await this.pool.query<AppIdentity>(
+      'SELECT a.id AS app_id, a.team_id, a.bot_user_id FROM apps a ORDER BY a.created, a.id LIMIT 1',
+    );
+    return rows[0] ?? null;
+  }
+
+  private async signingSecret(): Promise<string> {
+    const { rows } = await this.pool.query<{ value: string }>(
+      "SELECT value FROM asym.app_secrets WHERE name = 'signing_secret'",
+    );
+    return rows[0]?.value ?? '';
+  }
+
+  // The legacy verification token: derived from the signing secret, so it changes with it.
+  private async verificationToken(): Promise<string> {
+    const secret = await this.signingSecret();
+    return createHmac('sha256', secret).update('verification-token').digest('base64url').slice(0, 24);
+  }
+
+  private async post(url: string, body: string, headers: Record<string, string> = {}) {
+    const timestamp = Math.floor(this.now() / 1000);
+    const signature = signRequest(await this.signingSecret(), timestamp, body);
+    return fetch(outboundUrl(url), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': signature,
+        ...headers,
+      },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+  }
+
+  private async deliver(
+    url: string,
+    envelope: { event_id: string; event: SlackEvent },
+    attempt: number,
+    lastReason = '',
+  ) {
+    let status: number | null = null;
+    let reason: string | null = null;
+    try {
+      const headers: Record<string, string> =
+        attempt === 0 ? {} : { 'x-slack-retry-num': String(attempt), 'x-slack-retry-reason': lastReason };
+      const response = await this.post(url, JSON.stringify(envelope), headers);
+      status = response.status;
+      await response.arrayBuffer().catch(() => undefined);
+      if (status < 200 || status >= 300)
+        reason = status >= 300 && status < 400 ? 'too_many_redirects' : 'http_error';
+    } catch (error) {
+      reason = error instanceof Error && error.name === 'TimeoutError' ? 'http_timeout' : 'connection_failed';
+    }
+    this.record({
+      event_id: envelope.event_id,
+      type: envelope.event.type,
+      attempt,
+      status,
+      error: reason,
+      at: new Date(this.now()).toISOString(),
+    });
+    if (reason === null) return;
+    const delay = this.retryDelays[attempt];
+    if (delay === undefined) {
+      this.log.info(
+        `events: gave up on ${envelope.event_id} (${envelope.event.type}) after ${attempt + 1} attempts`,
+      );
+      return;
+    }
+    const timer = setTimeout(() => {
+      void this.deliver(url, envelope, attempt + 1, reason).catch((error) =>
+        this.log.error(`events: retry of ${envelope.event_id} failed`, error),
+      );
+    }, delay);
+    timer.unref();
+  }
+
+  private record(entry: DeliveryRecord) {
+    this.records.push(entry);
+    if (this.records.length > KEPT_RECORDS) this.records.shift();
+  }
+
+  /** Slack's handshake: the URL must echo the challenge (plain text, JSON or a form). */
+  private async verify(url: string): Promise<void> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new EventsConfigError('invalid_url', 'url must be an absolute http(s) URL');
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new EventsConfigError('invalid_url', 'url must be an absolute http(s) URL');
+    }
+    const challenge = randomString(48);
+    const body = JSON.stringify({
+      token: await this.verificationToken(),
+      challenge,
+      type: 'url_verification',
+    });
+    let text: string;
+    let status: number;
+    try {
+      const response = await this.post(url, body);
+      status = response.status;
+      text = await response.text();
+    } catch (error) {
+      throw new EventsConfigError(
+        'url_verification_failed',
+        `could not reach ${url}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    const echoed = (() => {
+      if (text.trim() === challenge) return true;
+      try {
+        return (JSON.parse(text) as { challenge?: unknown }).challenge === challenge;
+      } catch {
+        return new URLSearchParams(text).get('challenge') === challenge;
+      }
+    })();
+    if (status !== 200 || !echoed) {
+      throw new EventsConfigError(
+        'url_verification_failed',
+        `${url} answered ${status} without echoing the challenge (Slack requires both)`,
+      );
+    }
+  }
+}
+
+export class EventsConfigError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EventsConfigError';
+  }
+}

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { slackString } from '../args.js';
+import { requireScope, type SlackCaller } from '../caller.js';
+import { newId } from '../ids.js';
+import { type AuthedContext, defineMethod, type SlackMethod } from '../method.js';
+import { SlackError } from '../slack-error.js';
+import { findUser } from '../store/users.js';
+
+interface ReminderRow {
+  id: string;
+  creator: string;
+  user_id: string;
+  text: string;
+  time: number;
+  complete_ts: number;
+}
+
+const UNITS: Record<string, number> = { second: 1, minute: 60, hour: 3_600, day: 86_400, week: 604_800 };
+const FIVE_YEARS = 5 * 365 * 86_400;
+
+/**
+ * `time` as Slack reads it: a Unix timestamp, seconds from now (within a day), or a small
+ * set of phrases ("in 15 minutes", "tomorrow"). Recurring phrases ("every ...") are not parsed.
+ */
+export function parseReminderTime(text: string, nowSeconds: number): number | null {
+  const trimmed = text.trim().toLowerCase();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) {
+    const value = Math.floor(Number(trimmed));
+    if (value <= 86_400) return nowSeconds + value;
+    return value > nowSeconds && value <= nowSeconds + FIVE_YEARS ? value : null;
+  }
+  const relative = /^in (an?|\d+) (second|minute|hour|day|week)s?$/.exec(trimmed);
+  if (relative) {
+    const count = relative[1] === 'a' || relative[1] === 'an' ? 1 : Number(relative[1]);
+    return nowSeconds + count * (UNITS[relative[2] as string] ?? 0);
+  }
+  if (trimmed === 'tomorrow') return nowSeconds + 86_400;
+  return null;
+}
+
+const reminderView = (row: ReminderRow) => ({
+  id: row.id,
+  creator: row.creator,
+  user: row.user_id,
+  text: row.text,
+  recurring: false,
+  time: row.time,
+  complete_ts: row.complete_ts,
+});
+
+// Reminders belong to people: Slack refuses bot tokens here.
+function requireUserToken(caller: SlackCaller, scope: string) {
+  if (caller.kind === 'bot') throw new SlackError('not_allowed_token_type');
+  requireScope(caller, scope);
+}
+
+async function ownReminder(ctx: AuthedContext, id: string): Promise<ReminderRow> {
+  const { rows } = await ctx.db.query<ReminderRow>(
+    'SELECT * FROM reminders WHERE id = $1 AND (creator = $2 OR user_id = $2)',
+    [id, ctx.caller.userId],
+  );
+  const row = rows[0];
+  if (!row) throw new SlackError('not_found');
+  return row;
+}
+
+const add = defineMethod({
+  name: 'reminders.add',
+  tier: 'tier2',
+  args: z.object({
+    text: slackString.required(),
+    time: slackString.required(),
+    user: slackString.optional(),
+    team_id: slackString.optional(),
+    recurrence: slackString.optional(),
+  }),
+  run: async (args, ctx) => {
+    requireUserToken(ctx.caller, 'reminders:write');
+    const nowSeconds = Math.floor(ctx.now() / 1000);
+    const time = parseReminderTime(args.time, nowSeconds);
+    if (time === null || args.recurrence !== undefined) throw new SlackError('cannot_parse');
+    const userId = args.user ?? ctx.caller.userId;
+    if (userId === 'USLACKBOT') throw new SlackError('cannot_add_slackbot');
+    const target = await findUser(ctx.db, { id: userId });
+    if (!target || target.deleted) throw new SlackError('user_not_found');
+    if (target.is_bot) throw new SlackError('cannot_add_bot');
+    const row: ReminderRow = {
+      id: newId('Rm', 9),
+      creator: ctx.caller.userId,
+      user_id: userId,
+      text: args.text,
+      time,
+      complete_ts: 0,
+    };
+    await ctx.db.query(
+      'INSERT INTO reminders (id, creator, user_id, text, time, created) VALUES ($1, $2, $3, $4, $5, $6)',
+      [row.id, row.creator, row.user_id, row.text, row.time, nowSeconds],
+    );
+    return { reminder: reminderView(row) };
+  },
+});
+
+const complete = defineMethod({
+  name: 'reminders.complete',
+  tier: 'tier2',
+  args: z.object({ reminder: slackString.required(), team_id: slackString.optional() }),
+  run: async (args, ctx) => {
+    requireUserToken(ctx.caller, 'reminders:write');
+    const row = await ownReminder(ctx, args.reminder);
+    if (row.user_id !== ctx.caller.userId) throw new SlackError('cannot_complete_others');
+    await ctx.db.query('UPDATE reminders SET complete_ts = $2 WHERE id = $1 AND complete_ts = 0', [
+      row.id,
+      Math.floor(ctx.now() / 1000),
+    ]);
+    return {};
+  },
+});
+
+const deleteMethod = defineMethod({
+  name: 'reminders.delete',
+  tier: 'tier2',
+  args: z.object({ reminder: slackString.required(), team_id: slackString.optional() }),
+  run: async (args, ctx) => {
+    requireUserToken(ctx.caller, 'reminders:write');
+    const row = await ownReminder(ctx, args.reminder);
+    await ctx.db.query('DELETE FROM reminders WHERE id = $1', [row.id]);
+    return {};
+  },
+});
+
+const info = defineMethod({
+  name: 'reminders.info',
+  tier: 'tier2',
+  args: z.object({ reminder: slackString.required(), team_id: slackString.optional() }),
+  run: async (args, ctx) => {
+    requireUserToken(ctx.caller, 'reminders:read');
+    return { reminder: reminderView(await ownReminder(ctx, args.reminder)) };
+  },
+});
+
+const list = defineMethod({
+  name: 'reminders.list',
+  tier: 'tier2',
+  args: z.object({ team_id: slackString.optional() }),
+  run: async (_args, ctx) => {
+    requireUserToken(ctx.caller, 'reminders:read');
+    const { rows } = await ctx.db.query<ReminderRow>(
+      'SELECT * FROM reminders WHERE creator = $1 OR user_id = $1 ORDER BY time, id',
+      [ctx.caller.userId],
+    );
+    return { reminders: rows.map(reminderView) };
+  },
+});
+
+export const remindersMethods: SlackMethod[] = [add, complete, deleteMethod, info, list];

@@ -1,0 +1,158 @@
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import type { CloneRuntime } from '../../../_shared/clone-runtime.js';
+import type { Logger } from '../../../_shared/log.js';
+import type { SlackCaller } from '../caller.js';
+import type { MethodContext } from '../method.js';
+import { SLACK_METHODS } from '../methods/index.js';
+import { readSlackRequest } from '../request-args.js';
+import { SlackError } from '../slack-error.js';
+import { fileContent, fileVisible } from '../store/files.js';
+import { type LiveEvent, LiveFeed } from './live-feed.js';
+import { WebSessions } from './web-sessions.js';
+
+export interface WebRoutesDeps {
+  runtime: CloneRuntime;
+  log: Logger;
+  databaseUrl: string;
+  /** The context `/api/<method>` runs methods with, so both paths behave (and emit events) alike. */
+  context: MethodContext;
+}
+
+export const SESSION_COOKIE = 'asym_slack_session';
+const HEARTBEAT_MS = 15_000;
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+const INLINE_TYPES = /^(image\/(png|jpeg|gif|webp)|text\/plain|text\/csv|application\/pdf)(;|$)/i;
+
+const loginBody = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) });
+
+/**
+ * The web client's own routes, mounted at `/_asym/web` (README: "Slack web client"):
+ * - `POST /login` `{ email, password }` → sets the session cookie, `{ ok, user, team }`;
+ * - `POST /logout` revokes it; `GET /session` says who is signed in;
+ * - `POST /api/<method>` (JSON) runs the same Web API methods as `/api/<method>`, as the
+ *   signed-in person (a user token always acts as the workspace's primary user);
+ * - `GET /files/<id>/<name>`: a file's bytes for the signed-in person (url_private needs a
+ *   bearer token, which a link in the page cannot send);
+ * - `GET /events`: Server-Sent Events naming what changed, fed by Postgres NOTIFY.
+ * The cookie is HttpOnly and SameSite=Strict, and API calls must be JSON, so another site
+ * can neither read the session nor make the browser spend it.
+ */
+export function createWebRoutes(deps: WebRoutesDeps): Hono {
+  const { runtime, log, context } = deps;
+  const pool = context.db;
+  const sessions = new WebSessions(pool);
+  const live = new LiveFeed(deps.databaseUrl, pool, log);
+  runtime.onCachesInvalidated(() => live.broadcastReset());
+
+  const web = new Hono();
+  const notReady = (c: Context) => c.json({ ok: false, error: 'not_ready' }, 503);
+  const signedIn = (c: Context) => sessions.resolve(getCookie(c, SESSION_COOKIE));
+  const describe = (caller: SlackCaller) => ({
+    user: { id: caller.userId, name: caller.userName },
+    team: { id: caller.teamId, name: caller.teamName, domain: caller.teamDomain },
+  });
+
+  web.post('/login', async (c) => {
+    if (!runtime.ready) return notReady(c);
+    const parsed = loginBody.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) return c.json({ ok: false, error: 'invalid_arguments' }, 400);
+    const session = await sessions.login(parsed.data.email, parsed.data.password);
+    if (!session) {
+      log.info(`web: failed sign-in for ${parsed.data.email}`);
+      return c.json({ ok: false, error: 'invalid_credentials' }, 401);
+    }
+    log.info(`web: ${session.caller.userName} signed in`);
+    setCookie(c, SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'Strict', path: '/' });
+    return c.json({ ok: true, ...describe(session.caller) });
+  });
+
+  web.post('/logout', async (c) => {
+    await sessions.logout(getCookie(c, SESSION_COOKIE));
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.json({ ok: true });
+  });
+
+  web.get('/session', async (c) => {
+    if (!runtime.ready) return notReady(c);
+    const caller = await signedIn(c);
+    return caller
+      ? c.json({ ok: true, ...describe(caller) })
+      : c.json({ ok: false, error: 'not_authed' }, 401);
+  });
+
+  web.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES }));
+  web.post('/api/:method', async (c) => {
+    if (!runtime.ready) throw new SlackError('service_unavailable', {}, 503, { 'Retry-After': '1' });
+    const contentType = c.req.header('content-type') ?? '';
+    if (!contentType.toLowerCase().startsWith('application/json')) throw new SlackError('invalid_post_type');
+    const name = c.req.param('method');
+    const method = SLACK_METHODS.get(name);
+    if (!method) throw new SlackError('unknown_method', { req_method: name });
+    const caller = await signedIn(c);
+    if (!caller) throw new SlackError('not_authed');
+    const request = await readSlackRequest(c);
+    // Like `/api`: links the methods build point where this request came from, unless configured.
+    const baseUrl = context.baseUrl || new URL(c.req.url).origin;
+    const result = await method.invoke(request.args, { ...context, baseUrl }, caller);
+    return c.json({ ok: true, ...result });
+  });
+
+  web.get('/files/:id/:name', async (c) => {
+    if (!runtime.ready) return notReady(c);
+    const caller = await signedIn(c);
+    if (!caller) return c.text('not signed in', 401);
+    const id = c.req.param('id');
+    const file =
+      /^F[A-Z0-9]{2,30}$/.test(id) && (await fileVisible(pool, caller.userId, id))
+        ? await fileContent(pool, id)
+        : null;
+    if (!file) return c.text('not found', 404);
+    // Uploaded bytes are someone else's content on this origin: only plainly inert types are
+    // shown inline, everything else downloads, and a sandbox CSP disarms what slips through.
+    const inline = !c.req.query('download') && INLINE_TYPES.test(file.mimetype);
+    return c.body(new Uint8Array(file.content), 200, {
+      'Content-Type': file.mimetype,
+      'Content-Disposition': `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+      'Content-Security-Policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'private, no-cache',
+    });
+  });
+
+  web.get('/events', async (c) => {
+    if (!runtime.ready) return notReady(c);
+    const caller = await signedIn(c);
+    if (!caller) return c.json({ ok: false, error: 'not_authed' }, 401);
+    return streamSSE(c, async (stream) => {
+      const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
+      const send = (event: LiveEvent) => {
+        stream.writeSSE({ event: event.type, data: JSON.stringify(event) }).catch(() => undefined);
+      };
+      const stop = await live.subscribe(caller.userId, send);
+      const heartbeat = setInterval(() => {
+        stream.write(': heartbeat\n\n').catch(() => undefined);
+      }, HEARTBEAT_MS);
+      try {
+        // Tells the page it is listening, so anything it reads from now on cannot be missed.
+        // `retry`: a dropped stream is reopened after a second (browsers default to ~3 s).
+        await stream.writeSSE({
+          event: 'ready',
+          data: JSON.stringify({ user: caller.userId }),
+          retry: 1_000,
+        });
+        await closed;
+      } finally {
+        clearInterval(heartbeat);
+        stop();
+      }
+    });
+  });
+
+  return web;
+}
