@@ -4,36 +4,13 @@ import { createStripeApp } from '../../templates/stripe/backend/app.js';
 import { stripeTemplate } from '../../templates/stripe/backend/template.js';
 import type { StripeTokens } from '../../templates/stripe/backend/tokens.js';
 import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
+import { STRIPE_REFERENCE_KEYS } from '../support/stripe-reference-keys.js';
 import { countPublic, dumpPublic, type RunningBackend, redisKeys, startBackend } from './harness.js';
 
 type StripeBackend = RunningBackend<object, StripeTokens>;
 
 const FIXTURE_CUSTOMERS = 25;
-// The keys of `resources.customer` in Stripe's fixtures3.json (shared/reference/stripe).
-const REAL_CUSTOMER_KEYS = [
-  'address',
-  'balance',
-  'created',
-  'currency',
-  'default_source',
-  'delinquent',
-  'description',
-  'discount',
-  'email',
-  'id',
-  'invoice_prefix',
-  'invoice_settings',
-  'livemode',
-  'metadata',
-  'name',
-  'next_invoice_sequence',
-  'object',
-  'phone',
-  'preferred_locales',
-  'shipping',
-  'tax_exempt',
-  'test_clock',
-];
+const REAL_CUSTOMER_KEYS = STRIPE_REFERENCE_KEYS.customer ?? [];
 
 let infra: CloneInfra;
 let backend: StripeBackend;
