@@ -5,6 +5,7 @@ import { isHash, rejectUnknown, string } from '../params.js';
 import { expansionPlans, render } from '../render.js';
 import type { Params } from '../request-params.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
+import { type Field, searchAnswer } from '../search.js';
 import {
   findLive,
   findObject,
@@ -123,4 +124,30 @@ export function idsFilter(params: Params, name: string, path: readonly string[])
   if (value === undefined) return [];
   const items = Array.isArray(value) ? value : isHash(value) ? Object.values(value) : [value];
   return [{ path, values: items.map((item, i) => string(item, `${name}[${i}]`)) }];
+}
+
+/**
+ * `GET /v1/<resources>/search`: Stripe's query language over every live object of one
+ * table, answered as a search result with `expand` applied to each match.
+ */
+export function searchRoute(
+  deps: ResourceDeps,
+  options: { type: string; table: ObjectTable; fields: Record<string, Field>; url: string },
+) {
+  return async (c: Context<StripeEnv>) => {
+    const params = c.get('params');
+    const plans = expansionPlans(params, options.type, { list: true });
+    const rows = await listObjects(deps.pool, options.table, {});
+    const result = searchAnswer(
+      params,
+      rows.map((row) => row.data),
+      options.fields,
+      options.url,
+    );
+    const now = nowSeconds(deps);
+    result.data = await Promise.all(
+      result.data.map((object) => render(deps.pool, object as StripeObject, plans, now)),
+    );
+    return c.json(result);
+  };
 }

@@ -39,7 +39,7 @@ import {
   newInvoiceItem,
 } from '../views/billing.js';
 import type { PriceObject } from '../views/price.js';
-import { answer, listAnswer, mustFind, nowSeconds, stringFilter } from './common.js';
+import { answer, listAnswer, mustFind, nowSeconds, searchRoute, stringFilter } from './common.js';
 
 const notEditable = (invoice: InvoiceObject) =>
   invalidRequest(
@@ -230,22 +230,15 @@ export function invoiceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     ),
   );
 
-  routes.get('/search', async (c) => {
-    const params = c.get('params');
-    const plans = expansionPlans(params, 'invoice', { list: true });
-    const rows = await listObjects<InvoiceObject>(deps.pool, 'invoices', {});
-    const result = searchAnswer(
-      params,
-      rows.map((row) => row.data),
-      SEARCH_FIELDS,
-      '/v1/invoices/search',
-    );
-    const now = nowSeconds(deps);
-    result.data = await Promise.all(
-      result.data.map((o) => render(deps.pool, o as InvoiceObject, plans, now)),
-    );
-    return c.json(result);
-  });
+  routes.get(
+    '/search',
+    searchRoute(deps, {
+      type: 'invoice',
+      table: 'invoices',
+      fields: SEARCH_FIELDS,
+      url: '/v1/invoices/search',
+    }),
+  );
 
   routes.get('/:id', async (c) => {
     const params = c.get('params');

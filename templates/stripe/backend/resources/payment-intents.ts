@@ -24,7 +24,7 @@ import { insertObject, listObjects, saveObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
 import { previousAttributes, type Tx, transact } from '../tx.js';
 import { newPaymentIntent, type PaymentIntentObject } from '../views/payment-intent.js';
-import { answer, listAnswer, mustFind, nowSeconds, stringFilter } from './common.js';
+import { answer, listAnswer, mustFind, nowSeconds, searchRoute, stringFilter } from './common.js';
 import { resolvePaymentMethod } from './payment-methods.js';
 
 const EDITABLE = [
@@ -288,22 +288,15 @@ export function paymentIntentRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     ),
   );
 
-  routes.get('/search', async (c) => {
-    const params = c.get('params');
-    const plans = expansionPlans(params, 'payment_intent', { list: true });
-    const rows = await listObjects<PaymentIntentObject>(deps.pool, 'payment_intents', {});
-    const result = searchAnswer(
-      params,
-      rows.map((row) => row.data),
-      SEARCH_FIELDS,
-      '/v1/payment_intents/search',
-    );
-    const now = nowSeconds(deps);
-    result.data = await Promise.all(
-      result.data.map((o) => render(deps.pool, o as PaymentIntentObject, plans, now)),
-    );
-    return c.json(result);
-  });
+  routes.get(
+    '/search',
+    searchRoute(deps, {
+      type: 'payment_intent',
+      table: 'payment_intents',
+      fields: SEARCH_FIELDS,
+      url: '/v1/payment_intents/search',
+    }),
+  );
 
   routes.get('/:id', async (c) => {
     const params = c.get('params');

@@ -28,6 +28,7 @@ import {
   listAnswer,
   mustFind,
   nowSeconds,
+  searchRoute,
   stringFilter,
 } from './common.js';
 
@@ -285,22 +286,10 @@ export function priceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     ),
   );
 
-  routes.get('/search', async (c) => {
-    const params = c.get('params');
-    const plans = expansionPlans(params, 'price', { list: true });
-    const rows = await listObjects<PriceObject>(deps.pool, 'prices', {});
-    const result = searchAnswer(
-      params,
-      rows.map((row) => row.data),
-      SEARCH_FIELDS,
-      '/v1/prices/search',
-    );
-    const now = nowSeconds(deps);
-    result.data = await Promise.all(
-      result.data.map((object) => render(deps.pool, object as PriceObject, plans, now)),
-    );
-    return c.json(result);
-  });
+  routes.get(
+    '/search',
+    searchRoute(deps, { type: 'price', table: 'prices', fields: SEARCH_FIELDS, url: '/v1/prices/search' }),
+  );
 
   routes.get('/:id', async (c) => {
     const params = c.get('params');

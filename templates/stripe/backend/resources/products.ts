@@ -26,6 +26,7 @@ import {
   listAnswer,
   mustFind,
   nowSeconds,
+  searchRoute,
   stringFilter,
 } from './common.js';
 import { createPrice, PRICE_DATA_KEYS } from './prices.js';
@@ -170,22 +171,15 @@ export function productRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     ),
   );
 
-  routes.get('/search', async (c) => {
-    const params = c.get('params');
-    const plans = expansionPlans(params, 'product', { list: true });
-    const rows = await listObjects<ProductObject>(deps.pool, 'products', {});
-    const result = searchAnswer(
-      params,
-      rows.map((row) => row.data),
-      SEARCH_FIELDS,
-      '/v1/products/search',
-    );
-    const now = nowSeconds(deps);
-    result.data = await Promise.all(
-      result.data.map((object) => render(deps.pool, object as ProductObject, plans, now)),
-    );
-    return c.json(result);
-  });
+  routes.get(
+    '/search',
+    searchRoute(deps, {
+      type: 'product',
+      table: 'products',
+      fields: SEARCH_FIELDS,
+      url: '/v1/products/search',
+    }),
+  );
 
   routes.get('/:id', async (c) => {
     const params = c.get('params');

@@ -38,7 +38,7 @@ import {
 } from '../views/billing.js';
 import type { PaymentMethodObject } from '../views/payment-method.js';
 import type { PriceObject } from '../views/price.js';
-import { answer, listAnswer, mustFind, nowSeconds, stringFilter } from './common.js';
+import { answer, listAnswer, mustFind, nowSeconds, searchRoute, stringFilter } from './common.js';
 import { discountsFrom, redeemCoupon } from './invoices.js';
 
 const STATUSES = [
@@ -303,22 +303,15 @@ export function subscriptionRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     );
   });
 
-  routes.get('/search', async (c) => {
-    const params = c.get('params');
-    const plans = expansionPlans(params, 'subscription', { list: true });
-    const rows = await listObjects<SubscriptionObject>(deps.pool, 'subscriptions', {});
-    const result = searchAnswer(
-      params,
-      rows.map((row) => row.data),
-      SEARCH_FIELDS,
-      '/v1/subscriptions/search',
-    );
-    const now = nowSeconds(deps);
-    result.data = await Promise.all(
-      result.data.map((o) => render(deps.pool, o as SubscriptionObject, plans, now)),
-    );
-    return c.json(result);
-  });
+  routes.get(
+    '/search',
+    searchRoute(deps, {
+      type: 'subscription',
+      table: 'subscriptions',
+      fields: SEARCH_FIELDS,
+      url: '/v1/subscriptions/search',
+    }),
+  );
 
   routes.get('/:id', async (c) => {
     const params = c.get('params');
