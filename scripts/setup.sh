@@ -15,7 +15,7 @@ if ! docker info >/dev/null 2>&1; then
   command -v dockerd >/dev/null 2>&1 || packages+=(docker.io iptables)
 fi
 command -v debootstrap >/dev/null 2>&1 || packages+=(debootstrap)
-if [ "${1:-}" = "--with-browser" ] && ! command -v chromium >/dev/null 2>&1; then packages+=(chromium); fi
+if [ "${1:-}" = "--with-browser" ] && ! command -v chromium >/dev/null 2>&1; then packages+=(chromium fonts-noto-color-emoji); fi
 
 if [ "${#packages[@]}" -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then

@@ -892,6 +892,9 @@ function wireChrome() {
 }
 
 async function main() {
+  // The modules loaded: index.html's reload watchdog stands down.
+  document.body.dataset.loaded = 'true';
+  sessionStorage.removeItem('asym-reloads');
   window.addEventListener('asym:signed-out', () => {
     if (state.me && !$('#app-view').hidden) {
       showLogin();
