@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
 /** Shared by the benchmarks: the built CLI in a throwaway home, and simple statistics. */
-export const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../dist/cli/asymmetric.mjs', import.meta.url));
 export const EXAMPLE = fileURLToPath(new URL('../examples/environment.yaml', import.meta.url));
 
 export function benchHome(portFrom: number): { dir: string; env: NodeJS.ProcessEnv } {

@@ -28,7 +28,10 @@ export function processIO(): CliIO {
 export async function createReporter(io: CliIO, json: boolean): Promise<Reporter & { stop(): void }> {
   if (json) return { step: () => {}, detail: () => {}, stop: () => {} };
   const verbose = Boolean(io.env.ASYM_DEBUG);
-  if (!io.stderr.isTTY) {
+  // A spinner needs a terminal with a width: ora divides by it, and a zero-width pseudo
+  // terminal (`script`, `docker run -t` before a resize) sends it into an endless redraw.
+  const columns = (io.stderr as { columns?: number }).columns ?? 0;
+  if (!io.stderr.isTTY || columns <= 0) {
     return {
       step: (message) => io.stderr.write(`- ${message}\n`),
       detail: (message) => {
@@ -40,20 +43,19 @@ export async function createReporter(io: CliIO, json: boolean): Promise<Reporter
   // Loaded only for a terminal: scripts and --json never pay for it.
   const { default: ora } = await import('ora');
   let spinner: Ora | undefined;
+  let step = '';
   return {
     step(message) {
-      spinner?.succeed();
-      spinner = ora({ text: message, stream: io.stderr }).start();
+      spinner?.succeed(step);
+      step = message;
+      spinner = ora({ text: message, stream: io.stderr, discardStdin: false }).start();
     },
     detail(message) {
-      // Build output is long; the spinner shows its latest line under the step.
-      if (spinner) spinner.suffixText = `\n  ${message.slice(0, 100)}`;
+      // Build output is long: the spinner shows its latest line after the step, on one line.
+      if (spinner) spinner.text = `${step}: ${message}`.slice(0, Math.max(20, columns - 4));
     },
     stop() {
-      if (spinner) {
-        spinner.suffixText = '';
-        spinner.succeed();
-      }
+      spinner?.succeed(step);
       spinner = undefined;
     },
   };

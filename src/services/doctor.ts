@@ -174,7 +174,7 @@ export async function runDoctor(ctx: AppContext, fix: boolean): Promise<DoctorRe
   // 6. The shared Redis every clone needs.
   if (Object.keys(known).length > 0) {
     const [redis] = await runtime.listContainers(homeLabels(ctx.home.id, 'redis'));
-    if (!redis || redis.status !== 'running') {
+    if (redis?.status !== 'running') {
       const problem = report({
         kind: 'redis-missing',
         subject: 'redis',
@@ -184,7 +184,7 @@ export async function runDoctor(ctx: AppContext, fix: boolean): Promise<DoctorRe
       if (fix) problem.fixed = true;
     }
   }
-  if (needsRedis) await ensureRedis(ctx, runtime);
+  if (needsRedis) await ensureRedis(ctx);
 
   return { ok: problems.every((p) => p.fixed), docker: { reachable: true, baseImage }, problems };
 }
@@ -204,7 +204,7 @@ async function recreateServices(
   clone: CloneRecord,
   missing: string[],
 ): Promise<void> {
-  await ensureRedis(ctx, runtime);
+  await ensureRedis(ctx);
   const specs = cloneContainerSpecs(ctx.home.id, clone, getTemplate(clone.template))
     .filter((spec) => missing.includes(serviceOf(spec)))
     .sort((a, b) => START_ORDER.indexOf(serviceOf(a)) - START_ORDER.indexOf(serviceOf(b)));
@@ -225,7 +225,7 @@ async function recreateServices(
   }
 }
 
-async function ensureRedis(ctx: AppContext, runtime: ContainerRuntime): Promise<void> {
+async function ensureRedis(ctx: AppContext): Promise<void> {
   const images = await ctx.images(['redis']);
   await ensureHomeInfra(ctx, images.get('redis')!.tag);
 }

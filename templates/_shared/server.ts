@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { CloneRuntime } from './clone-runtime.js';
@@ -6,6 +7,11 @@ import type { Logger } from './log.js';
 /** Anything with a fetch handler (a Hono app of any env). */
 export interface FetchApp {
   fetch: (request: Request) => Response | Promise<Response>;
+  /**
+   * Optional: called once with the HTTP server (Slack takes Socket Mode WebSocket upgrades
+   * on it). What it returns runs first on shutdown.
+   */
+  attach?: (server: Server) => () => void;
 }
 
 export interface RunCloneServerOptions {
@@ -34,6 +40,8 @@ export function runCloneServer({
   const server = serve({ fetch: app.fetch, port, hostname: '0.0.0.0' }, (info: AddressInfo) => {
     log.info(`listening on :${info.port}`);
   });
+  // serve() without a createServer option builds a plain node:http server.
+  const detach = app.attach?.(server as Server);
 
   let stopping = false;
   const shutdown = async (reason: string, code: number) => {
@@ -42,6 +50,7 @@ export function runCloneServer({
     log.info(`stopping (${reason})`);
     // Whatever happens while closing, the process is gone within two seconds.
     setTimeout(() => process.exit(code), 2_000).unref();
+    detach?.();
     server.close();
     if ('closeAllConnections' in server) server.closeAllConnections();
     for (const close of closers) await close().catch(() => undefined);

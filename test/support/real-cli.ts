@@ -8,7 +8,7 @@ import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { LABEL } from '../../src/runtime/labels.js';
 
 /** The built CLI, run as users run it: a real process, real engine, JSON parsed from stdout. */
-export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/cli/asymmetric.mjs', import.meta.url));
 
 export interface RealHome {
   dir: string;

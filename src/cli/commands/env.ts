@@ -11,10 +11,8 @@ export function registerEnv(program: Command, kit: CommandKit): void {
     .argument('<file>', 'path to environment.yaml')
     .option('--json', 'print the environment with its clones (and their tokens) as JSON')
     .action(async (file: string, options: { json?: boolean }) => {
-      const { destroyEnvironment, environmentStatus, resetEnvironment, spinEnvironment } = await import(
-        '../../services/environment-service.js'
-      );
-      const { renderEnvironments, renderSpun } = await import('../render.js');
+      const { spinEnvironment } = await import('../../services/environment-service.js');
+      const { renderSpun } = await import('../render.js');
       const json = Boolean(options.json);
       const ctx = await kit.context(json);
       const result = await spinEnvironment(ctx, file).finally(() => ctx.reporter.stop());
@@ -41,10 +39,8 @@ export function registerEnv(program: Command, kit: CommandKit): void {
     .argument('[name]', 'an environment name')
     .option('--json', 'print JSON (an array)')
     .action(async (name: string | undefined, options: { json?: boolean }) => {
-      const { destroyEnvironment, environmentStatus, resetEnvironment, spinEnvironment } = await import(
-        '../../services/environment-service.js'
-      );
-      const { renderEnvironments, renderSpun } = await import('../render.js');
+      const { environmentStatus } = await import('../../services/environment-service.js');
+      const { renderEnvironments } = await import('../render.js');
       const json = Boolean(options.json);
       kit.print(json, await environmentStatus(await kit.context(json), name), renderEnvironments);
     });
@@ -55,10 +51,7 @@ export function registerEnv(program: Command, kit: CommandKit): void {
     .argument('<name>', 'an environment name')
     .option('--json', 'print JSON')
     .action(async (name: string, options: { json?: boolean }) => {
-      const { destroyEnvironment, environmentStatus, resetEnvironment, spinEnvironment } = await import(
-        '../../services/environment-service.js'
-      );
-      const { renderEnvironments, renderSpun } = await import('../render.js');
+      const { resetEnvironment } = await import('../../services/environment-service.js');
       const json = Boolean(options.json);
       const result = await resetEnvironment(await kit.context(json), name);
       kit.print(json, result, (r) => `Reset ${r.name} (${r.members.length} clones) in ${r.ms} ms\n`);
@@ -70,10 +63,7 @@ export function registerEnv(program: Command, kit: CommandKit): void {
     .argument('<name>', 'an environment name')
     .option('--json', 'print JSON')
     .action(async (name: string, options: { json?: boolean }) => {
-      const { destroyEnvironment, environmentStatus, resetEnvironment, spinEnvironment } = await import(
-        '../../services/environment-service.js'
-      );
-      const { renderEnvironments, renderSpun } = await import('../render.js');
+      const { destroyEnvironment } = await import('../../services/environment-service.js');
       const json = Boolean(options.json);
       const ctx = await kit.context(json);
       const result = await destroyEnvironment(ctx, name).finally(() => ctx.reporter.stop());

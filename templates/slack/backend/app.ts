@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -14,6 +15,8 @@ import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { readSlackRequest } from './request-args.js';
 import { startScheduler } from './scheduler.js';
 import { SlackError } from './slack-error.js';
+import { SocketModeHub, type SocketModeOptions } from './socket-mode/socket-hub.js';
+import { createConnectionsOpenRoute, createSocketModeAdminRoutes } from './socket-mode/socket-routes.js';
 import { findWorkspace } from './store/workspace.js';
 import type { SlackIdentity, SlackTokens } from './tokens.js';
 import { createWebRoutes } from './web/web-routes.js';
@@ -24,7 +27,12 @@ export interface SlackAppDeps extends CloneBackendDeps<SlackIdentity, SlackToken
   now?: () => number;
   /** Events API delivery timing (tests shorten the retry delays). */
   events?: DispatcherOptions;
+  /** Socket Mode timing; ack timeout and retries default to the Events API's. */
+  socketMode?: SocketModeOptions;
 }
+
+/** The app plus the hook that takes Socket Mode WebSocket upgrades on its HTTP server. */
+export type SlackApp = Hono & { attach: (server: Server) => () => void };
 
 // Slack refuses bodies this large long before; it keeps a stray upload from filling memory.
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -33,13 +41,21 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
  * The Slack Web API clone: `/api/<method>` by GET or POST, the `{ ok }` envelope, method
  * errors as HTTP 200, plus the shared admin routes under `/_asym`.
  */
-export function createSlackApp(deps: SlackAppDeps): Hono {
+export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const { runtime, pool, redis, log, config } = deps;
   const now = deps.now ?? Date.now;
   const callers = new CallerResolver(pool);
   runtime.onCachesInvalidated(() => callers.clear());
   const limiter = new RateLimiter(redis, deps.rateLimits, now, log);
-  const events = new EventDispatcher(pool, now, log, deps.events);
+  const sockets = new SocketModeHub(
+    async () =>
+      (await pool.query<{ id: string }>('SELECT id FROM apps ORDER BY created, id LIMIT 1')).rows[0]?.id ??
+      null,
+    now,
+    log,
+    { retryDelaysMs: deps.events?.retryDelaysMs, ackTimeoutMs: deps.events?.timeoutMs, ...deps.socketMode },
+  );
+  const events = new EventDispatcher(pool, now, log, deps.events, sockets);
   // What every method runs with; `/api` calls set baseUrl from the request when no public URL is set.
   const context: MethodContext = {
     db: pool,
@@ -65,7 +81,15 @@ export function createSlackApp(deps: SlackAppDeps): Hono {
     '/_asym',
     createEventRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, dispatcher: events }),
   );
+  app.route(
+    '/_asym',
+    createSocketModeAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, hub: sockets }),
+  );
   app.route('/', createFileRoutes({ runtime, pool, callers }));
+  app.route(
+    '/api',
+    createConnectionsOpenRoute({ runtime, callers, hub: sockets, pool, publicUrl: config.publicUrl }),
+  );
 
   // Unauthenticated, for the web client's title: nothing here that the login page would not show.
   app.get('/_asym/workspace', async (c) => {
@@ -117,5 +141,5 @@ export function createSlackApp(deps: SlackAppDeps): Hono {
     return c.json({ ok: false, error: 'internal_error' }, 500);
   });
 
-  return app;
+  return Object.assign(app, { attach: (server: Server) => sockets.attach(server) });
 }

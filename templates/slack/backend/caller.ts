@@ -24,6 +24,22 @@ export function requireScope(caller: SlackCaller, needed: string, ...alternative
   throw new SlackError('missing_scope', { needed, provided: caller.scopes.join(',') });
 }
 
+export const APP_TOKEN_PATTERN = /^xapp-[A-Za-z0-9-]{10,200}$/;
+
+/** An app-level token's row, or null when the token was never minted. */
+export async function findAppToken(
+  pool: pg.Pool,
+  token: string,
+): Promise<{ tokenHash: string; scopes: string[]; revoked: boolean } | null> {
+  const tokenHash = sha256Hex(token);
+  const { rows } = await pool.query<{ scopes: string[]; revoked: boolean }>(
+    `SELECT scopes, revoked_at IS NOT NULL AS revoked FROM asym.tokens WHERE token_sha256 = $1 AND kind = 'app'`,
+    [tokenHash],
+  );
+  const row = rows[0];
+  return row ? { tokenHash, scopes: row.scopes, revoked: row.revoked } : null;
+}
+
 interface TokenRow {
   kind: 'bot' | 'user';
   scopes: string[];
@@ -57,6 +73,12 @@ export class CallerResolver {
 
   async resolve(token: string | null): Promise<SlackCaller> {
     if (token === null) throw new SlackError('not_authed');
+    if (APP_TOKEN_PATTERN.test(token)) {
+      // Slack tells a working app-level token apart from a bad one: only the Socket Mode
+      // methods take it.
+      const app = await findAppToken(this.pool, token);
+      throw new SlackError(app && !app.revoked ? 'not_allowed_token_type' : 'invalid_auth');
+    }
     if (!/^xox[bp]-[A-Za-z0-9-]{10,200}$/.test(token)) throw new SlackError('invalid_auth');
     const tokenHash = sha256Hex(token);
     const cached = this.cache.get(tokenHash);

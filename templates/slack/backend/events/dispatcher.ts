@@ -4,6 +4,7 @@ import { randomString } from '../../../_shared/crypto.js';
 import type { Logger } from '../../../_shared/log.js';
 import { outboundUrl } from '../../../_shared/outbound-url.js';
 import { formatTs } from '../slack-ts.js';
+import type { SocketModeTransport } from '../socket-mode/socket-hub.js';
 import type { EventSink, SlackEvent } from './event-sink.js';
 
 /** Event types the clone delivers, and the subscription name each is filed under. */
@@ -88,6 +89,8 @@ export class EventDispatcher implements EventSink {
     private readonly now: () => number,
     private readonly log: Logger,
     options: DispatcherOptions = {},
+    /** While the app is in Socket Mode, events go to its sockets instead of the Request URL. */
+    private readonly socketMode: SocketModeTransport | null = null,
   ) {
     this.retryDelays = options.retryDelaysMs ?? DEFAULT_RETRIES;
     this.timeoutMs = options.timeoutMs ?? 3_000;
@@ -111,10 +114,14 @@ export class EventDispatcher implements EventSink {
     return this.subscription;
   }
 
-  /** Sets (after the url_verification handshake) or clears the Request URL. */
+  /**
+   * Sets (after the url_verification handshake) or clears the Request URL. Setting one
+   * takes the app out of Socket Mode, as turning Socket Mode off in Slack's app settings does.
+   */
   async configure(subscription: EventSubscription | null): Promise<void> {
     if (subscription) {
       await this.verify(subscription.url);
+      this.socketMode?.disable();
       await this.pool.query(
         `INSERT INTO asym.event_subscription (singleton, url, events, verified) VALUES (true, $1, $2, true)
          ON CONFLICT (singleton) DO UPDATE SET url = EXCLUDED.url, events = EXCLUDED.events, verified = true,
@@ -137,7 +144,10 @@ export class EventDispatcher implements EventSink {
 
   private async dispatch(event: SlackEvent): Promise<void> {
     const subscription = await this.current();
-    if (!subscription) return;
+    const viaSocket = this.socketMode?.enabled === true;
+    if (!subscription && !viaSocket) return;
+    // A Socket Mode app with no subscription list set hears everything the clone emits.
+    const subscribed = subscription?.events ?? SUPPORTED_SUBSCRIPTIONS;
     const app = await this.app();
     if (!app) return;
     for (const one of this.expand(event, app)) {
@@ -145,7 +155,7 @@ export class EventDispatcher implements EventSink {
         one.type === 'message'
           ? MESSAGE_SUBSCRIPTIONS[String(one.channel_type)]
           : SUBSCRIPTION_NAMES[one.type];
-      if (!name || !subscription.events.includes(name)) continue;
+      if (!name || !subscribed.includes(name)) continue;
       if (!(await this.visibleToBot(one, app))) continue;
       const envelope = {
         token: await this.verificationToken(),
@@ -167,7 +177,8 @@ export class EventDispatcher implements EventSink {
         is_ext_shared_channel: false,
         event_context: `4-${randomBytes(24).toString('base64url')}`,
       };
-      await this.deliver(subscription.url, envelope, 0);
+      if (viaSocket) this.socketMode?.deliver(envelope);
+      else if (subscription) await this.deliver(subscription.url, envelope, 0);
     }
   }
 

@@ -23,11 +23,10 @@ import {
   rejectUnknown,
   string,
 } from '../params.js';
-import { expansionPlans, invoicePayments, render } from '../render.js';
+import { expansionPlans, invoicePayments } from '../render.js';
 import type { Params } from '../request-params.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
-import { searchAnswer } from '../search.js';
-import { findLive, insertObject, listObjects, markDeleted, saveObject } from '../store/objects.js';
+import { findLive, insertObject, markDeleted, saveObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
 import { previousAttributes, type Tx, transact } from '../tx.js';
 import {
@@ -39,7 +38,7 @@ import {
   newInvoiceItem,
 } from '../views/billing.js';
 import type { PriceObject } from '../views/price.js';
-import { answer, listAnswer, mustFind, nowSeconds, searchRoute, stringFilter } from './common.js';
+import { answer, listAnswer, mustFind, searchRoute, stringFilter } from './common.js';
 
 const notEditable = (invoice: InvoiceObject) =>
   invalidRequest(

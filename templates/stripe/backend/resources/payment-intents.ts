@@ -15,16 +15,15 @@ import {
   stringList,
 } from '../params.js';
 import { cancelIntent, captureIntent, confirmIntent, declinedError } from '../payments.js';
-import { expansionPlans, render } from '../render.js';
+import { expansionPlans } from '../render.js';
 import type { Params } from '../request-params.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
-import { searchAnswer } from '../search.js';
 import { findCustomer } from '../store/customers.js';
-import { insertObject, listObjects, saveObject } from '../store/objects.js';
+import { insertObject, saveObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
 import { previousAttributes, type Tx, transact } from '../tx.js';
 import { newPaymentIntent, type PaymentIntentObject } from '../views/payment-intent.js';
-import { answer, listAnswer, mustFind, nowSeconds, searchRoute, stringFilter } from './common.js';
+import { answer, listAnswer, mustFind, searchRoute, stringFilter } from './common.js';
 import { resolvePaymentMethod } from './payment-methods.js';
 
 const EDITABLE = [

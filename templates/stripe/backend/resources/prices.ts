@@ -12,10 +12,9 @@ import {
   rejectUnknown,
   string,
 } from '../params.js';
-import { expansionPlans, render } from '../render.js';
+import { expansionPlans } from '../render.js';
 import type { Params } from '../request-params.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
-import { searchAnswer } from '../search.js';
 import { insertObject, listObjects, saveObject } from '../store/objects.js';
 import { invalidRequest } from '../stripe-error.js';
 import { previousAttributes, type Tx, transact } from '../tx.js';
@@ -27,7 +26,6 @@ import {
   idsFilter,
   listAnswer,
   mustFind,
-  nowSeconds,
   searchRoute,
   stringFilter,
 } from './common.js';

@@ -10,10 +10,9 @@ import {
   string,
   stringList,
 } from '../params.js';
-import { expansionPlans, render } from '../render.js';
+import { expansionPlans } from '../render.js';
 import type { Params } from '../request-params.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
-import { searchAnswer } from '../search.js';
 import { findObject, insertObject, listObjects, markDeleted, saveObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
 import { previousAttributes, type Tx, transact } from '../tx.js';
@@ -25,7 +24,6 @@ import {
   idsFilter,
   listAnswer,
   mustFind,
-  nowSeconds,
   searchRoute,
   stringFilter,
 } from './common.js';

@@ -23,11 +23,10 @@ import {
   rejectUnknown,
   string,
 } from '../params.js';
-import { expansionPlans, render } from '../render.js';
+import { expansionPlans } from '../render.js';
 import type { Params } from '../request-params.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
-import { searchAnswer } from '../search.js';
-import { findLive, listObjects, saveObject } from '../store/objects.js';
+import { findLive, saveObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
 import { previousAttributes, type Tx, transact } from '../tx.js';
 import {
@@ -38,7 +37,7 @@ import {
 } from '../views/billing.js';
 import type { PaymentMethodObject } from '../views/payment-method.js';
 import type { PriceObject } from '../views/price.js';
-import { answer, listAnswer, mustFind, nowSeconds, searchRoute, stringFilter } from './common.js';
+import { answer, listAnswer, mustFind, searchRoute, stringFilter } from './common.js';
 import { discountsFrom, redeemCoupon } from './invoices.js';
 
 const STATUSES = [
