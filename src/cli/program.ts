@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AsymError, EXIT_BUG, EXIT_OK, EXIT_USER_ERROR, isAsymError } from '../errors.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEnv } from './commands/env.js';
+import { registerEvents } from './commands/events.js';
 import { registerLifecycle } from './commands/lifecycle.js';
 import { registerLogs } from './commands/logs.js';
 import { registerSeed } from './commands/seed.js';
@@ -35,6 +36,7 @@ export function createProgram(io: CliIO): Command {
     registerLogs,
     registerSeed,
     registerTokens,
+    registerEvents,
     registerTemplates,
     registerDoctor,
     registerEnv,

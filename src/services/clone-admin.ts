@@ -7,27 +7,45 @@ import type { CloneRecord } from '../registry/schema.js';
  */
 const base = (clone: CloneRecord) => `http://127.0.0.1:${clone.ports.backend}`;
 
+/** An admin route refused the request (HTTP 4xx) and said why in its own envelope. */
+export class AdminRefusal extends AsymError {
+  constructor(
+    readonly status: number,
+    readonly reason: { code: string; message: string },
+    cloneId: string,
+  ) {
+    super('CLONE_UNHEALTHY', `Clone ${cloneId} refused: ${reason.message}`);
+  }
+}
+
 export async function adminCall<T>(
   clone: CloneRecord,
   path: string,
   body: unknown = {},
   timeoutMs = 30_000,
+  method: 'GET' | 'POST' = 'POST',
 ): Promise<T> {
   const keepAlive = setInterval(() => {}, 60_000); // see waitForHttp
   try {
-    return await callAdmin<T>(clone, path, body, timeoutMs);
+    return await callAdmin<T>(clone, path, method === 'GET' ? undefined : body, timeoutMs, method);
   } finally {
     clearInterval(keepAlive);
   }
 }
 
-async function callAdmin<T>(clone: CloneRecord, path: string, body: unknown, timeoutMs: number): Promise<T> {
+async function callAdmin<T>(
+  clone: CloneRecord,
+  path: string,
+  body: unknown,
+  timeoutMs: number,
+  method: 'GET' | 'POST',
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(`${base(clone)}${path}`, {
-      method: 'POST',
+      method,
       headers: { authorization: `Bearer ${clone.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
@@ -41,6 +59,8 @@ async function callAdmin<T>(clone: CloneRecord, path: string, body: unknown, tim
     );
   }
   const text = await response.text();
+  const reason = response.status >= 400 && response.status < 500 ? refusalReason(text) : null;
+  if (reason) throw new AdminRefusal(response.status, reason, clone.id);
   if (!response.ok) {
     throw new AsymError(
       'CLONE_UNHEALTHY',
@@ -51,6 +71,17 @@ async function callAdmin<T>(clone: CloneRecord, path: string, body: unknown, tim
     );
   }
   return JSON.parse(text) as T;
+}
+
+function refusalReason(text: string): { code: string; message: string } | null {
+  try {
+    const error = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error;
+    return typeof error?.code === 'string' && typeof error.message === 'string'
+      ? { code: error.code, message: error.message }
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -186,6 +187,66 @@ describe("webhooks from a container reach a server on the user's machine", () =>
       );
       expect(event.type).toBe('customer.created');
       expect((event.data.object as { id: string }).id).toBe(customer.id);
+    } finally {
+      server.close();
+      await home.destroyAll();
+    }
+  });
+});
+
+describe("slack events from a container reach a server on the user's machine", () => {
+  it('`events --url` on localhost passes url_verification and receives signed event_callbacks', async () => {
+    const home = newHome();
+    const clone = (await home.run('spin', 'slack', '--seed', 'acme-corp', '--json')).json();
+    const callbacks: Array<{ body: string; headers: Record<string, string | string[] | undefined> }> = [];
+    const server = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        const payload = JSON.parse(body);
+        if (payload.type === 'url_verification') {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ challenge: payload.challenge }));
+          return;
+        }
+        callbacks.push({ body, headers: req.headers });
+        res.end('');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, resolve));
+    try {
+      const url = `http://localhost:${(server.address() as AddressInfo).port}/slack/events`;
+      const set = await home.run('events', clone.id, '--url', url, '--json');
+      expect(set.exitCode).toBe(0);
+      expect(set.json()).toMatchObject({ id: clone.id, url });
+
+      const user = slackClient(clone, clone.tokens.userToken);
+      const text = `hello <@${clone.tokens.botUserId}> from the e2e test`;
+      await user.chat.postMessage({ channel: 'C0ACME0GEN1', text });
+      const deadline = Date.now() + 20_000;
+      const mention = () => callbacks.find((c) => JSON.parse(c.body).event?.type === 'app_mention');
+      while (!mention() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const received = mention();
+      expect(received).toBeDefined();
+      const timestamp = String(received!.headers['x-slack-request-timestamp']);
+      const expected = `v0=${createHmac('sha256', clone.tokens.signingSecret).update(`v0:${timestamp}:${received!.body}`).digest('hex')}`;
+      expect(received!.headers['x-slack-signature']).toBe(expected);
+      expect(JSON.parse(received!.body)).toMatchObject({
+        type: 'event_callback',
+        event: { type: 'app_mention', text },
+      });
+
+      const refused = await home.run(
+        'events',
+        clone.id,
+        '--url',
+        'http://localhost:1/nothing-here',
+        '--json',
+      );
+      expect(refused.exitCode).toBe(1);
+      expect(refused.json().error.code).toBe('INVALID_ARGUMENT');
     } finally {
       server.close();
       await home.destroyAll();

@@ -156,6 +156,31 @@ describe('lifecycle', () => {
   });
 });
 
+describe('events', () => {
+  it('explains that only Slack clones have a Request URL, and refuses --url with --off', async () => {
+    const stripe = (await cli(fake, home, 'spin', 'stripe', '--json')).json();
+    const run = await cli(fake, home, 'events', stripe.id, '--url', 'http://localhost:3000/hook', '--json');
+    expect(run.code).toBe(1);
+    expect(run.json().error).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      hint: expect.stringMatching(/webhook_endpoints/),
+    });
+    const slack = (await cli(fake, home, 'spin', 'slack', '--json')).json();
+    const both = await cli(
+      fake,
+      home,
+      'events',
+      slack.id,
+      '--url',
+      'http://localhost:3000/e',
+      '--off',
+      '--json',
+    );
+    expect(both.code).toBe(1);
+    expect(both.json().error.code).toBe('INVALID_ARGUMENT');
+  });
+});
+
 describe('environments', () => {
   it('env spin creates every member in one network labelled with the members', async () => {
     const run = await cli(fake, home, 'env', 'spin', spec(ACME), '--json');

@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import type { CommandKit } from '../kit.js';
+
+export function registerEvents(program: Command, kit: CommandKit): void {
+  program
+    .command('events')
+    .description("show or set a Slack clone's Events API Request URL (localhost means this machine)")
+    .argument('<id>', 'a Slack clone id')
+    .option('--url <url>', 'deliver events here (the clone runs the url_verification handshake first)')
+    .option('--off', 'stop delivering events over HTTP')
+    .option('--json', 'print { id, url, events } as JSON')
+    .action(async (id: string, options: { url?: string; off?: boolean; json?: boolean }) => {
+      const { cloneEvents } = await import('../../services/clone-events.js');
+      const json = Boolean(options.json);
+      if (options.url && options.off) {
+        const { AsymError } = await import('../../errors.js');
+        throw new AsymError('INVALID_ARGUMENT', 'Pass either --url or --off, not both.');
+      }
+      const change = options.url ? { url: options.url } : options.off ? { off: true as const } : null;
+      const result = await cloneEvents(await kit.context(json), id, change);
+      kit.print(json, result, (r) =>
+        r.url
+          ? `${r.id} delivers ${r.events.length} event types to ${r.url}\n`
+          : `${r.id} delivers no events over HTTP\n`,
+      );
+    });
+}
