@@ -1,9 +1,10 @@
 import autocannon from 'autocannon';
 
 /**
- * One load run against a clone from this machine (127.0.0.1 only), with autocannon:
- * latency percentiles and sustained throughput, counting any answer the vendor would call
- * an error (HTTP >= 400, or Slack's `ok: false`).
+ * Load against a clone from this machine (127.0.0.1 only), with autocannon, counting any
+ * answer the vendor would call an error (HTTP >= 400, or Slack's `ok: false`). Two runs
+ * per request: latency with one connection (a client waiting on each answer, as an agent
+ * does), then throughput with ten, where latency mostly measures the queue.
  */
 export interface LoadResult {
   name: string;
@@ -19,6 +20,17 @@ export interface LoadRequest {
   path: string;
   headers?: Record<string, string>;
   body?: string;
+}
+
+export async function measure(
+  name: string,
+  origin: string,
+  request: LoadRequest,
+  options: { seconds: number; isError?: (status: number, body: string) => boolean },
+): Promise<{ latency: LoadResult; throughput: LoadResult }> {
+  const latency = await load(name, origin, request, { ...options, connections: 1 });
+  const throughput = await load(name, origin, request, { ...options, connections: 10 });
+  return { latency, throughput };
 }
 
 export async function load(
@@ -55,11 +67,17 @@ export async function load(
   };
 }
 
-export function printLoad(title: string, results: LoadResult[], targets: string): void {
+export function printLoad(
+  title: string,
+  results: Array<{ latency: LoadResult; throughput: LoadResult }>,
+  targets: string,
+): void {
   process.stdout.write(`\n${title}\n  ${targets}\n`);
-  for (const r of results) {
+  for (const { latency: l, throughput: t } of results) {
     process.stdout.write(
-      `  ${r.name.padEnd(36)} p50 ${`${r.p50} ms`.padStart(7)}  p99 ${`${r.p99} ms`.padStart(7)}  ${r.rps.toFixed(0).padStart(6)} req/s  (${r.requests} requests, ${r.errors} errors)\n`,
+      `  ${l.name.padEnd(34)} 1 conn: p50 ${`${l.p50} ms`.padStart(6)} p99 ${`${l.p99} ms`.padStart(6)}` +
+        ` | 10 conns: ${t.rps.toFixed(0).padStart(5)} req/s p50 ${`${t.p50} ms`.padStart(6)}` +
+        ` | ${l.requests + t.requests} requests, ${l.errors + t.errors} errors\n`,
     );
   }
 }

@@ -4,7 +4,7 @@
  * Run: npm run build && node --import tsx bench/stripe-api.ts [--seconds 10]
  */
 import { asym, benchHome } from './lib.js';
-import { load, printLoad } from './load.js';
+import { measure, printLoad } from './load.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 10;
 const home = benchHome(47400);
@@ -12,7 +12,7 @@ const clone = (await asym(home.env, 'spin', 'stripe', '--seed', 'acme-corp', '--
 const auth = { authorization: `Bearer ${clone.tokens.secretKey}` };
 try {
   const results = [
-    await load(
+    await measure(
       'POST /v1/customers',
       clone.endpoints.api,
       {
@@ -21,17 +21,17 @@ try {
         headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
         body: 'email=bench%40example.com&name=Bench&metadata[source]=bench',
       },
-      { connections: 10, seconds },
+      { seconds },
     ),
-    await load(
+    await measure(
       'GET /v1/customers?limit=10',
       clone.endpoints.api,
       { method: 'GET', path: '/v1/customers?limit=10', headers: auth },
-      { connections: 10, seconds },
+      { seconds },
     ),
   ];
   printLoad(
-    `stripe clone ${clone.id} (10 connections, ${seconds} s each)`,
+    `stripe clone ${clone.id} (${seconds} s per run)`,
     results,
     'targets: p50 <= 5 ms, >= 1000 req/s',
   );

@@ -39,7 +39,12 @@ export interface FileSummary {
   size: number;
 }
 
-const SELECT = `
+/**
+ * A message row with what the views need computed (thread summary, reactions, pin, files),
+ * over `source`, which names its rows `m`. Listings pass a page already cut (ordered and
+ * limited) so those parts are computed for the rows returned, not for the whole channel.
+ */
+const selectMessages = (source = 'messages m') => `
   SELECT m.*,
     coalesce(thread.reply_count, 0) AS reply_count, thread.reply_users, thread.latest_reply_us,
     rx.reactions, a.name AS bot_name, a.bot_user_id,
@@ -48,7 +53,7 @@ const SELECT = `
                        'title', f.title, 'mimetype', f.mimetype, 'filetype', f.filetype, 'size', f.size)
                      ORDER BY array_position(m.file_ids, f.id))
      FROM files f WHERE f.id = ANY (m.file_ids)) AS files
-  FROM messages m
+  FROM ${source}
   LEFT JOIN LATERAL (
     SELECT count(*)::int AS reply_count, max(r.ts_us) AS latest_reply_us,
       (SELECT array_agg(f.user_id ORDER BY f.first_ts) FROM (
@@ -68,6 +73,8 @@ const SELECT = `
   ) rx ON true
   LEFT JOIN apps a ON a.bot_id = m.bot_id`;
 
+const SELECT = selectMessages();
+
 export interface HistoryQuery {
   latestUs: number | null;
   oldestUs: number | null;
@@ -84,13 +91,15 @@ export async function listHistory(
   q: HistoryQuery,
 ): Promise<MessageRow[]> {
   const { rows } = await db.query<MessageRow>(
-    `${SELECT}
-     WHERE m.conversation_id = $1 AND (m.thread_ts_us IS NULL OR m.reply_broadcast)
-       AND ($2::bigint IS NULL OR m.ts_us < $2 OR ($4 AND m.ts_us = $2))
-       AND ($3::bigint IS NULL OR m.ts_us > $3 OR ($4 AND m.ts_us = $3))
-       AND ($5::bigint IS NULL OR m.ts_us <= $5)
-     ORDER BY m.ts_us DESC
-     LIMIT $6`,
+    `${selectMessages(`(
+       SELECT * FROM messages m
+       WHERE m.conversation_id = $1 AND (m.thread_ts_us IS NULL OR m.reply_broadcast)
+         AND ($2::bigint IS NULL OR m.ts_us < $2 OR ($4 AND m.ts_us = $2))
+         AND ($3::bigint IS NULL OR m.ts_us > $3 OR ($4 AND m.ts_us = $3))
+         AND ($5::bigint IS NULL OR m.ts_us <= $5)
+       ORDER BY m.ts_us DESC
+       LIMIT $6) m`)}
+     ORDER BY m.ts_us DESC`,
     [conversationId, q.latestUs, q.oldestUs, q.inclusive, q.startAtUs, q.limit],
   );
   return rows;
@@ -166,13 +175,15 @@ export async function listReplies(
   q: RepliesQuery,
 ): Promise<MessageRow[]> {
   const { rows } = await db.query<MessageRow>(
-    `${SELECT}
-     WHERE m.conversation_id = $1 AND (m.ts_us = $2 OR m.thread_ts_us = $2)
-       AND ($3::bigint IS NULL OR m.ts_us < $3 OR ($5 AND m.ts_us = $3))
-       AND ($4::bigint IS NULL OR m.ts_us > $4 OR ($5 AND m.ts_us = $4))
-       AND ($6::bigint IS NULL OR m.ts_us >= $6)
-     ORDER BY m.ts_us
-     LIMIT $7`,
+    `${selectMessages(`(
+       SELECT * FROM messages m
+       WHERE m.conversation_id = $1 AND (m.ts_us = $2 OR m.thread_ts_us = $2)
+         AND ($3::bigint IS NULL OR m.ts_us < $3 OR ($5 AND m.ts_us = $3))
+         AND ($4::bigint IS NULL OR m.ts_us > $4 OR ($5 AND m.ts_us = $4))
+         AND ($6::bigint IS NULL OR m.ts_us >= $6)
+       ORDER BY m.ts_us
+       LIMIT $7) m`)}
+     ORDER BY m.ts_us`,
     [conversationId, threadTsUs, q.latestUs, q.oldestUs, q.inclusive, q.startAtUs, q.limit],
   );
   return rows;
@@ -303,12 +314,13 @@ export async function searchMessages(
     q.has.pin,
     q.has.file,
   ];
+  const order = `ORDER BY m.ts_us ${q.ascending ? 'ASC' : 'DESC'}, m.conversation_id`;
   const { rows: counted } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM messages m ${where}`,
     params,
   );
   const { rows } = await db.query<MessageRow>(
-    `${SELECT} ${where} ORDER BY m.ts_us ${q.ascending ? 'ASC' : 'DESC'}, m.conversation_id LIMIT $11 OFFSET $12`,
+    `${selectMessages(`(SELECT * FROM messages m ${where} ${order} LIMIT $11 OFFSET $12) m`)} ${order}`,
     [...params, q.limit, q.offset],
   );
   return { rows, total: counted[0]?.n ?? 0 };
