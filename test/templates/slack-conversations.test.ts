@@ -1,4 +1,4 @@
-import { ErrorCode, type WebAPIPlatformError, WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackApp } from '../../templates/slack/backend/app.js';
 import { slackTemplate } from '../../templates/slack/backend/template.js';
@@ -6,6 +6,7 @@ import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
 import { ACME_BOT, ACME_PRIMARY_USER_ID } from '../../templates/slack/fixtures/acme-corp.js';
 import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
 import { countPublic, type RunningBackend, startBackend } from './harness.js';
+import { slackError } from './slack-support.js';
 
 // conversations.* management, users.*, team/bots/emoji, auth.revoke and scheduled messages.
 
@@ -27,17 +28,6 @@ const GRACE = 'U0ACME00G11';
 
 const client = (token: string) =>
   new WebClient(token, { slackApiUrl: `${backend.url}/api/`, retryConfig: { retries: 0 } });
-
-async function slackError(call: Promise<unknown>): Promise<WebAPIPlatformError['data']> {
-  try {
-    await call;
-  } catch (error) {
-    const platform = error as WebAPIPlatformError;
-    if (platform.code === ErrorCode.PlatformError) return platform.data;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const mint = async (body?: unknown) => (await backend.admin('/tokens', body)).body as SlackTokens;
 

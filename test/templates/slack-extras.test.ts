@@ -1,4 +1,4 @@
-import { ErrorCode, type WebAPIPlatformError, WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../templates/_shared/password.js';
 import { createSlackApp } from '../../templates/slack/backend/app.js';
@@ -12,6 +12,7 @@ import {
 } from '../../templates/slack/fixtures/acme-corp.js';
 import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
 import { countPublic, type RunningBackend, startBackend } from './harness.js';
+import { slackError } from './slack-support.js';
 
 // bookmarks, user groups, reminders, search and files, through the official WebClient.
 
@@ -29,17 +30,6 @@ const PRIYA = 'U0ACME00P03';
 
 const client = (token: string) =>
   new WebClient(token, { slackApiUrl: `${backend.url}/api/`, retryConfig: { retries: 0 } });
-
-async function slackError(call: Promise<unknown>): Promise<WebAPIPlatformError['data']> {
-  try {
-    await call;
-  } catch (error) {
-    const platform = error as WebAPIPlatformError;
-    if (platform.code === ErrorCode.PlatformError) return platform.data;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const mint = async (body?: unknown) => (await backend.admin('/tokens', body)).body as SlackTokens;
 

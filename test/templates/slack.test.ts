@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { ErrorCode, type WebAPIPlatformError, WebClient } from '@slack/web-api';
+import { ErrorCode, WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../templates/_shared/password.js';
 import { createSlackApp } from '../../templates/slack/backend/app.js';
@@ -11,6 +11,7 @@ import { ACME_BOT, ACME_PEOPLE, ACME_PRIMARY_USER_ID } from '../../templates/sla
 import { createFrontendServer } from '../../templates/slack/frontend/frontend-server.js';
 import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
 import { countPublic, dumpPublic, type RunningBackend, redisKeys, startBackend } from './harness.js';
+import { slackError } from './slack-support.js';
 
 type SlackBackend = RunningBackend<object, SlackTokens>;
 
@@ -46,18 +47,6 @@ async function raw(method: string, init: RequestInit & { url?: string } = {}) {
   // biome-ignore lint/suspicious/noExplicitAny: tests read vendor JSON freely
   const body = (await response.json()) as Record<string, any>;
   return { status: response.status, headers: response.headers, body };
-}
-
-/** The Slack error code a rejected SDK call carried. */
-async function slackError(call: Promise<unknown>): Promise<WebAPIPlatformError['data']> {
-  try {
-    await call;
-  } catch (error) {
-    const platform = error as WebAPIPlatformError;
-    if (platform.code === ErrorCode.PlatformError) return platform.data;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const mint = async (body?: unknown): Promise<SlackTokens> => {
