@@ -22,7 +22,7 @@ import { previousAttributes, transact } from '../tx.js';
 import type { ChargeObject } from '../views/charge.js';
 import type { PaymentIntentObject } from '../views/payment-intent.js';
 import type { PaymentMethodObject } from '../views/payment-method.js';
-import { answer, listAnswer, mustFind, nowSeconds, stringFilter } from './common.js';
+import { answer, listAnswer, mustFind, nowSeconds, retrieveRoute, stringFilter } from './common.js';
 import { insertCardPaymentMethod, resolvePaymentMethod } from './payment-methods.js';
 
 /** /v1/charges: retrieve, update, list (charges are made by confirming payment intents). */
@@ -152,12 +152,7 @@ export function chargeRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     return c.json(await answer(deps, params, charge));
   });
 
-  routes.get('/:id', async (c) => {
-    const params = c.get('params');
-    rejectUnknown(params, ['expand']);
-    const charge = await mustFind(deps.pool, 'charges', 'charge', c.req.param('id'));
-    return c.json(await answer(deps, params, charge));
-  });
+  routes.get('/:id', retrieveRoute(deps, 'charges', 'charge'));
 
   routes.post('/:id', async (c) => {
     const params = c.get('params');
@@ -225,12 +220,7 @@ export function balanceTransactionRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       }),
     ),
   );
-  routes.get('/:id', async (c) => {
-    const params = c.get('params');
-    rejectUnknown(params, ['expand']);
-    const txn = await mustFind(deps.pool, 'balance_transactions', 'balance transaction', c.req.param('id'));
-    return c.json(await answer(deps, params, txn));
-  });
+  routes.get('/:id', retrieveRoute(deps, 'balance_transactions', 'balance transaction'));
   return routes;
 }
 

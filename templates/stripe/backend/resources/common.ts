@@ -126,6 +126,16 @@ export function idsFilter(params: Params, name: string, path: readonly string[])
   return [{ path, values: items.map((item, i) => string(item, `${name}[${i}]`)) }];
 }
 
+/** `GET /v1/<resources>/:id`: one live object (Stripe's 404 otherwise), with `expand` applied. */
+export function retrieveRoute(deps: ResourceDeps, table: ObjectTable, noun: string) {
+  return async (c: Context<StripeEnv, '/:id'>) => {
+    const params = c.get('params');
+    rejectUnknown(params, ['expand']);
+    const object = await mustFind(deps.pool, table, noun, c.req.param('id'));
+    return c.json(await answer(deps, params, object));
+  };
+}
+
 /**
  * `GET /v1/<resources>/search`: Stripe's query language over every live object of one
  * table, answered as a search result with `expand` applied to each match.

@@ -15,7 +15,7 @@ import { findObject, insertObject, markDeleted, saveObject } from '../store/obje
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
 import { previousAttributes, transact } from '../tx.js';
 import { type CouponObject, newCoupon } from '../views/billing.js';
-import { answer, listAnswer, mustFind } from './common.js';
+import { answer, listAnswer, mustFind, retrieveRoute } from './common.js';
 
 /** /v1/coupons: create, retrieve, update, delete, list. */
 export function couponRoutes(deps: ResourceDeps): Hono<StripeEnv> {
@@ -96,12 +96,7 @@ export function couponRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     ),
   );
 
-  routes.get('/:id', async (c) => {
-    const params = c.get('params');
-    rejectUnknown(params, ['expand']);
-    const coupon = await mustFind(deps.pool, 'coupons', 'coupon', c.req.param('id'));
-    return c.json(await answer(deps, params, coupon));
-  });
+  routes.get('/:id', retrieveRoute(deps, 'coupons', 'coupon'));
 
   routes.post('/:id', async (c) => {
     const params = c.get('params');

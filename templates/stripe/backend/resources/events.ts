@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { rejectUnknown, string, stringList } from '../params.js';
+import { string, stringList } from '../params.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
 import type { ObjectFilter } from '../store/objects.js';
 import { invalidRequest } from '../stripe-error.js';
-import { answer, listAnswer, mustFind } from './common.js';
+import { listAnswer, retrieveRoute } from './common.js';
 
 /** A `type` filter: exact, or with one `*` wildcard (`charge.*`). */
 function typeMatcher(pattern: string): (type: string) => boolean {
@@ -46,12 +46,7 @@ export function eventRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     );
   });
 
-  routes.get('/:id', async (c) => {
-    const params = c.get('params');
-    rejectUnknown(params, ['expand']);
-    const event = await mustFind(deps.pool, 'events', 'event', c.req.param('id'));
-    return c.json(await answer(deps, params, event));
-  });
+  routes.get('/:id', retrieveRoute(deps, 'events', 'event'));
 
   return routes;
 }

@@ -38,7 +38,7 @@ import {
   newInvoiceItem,
 } from '../views/billing.js';
 import type { PriceObject } from '../views/price.js';
-import { answer, listAnswer, mustFind, searchRoute, stringFilter } from './common.js';
+import { answer, listAnswer, mustFind, retrieveRoute, searchRoute, stringFilter } from './common.js';
 
 const notEditable = (invoice: InvoiceObject) =>
   invalidRequest(
@@ -239,12 +239,7 @@ export function invoiceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     }),
   );
 
-  routes.get('/:id', async (c) => {
-    const params = c.get('params');
-    rejectUnknown(params, ['expand']);
-    const invoice = await mustFind(deps.pool, 'invoices', 'invoice', c.req.param('id'));
-    return c.json(await answer(deps, params, invoice));
-  });
+  routes.get('/:id', retrieveRoute(deps, 'invoices', 'invoice'));
 
   routes.get('/:id/lines', async (c) => {
     const params = c.get('params');
@@ -511,12 +506,7 @@ export function invoiceItemRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     ),
   );
 
-  routes.get('/:id', async (c) => {
-    const params = c.get('params');
-    rejectUnknown(params, ['expand']);
-    const item = await mustFind(deps.pool, 'invoiceitems', 'invoiceitem', c.req.param('id'));
-    return c.json(await answer(deps, params, item));
-  });
+  routes.get('/:id', retrieveRoute(deps, 'invoiceitems', 'invoiceitem'));
 
   routes.post('/:id', async (c) => {
     const params = c.get('params');

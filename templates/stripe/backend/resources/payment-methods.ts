@@ -28,7 +28,7 @@ import {
   newCardPaymentMethod,
   type PaymentMethodObject,
 } from '../views/payment-method.js';
-import { answer, listAnswer, mustFind, stringFilter } from './common.js';
+import { answer, listAnswer, mustFind, retrieveRoute, stringFilter } from './common.js';
 
 // Test cards expire in the future; Stripe's docs use any future date.
 const DEFAULT_EXP_MONTH = 12;
@@ -228,12 +228,7 @@ export function paymentMethodRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     ),
   );
 
-  routes.get('/:id', async (c) => {
-    const params = c.get('params');
-    rejectUnknown(params, ['expand']);
-    const pm = await mustFind(deps.pool, 'payment_methods', 'PaymentMethod', c.req.param('id'));
-    return c.json(await answer(deps, params, pm));
-  });
+  routes.get('/:id', retrieveRoute(deps, 'payment_methods', 'PaymentMethod'));
 
   routes.post('/:id', async (c) => {
     const params = c.get('params');

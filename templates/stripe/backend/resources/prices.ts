@@ -26,6 +26,7 @@ import {
   idsFilter,
   listAnswer,
   mustFind,
+  retrieveRoute,
   searchRoute,
   stringFilter,
 } from './common.js';
@@ -289,12 +290,7 @@ export function priceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     searchRoute(deps, { type: 'price', table: 'prices', fields: SEARCH_FIELDS, url: '/v1/prices/search' }),
   );
 
-  routes.get('/:id', async (c) => {
-    const params = c.get('params');
-    rejectUnknown(params, ['expand']);
-    const price = await mustFind(deps.pool, 'prices', 'price', c.req.param('id'));
-    return c.json(await answer(deps, params, price));
-  });
+  routes.get('/:id', retrieveRoute(deps, 'prices', 'price'));
 
   routes.post('/:id', async (c) => {
     const params = c.get('params');

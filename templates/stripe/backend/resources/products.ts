@@ -24,6 +24,7 @@ import {
   idsFilter,
   listAnswer,
   mustFind,
+  retrieveRoute,
   searchRoute,
   stringFilter,
 } from './common.js';
@@ -179,12 +180,7 @@ export function productRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     }),
   );
 
-  routes.get('/:id', async (c) => {
-    const params = c.get('params');
-    rejectUnknown(params, ['expand']);
-    const product = await mustFind(deps.pool, 'products', 'product', c.req.param('id'));
-    return c.json(await answer(deps, params, product));
-  });
+  routes.get('/:id', retrieveRoute(deps, 'products', 'product'));
 
   routes.post('/:id', async (c) => {
     const params = c.get('params');

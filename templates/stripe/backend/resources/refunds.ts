@@ -8,7 +8,7 @@ import { invalidRequest } from '../stripe-error.js';
 import { previousAttributes, transact } from '../tx.js';
 import type { ChargeObject } from '../views/charge.js';
 import type { PaymentIntentObject } from '../views/payment-intent.js';
-import { answer, listAnswer, mustFind, stringFilter } from './common.js';
+import { answer, listAnswer, mustFind, retrieveRoute, stringFilter } from './common.js';
 
 /** /v1/refunds: create (full or partial), retrieve, update, list, cancel. */
 export function refundRoutes(deps: ResourceDeps): Hono<StripeEnv> {
@@ -84,12 +84,7 @@ export function refundRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     ),
   );
 
-  routes.get('/:id', async (c) => {
-    const params = c.get('params');
-    rejectUnknown(params, ['expand']);
-    const refund = await mustFind(deps.pool, 'refunds', 'refund', c.req.param('id'));
-    return c.json(await answer(deps, params, refund));
-  });
+  routes.get('/:id', retrieveRoute(deps, 'refunds', 'refund'));
 
   routes.post('/:id', async (c) => {
     const params = c.get('params');

@@ -37,7 +37,7 @@ import {
 } from '../views/billing.js';
 import type { PaymentMethodObject } from '../views/payment-method.js';
 import type { PriceObject } from '../views/price.js';
-import { answer, listAnswer, mustFind, searchRoute, stringFilter } from './common.js';
+import { answer, listAnswer, mustFind, retrieveRoute, searchRoute, stringFilter } from './common.js';
 import { discountsFrom, redeemCoupon } from './invoices.js';
 
 const STATUSES = [
@@ -312,12 +312,7 @@ export function subscriptionRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     }),
   );
 
-  routes.get('/:id', async (c) => {
-    const params = c.get('params');
-    rejectUnknown(params, ['expand']);
-    const sub = await mustFind(deps.pool, 'subscriptions', 'subscription', c.req.param('id'));
-    return c.json(await answer(deps, params, sub));
-  });
+  routes.get('/:id', retrieveRoute(deps, 'subscriptions', 'subscription'));
 
   routes.post('/:id', async (c) => {
     const params = c.get('params');

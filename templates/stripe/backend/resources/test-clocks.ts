@@ -6,7 +6,7 @@ import { insertObject, markDeleted } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
 import { transact } from '../tx.js';
 import { newTestClock, type TestClockObject } from '../views/billing.js';
-import { answer, listAnswer, mustFind } from './common.js';
+import { answer, listAnswer, mustFind, retrieveRoute } from './common.js';
 
 /**
  * /v1/test_helpers/test_clocks: create, retrieve, list, delete, advance. Advancing runs
@@ -47,12 +47,7 @@ export function testClockRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     ),
   );
 
-  routes.get('/:id', async (c) => {
-    const params = c.get('params');
-    rejectUnknown(params, ['expand']);
-    const clock = await mustFind(deps.pool, 'test_clocks', 'test_clock', c.req.param('id'));
-    return c.json(await answer(deps, params, clock));
-  });
+  routes.get('/:id', retrieveRoute(deps, 'test_clocks', 'test_clock'));
 
   routes.delete('/:id', async (c) => {
     rejectUnknown(c.get('params'), []);

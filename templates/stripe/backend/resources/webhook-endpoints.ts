@@ -14,7 +14,7 @@ import type { ResourceDeps, StripeEnv } from '../route-env.js';
 import { insertObject, markDeleted, type StripeObject, saveObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
 import { transact } from '../tx.js';
-import { answer, listAnswer, mustFind } from './common.js';
+import { answer, listAnswer, mustFind, retrieveRoute } from './common.js';
 
 const EVENT_TYPE = /^(\*|[a-z_]+(\.[a-z_]+)+)$/;
 
@@ -104,12 +104,7 @@ export function webhookEndpointRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     ),
   );
 
-  routes.get('/:id', async (c) => {
-    const params = c.get('params');
-    rejectUnknown(params, ['expand']);
-    const endpoint = await mustFind(deps.pool, 'webhook_endpoints', 'webhook_endpoint', c.req.param('id'));
-    return c.json(await answer(deps, params, endpoint));
-  });
+  routes.get('/:id', retrieveRoute(deps, 'webhook_endpoints', 'webhook_endpoint'));
 
   routes.post('/:id', async (c) => {
     const params: Params = c.get('params');
