@@ -1,13 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three tiers (style guide, habit 8):
+ * Four tiers (style guide, habit 8):
  * - unit: pure functions and services/CLI against the fake runtime; no Docker, seconds.
  * - templates: the clone servers in-process against a real Postgres and Redis
  *   (testcontainers, from the project's own images).
+ * - containers: the official-SDK suites again, against clones the built CLI spins.
  * - docker: the built CLI end to end on the real engine, and the runtime contract suite.
  * Docker-heavy files run one at a time: the machines have 2 cores.
  */
+const SDK_SUITES = [
+  'test/templates/slack-conversations.test.ts',
+  'test/templates/slack-messages.test.ts',
+  'test/templates/slack-extras.test.ts',
+  'test/templates/stripe-payments.test.ts',
+  'test/templates/stripe-billing.test.ts',
+];
+
 export default defineConfig({
   test: {
     reporters: ['default'],
@@ -25,6 +34,18 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'containers',
+          include: SDK_SUITES,
+          env: { ASYM_CLONE_TARGET: 'container' },
+          globalSetup: ['test/support/docker-images.setup.ts', 'test/support/build-cli.setup.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 600_000,
         },
       },
       {

@@ -13,23 +13,85 @@ import { createMemoryLogger } from '../../templates/_shared/log.js';
 import { createRedis } from '../../templates/_shared/redis.js';
 import type { FetchApp } from '../../templates/_shared/server.js';
 import type { CloneTemplate } from '../../templates/_shared/template.js';
-import type { CloneInfra } from '../support/clone-db.js';
+import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
+import { spinClone } from '../support/spun-clone.js';
 
 export const migrationsDir = (template: string) =>
   fileURLToPath(new URL(`../../templates/${template}/migrations`, import.meta.url));
 
-export interface RunningBackend<Identity extends object, Tokens extends object> {
+/** What the SDK suites need of a clone, wherever it runs. */
+export interface CloneUnderTest {
   url: string;
   port: number;
   adminToken: string;
   redisPrefix: string;
-  runtime: CloneRuntime<Identity, Tokens>;
   pool: pg.Pool;
   redis: Redis;
-  log: ReturnType<typeof createMemoryLogger>;
   // biome-ignore lint/suspicious/noExplicitAny: tests read admin JSON freely
   admin(path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
+  logLines(): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/** An in-process backend: also its runtime and its log, for what only a test can reach. */
+export interface RunningBackend<Identity extends object, Tokens extends object> extends CloneUnderTest {
+  runtime: CloneRuntime<Identity, Tokens>;
+  log: ReturnType<typeof createMemoryLogger>;
+}
+
+/**
+ * Where the SDK suites' clone runs: in this process (the templates tier) or, with
+ * ASYM_CLONE_TARGET=container, as containers the built CLI spins (the containers tier runs
+ * the same files that way).
+ */
+export const CLONE_TARGET = process.env.ASYM_CLONE_TARGET === 'container' ? 'container' : 'in-process';
+
+/**
+ * Where a suite's own receivers (webhooks, Request URLs) listen. A container reaches a
+ * `localhost` URL through the host gateway, so there they must listen on every interface.
+ */
+export const RECEIVER_HOST = CLONE_TARGET === 'container' ? '0.0.0.0' : '127.0.0.1';
+
+async function adminRequest(url: string, path: string, body: unknown, token: string) {
+  const response = await fetch(`${url}/_asym${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? '' : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/**
+ * A seeded clone for an SDK suite, per CLONE_TARGET. `createApp` wires the in-process
+ * backend (shorter retry delays and the like); a spun clone runs as users run it.
+ */
+export async function openClone<Identity extends object, Tokens extends object>(options: {
+  template: CloneTemplate<Identity, Tokens>;
+  createApp: (deps: CloneBackendDeps<Identity, Tokens>) => FetchApp;
+  database: string;
+  seedFixture: string | null;
+}): Promise<CloneUnderTest> {
+  if (CLONE_TARGET === 'container') {
+    const spun = await spinClone(options.template.name, { seed: options.seedFixture });
+    return {
+      ...spun,
+      admin: (path, body, token = spun.adminToken) => adminRequest(spun.url, path, body, token),
+    };
+  }
+  const infra = await startCloneInfra();
+  try {
+    const backend = await startBackend(infra, options);
+    return {
+      ...backend,
+      async close() {
+        await backend.close();
+        await infra.stop();
+      },
+    };
+  } catch (error) {
+    await infra.stop();
+    throw error;
+  }
 }
 
 /**
@@ -86,14 +148,8 @@ export async function startBackend<Identity extends object, Tokens extends objec
     pool,
     redis,
     log,
-    async admin(path, body, token = adminToken) {
-      const response = await fetch(`${url}/_asym${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: body === undefined ? '' : JSON.stringify(body),
-      });
-      return { status: response.status, body: await response.json() };
-    },
+    admin: (path, body, token = adminToken) => adminRequest(url, path, body, token),
+    logLines: async () => log.lines,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       if ('closeAllConnections' in server) server.closeAllConnections();

@@ -4,14 +4,12 @@ import { createSlackApp } from '../../templates/slack/backend/app.js';
 import { slackTemplate } from '../../templates/slack/backend/template.js';
 import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
 import { ACME_BOT, ACME_PRIMARY_USER_ID } from '../../templates/slack/fixtures/acme-corp.js';
-import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
-import { countPublic, type RunningBackend, startBackend } from './harness.js';
+import { type CloneUnderTest, countPublic, openClone } from './harness.js';
 import { slackError } from './slack-support.js';
 
 // conversations.* management, users.*, team/bots/emoji, auth.revoke and scheduled messages.
 
-let infra: CloneInfra;
-let backend: RunningBackend<object, SlackTokens>;
+let backend: CloneUnderTest;
 let tokens: SlackTokens;
 let bot: WebClient;
 let user: WebClient;
@@ -41,20 +39,18 @@ async function freshTokens() {
 const subtypes = (messages: any[] | undefined) => (messages ?? []).map((m) => [m.subtype, m.text]);
 
 beforeAll(async () => {
-  infra = await startCloneInfra();
-  backend = (await startBackend(infra, {
+  backend = await openClone({
     template: slackTemplate,
     createApp: (deps) => createSlackApp({ ...deps, rateLimits: { enabled: false } }),
     database: 'slack_conversations',
     seedFixture: 'acme-corp',
-  })) as RunningBackend<object, SlackTokens>;
+  });
   await freshTokens();
   seeded = await countPublic(backend.pool);
 }, 180_000);
 
 afterAll(async () => {
   await backend?.close();
-  await infra?.stop();
 });
 
 beforeEach(async () => {

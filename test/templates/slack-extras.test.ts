@@ -10,14 +10,12 @@ import {
   ACME_PEOPLE,
   ACME_PRIMARY_USER_ID,
 } from '../../templates/slack/fixtures/acme-corp.js';
-import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
-import { countPublic, type RunningBackend, startBackend } from './harness.js';
+import { type CloneUnderTest, countPublic, openClone } from './harness.js';
 import { slackError } from './slack-support.js';
 
 // bookmarks, user groups, reminders, search and files, through the official WebClient.
 
-let infra: CloneInfra;
-let backend: RunningBackend<object, SlackTokens>;
+let backend: CloneUnderTest;
 let tokens: SlackTokens;
 let bot: WebClient;
 let user: WebClient;
@@ -40,20 +38,18 @@ async function freshTokens() {
 }
 
 beforeAll(async () => {
-  infra = await startCloneInfra();
-  backend = (await startBackend(infra, {
+  backend = await openClone({
     template: slackTemplate,
     createApp: (deps) => createSlackApp({ ...deps, rateLimits: { enabled: false } }),
     database: 'slack_extras',
     seedFixture: 'acme-corp',
-  })) as RunningBackend<object, SlackTokens>;
+  });
   await freshTokens();
   seeded = await countPublic(backend.pool);
 }, 180_000);
 
 afterAll(async () => {
   await backend?.close();
-  await infra?.stop();
 });
 
 beforeEach(async () => {
@@ -365,7 +361,7 @@ describe('files', () => {
 
 describe('the acme-corp seed', () => {
   it('is a lived-in workspace, seeded in well under a second', async () => {
-    const line = backend.log.lines.find((l) => l.startsWith('seeded acme-corp'));
+    const line = (await backend.logLines()).find((l) => l.startsWith('seeded acme-corp'));
     const ms = Number(/\((\d+(?:\.\d+)?) ms\)/.exec(line ?? '')?.[1]);
     console.log(line);
     expect(ms, line).toBeLessThan(1000);

@@ -4,14 +4,12 @@ import { createSlackApp } from '../../templates/slack/backend/app.js';
 import { slackTemplate } from '../../templates/slack/backend/template.js';
 import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
 import { ACME_BOT, ACME_PRIMARY_USER_ID } from '../../templates/slack/fixtures/acme-corp.js';
-import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
-import { countPublic, type RunningBackend, startBackend } from './harness.js';
+import { type CloneUnderTest, countPublic, openClone } from './harness.js';
 import { slackError } from './slack-support.js';
 
 // chat.* beyond postMessage, threads, reactions and pins, through the official WebClient.
 
-let infra: CloneInfra;
-let backend: RunningBackend<object, SlackTokens>;
+let backend: CloneUnderTest;
 let tokens: SlackTokens;
 let bot: WebClient;
 let user: WebClient;
@@ -28,13 +26,12 @@ const client = (token: string) =>
 const mint = async (body?: unknown) => (await backend.admin('/tokens', body)).body as SlackTokens;
 
 beforeAll(async () => {
-  infra = await startCloneInfra();
-  backend = (await startBackend(infra, {
+  backend = await openClone({
     template: slackTemplate,
     createApp: (deps) => createSlackApp({ ...deps, rateLimits: { enabled: false } }),
     database: 'slack_messages',
     seedFixture: 'acme-corp',
-  })) as RunningBackend<object, SlackTokens>;
+  });
   tokens = await mint();
   bot = client(tokens.botToken);
   user = client(tokens.userToken);
@@ -43,7 +40,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await backend?.close();
-  await infra?.stop();
 });
 
 beforeEach(async () => {

@@ -3,17 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeApp } from '../../templates/stripe/backend/app.js';
 import { stripeTemplate } from '../../templates/stripe/backend/template.js';
 import type { StripeTokens } from '../../templates/stripe/backend/tokens.js';
-import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
 import { STRIPE_REFERENCE_KEYS } from '../support/stripe-reference-keys.js';
-import { type RunningBackend, startBackend } from './harness.js';
+import { type CloneUnderTest, openClone } from './harness.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read vendor JSON freely
 type Json = Record<string, any>;
 
 const REAL_KEYS = STRIPE_REFERENCE_KEYS;
 
-let infra: CloneInfra;
-let backend: RunningBackend<object, StripeTokens>;
+let backend: CloneUnderTest;
 let tokens: StripeTokens;
 let stripe: Stripe;
 
@@ -38,13 +36,12 @@ async function stripeError(call: Promise<unknown>): Promise<Stripe.errors.Stripe
 }
 
 beforeAll(async () => {
-  infra = await startCloneInfra();
-  backend = (await startBackend(infra, {
+  backend = await openClone({
     template: stripeTemplate,
     createApp: (deps) => createStripeApp(deps),
     database: 'stripe_billing',
     seedFixture: null,
-  })) as RunningBackend<object, StripeTokens>;
+  });
   tokens = (await backend.admin('/tokens')).body as StripeTokens;
   stripe = new Stripe(tokens.secretKey, {
     host: '127.0.0.1',
@@ -56,7 +53,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await backend?.close();
-  await infra?.stop();
 });
 
 /** A customer whose default payment method is the test card `card`. */

@@ -5,17 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeApp } from '../../templates/stripe/backend/app.js';
 import { stripeTemplate } from '../../templates/stripe/backend/template.js';
 import type { StripeTokens } from '../../templates/stripe/backend/tokens.js';
-import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
 import { STRIPE_REFERENCE_KEYS } from '../support/stripe-reference-keys.js';
-import { type RunningBackend, startBackend } from './harness.js';
+import { type CloneUnderTest, openClone, RECEIVER_HOST } from './harness.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read vendor JSON freely
 type Json = Record<string, any>;
 
 const REAL_KEYS = STRIPE_REFERENCE_KEYS;
 
-let infra: CloneInfra;
-let backend: RunningBackend<object, StripeTokens>;
+let backend: CloneUnderTest;
 let tokens: StripeTokens;
 let stripe: Stripe;
 
@@ -42,13 +40,12 @@ async function stripeError(call: Promise<unknown>): Promise<Stripe.errors.Stripe
 }
 
 beforeAll(async () => {
-  infra = await startCloneInfra();
-  backend = (await startBackend(infra, {
+  backend = await openClone({
     template: stripeTemplate,
     createApp: (deps) => createStripeApp({ ...deps, webhooks: { retryDelaysMs: [100, 200, 400] } }),
     database: 'stripe_payments',
     seedFixture: 'acme-corp',
-  })) as RunningBackend<object, StripeTokens>;
+  });
   tokens = (await backend.admin('/tokens')).body as StripeTokens;
   stripe = new Stripe(tokens.secretKey, {
     host: '127.0.0.1',
@@ -60,7 +57,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await backend?.close();
-  await infra?.stop();
 });
 
 const newCustomer = (name = 'Payer') => stripe.customers.create({ name, email: 'payer@example.com' });
@@ -527,7 +523,7 @@ describe('events and webhooks', () => {
         res.writeHead(200).end('{}');
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(0, RECEIVER_HOST, resolve));
     try {
       const port = (server.address() as AddressInfo).port;
       const endpoint = await stripe.webhookEndpoints.create({
@@ -695,7 +691,7 @@ describe('object shapes', () => {
         expect(response.status, `GET ${path}?${query}`).not.toBe(500);
       }
     }
-    expect(backend.log.lines.filter((line) => line.includes('failed'))).toEqual([]);
+    expect((await backend.logLines()).filter((line) => line.includes('failed'))).toEqual([]);
   });
 
   it('answers malformed input with Stripe errors, never a 500', async () => {
@@ -718,6 +714,6 @@ describe('object shapes', () => {
       expect(response.status, `${path} ${body}`).toBeLessThan(500);
       expect(response.body.error?.type, `${path} ${body}`).toMatch(/_error$/);
     }
-    expect(backend.log.lines.filter((line) => line.includes('failed'))).toEqual([]);
+    expect((await backend.logLines()).filter((line) => line.includes('failed'))).toEqual([]);
   });
 });

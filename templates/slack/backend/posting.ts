@@ -1,8 +1,7 @@
 import type { Queryable } from '../../_shared/db.js';
 import type { EventSink } from './events/event-sink.js';
 import type { ConversationKind } from './store/conversations.js';
-import { nextMessageTs } from './store/conversations.js';
-import { findMessage, insertMessage, type MessageRow } from './store/messages.js';
+import { insertMessage, type MessageRow } from './store/messages.js';
 import { messageView } from './views/message.js';
 
 export interface PostAuthor {
@@ -33,20 +32,27 @@ export const CHANNEL_TYPES: Record<ConversationKind, string> = {
   im: 'im',
 };
 
+/** A message as just written: the row, and for a reply the parent's author. */
+export interface PostedMessage {
+  row: MessageRow;
+  parentUserId: string | null;
+}
+
 /**
  * Every message, from a user, a bot, a schedule or the system (channel_join ...), is
- * written here: the conversation's next ts, the row, and the `message` event. `db` may be
- * a transaction; the event is emitted to a sink that delivers asynchronously.
+ * written here: the conversation's next ts and the row in one statement, then the
+ * `message` event. `db` may be a transaction; the event is emitted to a sink that delivers
+ * asynchronously.
  */
 export async function postMessage(
   ctx: { db: Queryable; now: () => number; events: EventSink },
   post: Post,
-): Promise<MessageRow> {
+): Promise<PostedMessage> {
   const { db } = ctx;
-  const tsUs = await nextMessageTs(db, post.conversation.id, ctx.now() * 1000);
-  await insertMessage(db, {
+  const threadTsUs = post.threadTsUs ?? null;
+  const row = await insertMessage(db, {
     conversationId: post.conversation.id,
-    tsUs,
+    nowUs: ctx.now() * 1000,
     userId: post.author.userId,
     botId: post.author.botId,
     appId: post.author.appId,
@@ -54,19 +60,13 @@ export async function postMessage(
     text: post.text,
     blocks: post.blocks ?? null,
     attachments: post.attachments ?? null,
-    threadTsUs: post.threadTsUs ?? null,
-    replyBroadcast: (post.threadTsUs ?? null) !== null && (post.replyBroadcast ?? false),
+    threadTsUs,
+    replyBroadcast: threadTsUs !== null && (post.replyBroadcast ?? false),
     fileIds: post.fileIds ?? null,
     metadata: post.metadata ?? null,
   });
-  const stored = await findMessage(db, post.conversation.id, tsUs);
-  if (!stored) throw new Error(`message ${post.conversation.id}/${tsUs} vanished after insert`);
-  let parentUserId: string | null = null;
-  if (stored.thread_ts_us !== null) {
-    const parent = await findMessage(db, post.conversation.id, stored.thread_ts_us);
-    parentUserId = parent?.user_id ?? null;
-  }
-  const view = messageView(stored, post.teamId);
+  const parentUserId = threadTsUs === null ? null : await parentAuthor(db, post.conversation.id, threadTsUs);
+  const view = messageView(row, post.teamId);
   if (parentUserId) view.parent_user_id = parentUserId;
   ctx.events.emit({
     ...view,
@@ -75,15 +75,20 @@ export async function postMessage(
     event_ts: view.ts as string,
     channel_type: CHANNEL_TYPES[post.conversation.kind],
   });
-  return stored;
+  return { row, parentUserId };
+}
+
+async function parentAuthor(db: Queryable, conversationId: string, threadTsUs: number) {
+  const { rows } = await db.query<{ user_id: string | null }>(
+    'SELECT user_id FROM messages WHERE conversation_id = $1 AND ts_us = $2',
+    [conversationId, threadTsUs],
+  );
+  return rows[0]?.user_id ?? null;
 }
 
 /** The message shape chat.postMessage answers with, parent_user_id included for replies. */
-export async function postedView(db: Queryable, row: MessageRow, teamId: string, baseUrl: string) {
-  const view = messageView(row, teamId, baseUrl, { metadata: true });
-  if (row.thread_ts_us !== null) {
-    const parent = await findMessage(db, row.conversation_id, row.thread_ts_us);
-    if (parent?.user_id) view.parent_user_id = parent.user_id;
-  }
+export function postedView(posted: PostedMessage, teamId: string, baseUrl: string) {
+  const view = messageView(posted.row, teamId, baseUrl, { metadata: true });
+  if (posted.parentUserId) view.parent_user_id = posted.parentUserId;
   return view;
 }

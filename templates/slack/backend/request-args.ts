@@ -1,5 +1,14 @@
 import type { Context } from 'hono';
+import { readBody } from '../../_shared/request-body.js';
 import { SlackError } from './slack-error.js';
+
+// Slack refuses bodies this large long before; it keeps a stray upload from filling memory.
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+// The rest of an oversized body is never read, so the connection cannot be reused.
+const tooLarge = () => new SlackError('request_too_large', {}, 413, { Connection: 'close' });
+const bodyBytes = (c: Context) => readBody(c, MAX_BODY_BYTES, tooLarge);
+const bodyText = async (c: Context) => (await bodyBytes(c)).toString('utf8');
 
 export interface SlackRequest {
   args: Record<string, unknown>;
@@ -34,7 +43,7 @@ export async function readSlackRequest(c: Context): Promise<SlackRequest> {
 
   const contentType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (contentType === 'application/json') {
-    const text = await c.req.text();
+    const text = await bodyText(c);
     let body: unknown;
     try {
       body = text.trim() === '' ? {} : JSON.parse(text);
@@ -50,10 +59,13 @@ export async function readSlackRequest(c: Context): Promise<SlackRequest> {
 
   let body: Record<string, unknown>;
   if (contentType === 'application/x-www-form-urlencoded' || contentType === 'text/plain') {
-    body = fromPairs(new URLSearchParams(await c.req.text()));
+    body = fromPairs(new URLSearchParams(await bodyText(c)));
   } else if (contentType === 'multipart/form-data') {
+    const bytes = await bodyBytes(c);
     try {
-      const form = await c.req.formData();
+      const form = await new Response(new Uint8Array(bytes), {
+        headers: { 'content-type': c.req.header('content-type') ?? '' },
+      }).formData();
       body = {};
       // File parts are ignored here: bytes go to the URL files.getUploadURLExternal hands out.
       form.forEach((value, key) => {
@@ -63,7 +75,7 @@ export async function readSlackRequest(c: Context): Promise<SlackRequest> {
       throw new SlackError('invalid_form_data');
     }
   } else if (contentType === '') {
-    if ((await c.req.text()).length > 0) throw new SlackError('missing_post_type');
+    if ((await bodyBytes(c)).length > 0) throw new SlackError('missing_post_type');
     body = {};
   } else {
     throw new SlackError('invalid_post_type');

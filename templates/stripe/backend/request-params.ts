@@ -1,6 +1,15 @@
 import type { Context } from 'hono';
 import qs from 'qs';
-import { invalidRequest } from './stripe-error.js';
+import { readBody } from '../../_shared/request-body.js';
+import { invalidRequest, StripeError } from './stripe-error.js';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+// The rest of an oversized body is never read, so the connection cannot be reused.
+const tooLarge = () =>
+  new StripeError(413, 'invalid_request_error', 'Request body too large.', {
+    headers: { Connection: 'close' },
+  });
 
 /** Parsed request parameters: nested objects and arrays from Stripe's bracket notation. */
 export type Params = Record<string, unknown>;
@@ -31,7 +40,7 @@ export async function readParams(c: Context): Promise<Params> {
   const url = new URL(c.req.url);
   const query = parse(url.search.slice(1));
   if (c.req.method !== 'POST') return query;
-  const text = await c.req.text();
+  const text = (await readBody(c, MAX_BODY_BYTES, tooLarge)).toString('utf8');
   if (text.trim() === '') return query;
   const contentType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (contentType !== 'application/x-www-form-urlencoded') {

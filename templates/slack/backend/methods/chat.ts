@@ -192,22 +192,19 @@ const postMessageMethod = defineMethod({
     const metadata = validMetadata(args.metadata);
     if (args.link_names) content.text = await linkNames(ctx, content.text);
     const conversation = await postableConversation(ctx, args.channel);
-    const stored = await withTransaction(ctx.db, async (tx) => {
-      const threadTsUs = await threadRoot(tx, conversation.id, args.thread_ts);
-      return postMessage(
-        { db: tx, now: ctx.now, events: ctx.events },
-        {
-          conversation,
-          author: author(caller),
-          teamId: caller.teamId,
-          ...content,
-          threadTsUs,
-          replyBroadcast: args.reply_broadcast ?? false,
-          metadata: metadata ?? null,
-        },
-      );
+    // No transaction: the post is one statement, and holding the channel's row lock across
+    // round trips would make posts to one channel queue behind each other.
+    const threadTsUs = await threadRoot(ctx.db, conversation.id, args.thread_ts);
+    const posted = await postMessage(ctx, {
+      conversation,
+      author: author(caller),
+      teamId: caller.teamId,
+      ...content,
+      threadTsUs,
+      replyBroadcast: args.reply_broadcast ?? false,
+      metadata: metadata ?? null,
     });
-    const message = await postedView(ctx.db, stored, caller.teamId, ctx.baseUrl);
+    const message = postedView(posted, caller.teamId, ctx.baseUrl);
     return { channel: conversation.id, ts: message.ts, message };
   },
 });
@@ -349,14 +346,14 @@ const meMessage = defineMethod({
     const text = (args.text ?? '').slice(0, MAX_TEXT);
     if (text.trim() === '') throw new SlackError('no_text');
     const conversation = await postableConversation(ctx, args.channel);
-    const stored = await postMessage(ctx, {
+    const posted = await postMessage(ctx, {
       conversation,
       author: author(ctx.caller),
       teamId: ctx.caller.teamId,
       subtype: 'me_message',
       text,
     });
-    return { channel: conversation.id, ts: formatTs(stored.ts_us) };
+    return { channel: conversation.id, ts: formatTs(posted.row.ts_us) };
   },
 });
 

@@ -29,7 +29,6 @@ import {
   updateConversation,
 } from '../store/conversations.js';
 import { findMessage, listHistory, listReplies } from '../store/messages.js';
-import { countPins } from '../store/pins.js';
 import { userExists } from '../store/users.js';
 import { conversationView } from '../views/conversation.js';
 import { messageView } from '../views/message.js';
@@ -111,7 +110,7 @@ const history = defineMethod({
     if (!conversation.is_member && ctx.caller.kind === 'bot') throw new SlackError('not_in_channel');
 
     const limit = Math.min(Math.max(args.limit ?? 100, 1), 999);
-    const rows = await listHistory(ctx.db, conversation.id, {
+    const { rows, pinCount } = await listHistory(ctx.db, conversation.id, {
       latestUs,
       oldestUs,
       inclusive: args.inclusive ?? false,
@@ -128,7 +127,7 @@ const history = defineMethod({
       has_more: next !== undefined,
       ...(latestUs !== null ? { latest: formatTs(latestUs) } : {}),
       ...(oldestUs !== null ? { oldest: formatTs(oldestUs) } : {}),
-      pin_count: await countPins(ctx.db, conversation.id),
+      pin_count: pinCount,
       channel_actions_ts: null,
       channel_actions_count: 0,
       response_metadata: { next_cursor: next ? encodeCursor('next_ts', String(next.ts_us)) : '' },

@@ -170,7 +170,7 @@ const completeUploadExternal = defineMethod({
           fileIds: files.map((f) => f.id),
         },
       );
-      for (const file of files) await shareFile(tx, file.id, conversation.id, posted.ts_us);
+      for (const file of files) await shareFile(tx, file.id, conversation.id, posted.row.ts_us);
     });
     return {
       files: await Promise.all(

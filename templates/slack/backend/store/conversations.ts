@@ -88,18 +88,6 @@ export async function listVisibleConversations(
   return rows;
 }
 
-/** Hands out the conversation's next ts: max(now, last + 1 µs), atomically. */
-export async function nextMessageTs(db: Queryable, conversationId: string, nowUs: number): Promise<number> {
-  const { rows } = await db.query<{ ts: number }>(
-    `UPDATE conversations SET last_ts_us = greatest($2::bigint, last_ts_us + 1), updated = $3
-     WHERE id = $1 RETURNING last_ts_us AS ts`,
-    [conversationId, nowUs, Math.floor(nowUs / 1000)],
-  );
-  const ts = rows[0]?.ts;
-  if (ts === undefined) throw new Error(`conversation ${conversationId} vanished`);
-  return ts;
-}
-
 export async function nameTaken(db: Queryable, teamId: string, name: string): Promise<boolean> {
   const { rowCount } = await db.query(
     `SELECT 1 FROM conversations WHERE team_id = $1 AND name = $2 AND kind IN ('channel', 'private')`,

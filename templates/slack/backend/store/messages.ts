@@ -1,4 +1,5 @@
 import type { Queryable } from '../../../_shared/db.js';
+import { countPins } from './pins.js';
 
 export interface MessageRow {
   conversation_id: string;
@@ -44,8 +45,8 @@ export interface FileSummary {
  * over `source`, which names its rows `m`. Listings pass a page already cut (ordered and
  * limited) so those parts are computed for the rows returned, not for the whole channel.
  */
-const selectMessages = (source = 'messages m') => `
-  SELECT m.*,
+const selectMessages = (source = 'messages m', extraColumns = '') => `
+  SELECT m.*,${extraColumns}
     coalesce(thread.reply_count, 0) AS reply_count, thread.reply_users, thread.latest_reply_us,
     rx.reactions, a.name AS bot_name, a.bot_user_id,
     EXISTS (SELECT 1 FROM pins p WHERE p.conversation_id = m.conversation_id AND p.message_ts_us = m.ts_us) AS pinned,
@@ -84,25 +85,35 @@ export interface HistoryQuery {
   limit: number;
 }
 
-/** Channel-level messages (parents and broadcast replies), newest first. */
+/**
+ * Channel-level messages (parents and broadcast replies), newest first, and the channel's
+ * pin count, which conversations.history also answers with. The count rides on the rows
+ * (an uncorrelated subquery, computed once) to save a round trip on the hottest read; an
+ * empty page asks for it separately.
+ */
 export async function listHistory(
   db: Queryable,
   conversationId: string,
   q: HistoryQuery,
-): Promise<MessageRow[]> {
-  const { rows } = await db.query<MessageRow>(
-    `${selectMessages(`(
+): Promise<{ rows: MessageRow[]; pinCount: number }> {
+  const { rows } = await db.query<MessageRow & { pin_count: number }>(
+    `${selectMessages(
+      `(
        SELECT * FROM messages m
        WHERE m.conversation_id = $1 AND (m.thread_ts_us IS NULL OR m.reply_broadcast)
          AND ($2::bigint IS NULL OR m.ts_us < $2 OR ($4 AND m.ts_us = $2))
          AND ($3::bigint IS NULL OR m.ts_us > $3 OR ($4 AND m.ts_us = $3))
          AND ($5::bigint IS NULL OR m.ts_us <= $5)
        ORDER BY m.ts_us DESC
-       LIMIT $6) m`)}
+       LIMIT $6) m`,
+      ' (SELECT count(*)::int FROM pins WHERE conversation_id = $1) AS pin_count,',
+    )}
      ORDER BY m.ts_us DESC`,
     [conversationId, q.latestUs, q.oldestUs, q.inclusive, q.startAtUs, q.limit],
   );
-  return rows;
+  const first = rows[0];
+  if (first) return { rows, pinCount: first.pin_count };
+  return { rows, pinCount: await countPins(db, conversationId) };
 }
 
 export async function findMessage(
@@ -123,7 +134,8 @@ export interface NewMessage {
   subtype?: string | null;
   fileIds?: string[] | null;
   metadata?: Record<string, unknown> | null;
-  tsUs: number;
+  /** The clock now; the ts given is max(now, the conversation's last ts + 1 µs). */
+  nowUs: number;
   userId: string;
   botId: string | null;
   appId: string | null;
@@ -134,15 +146,28 @@ export interface NewMessage {
   replyBroadcast: boolean;
 }
 
-export async function insertMessage(db: Queryable, m: NewMessage): Promise<void> {
-  await db.query(
-    `INSERT INTO messages
-       (conversation_id, ts_us, user_id, bot_id, app_id, subtype, text, blocks, attachments, thread_ts_us,
-        reply_broadcast, file_ids, metadata)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+/**
+ * Hands out the conversation's next ts and inserts the message in one statement, returning
+ * the row as the views want it. One statement on purpose: the conversation row is locked
+ * only while it runs, not across round trips, so posts to one busy channel do not queue
+ * behind each other's network latency.
+ */
+export async function insertMessage(db: Queryable, m: NewMessage): Promise<MessageRow> {
+  const { rows } = await db.query<MessageRow>(
+    `WITH next AS (
+       UPDATE conversations SET last_ts_us = greatest($2::bigint, last_ts_us + 1), updated = $14
+       WHERE id = $1 RETURNING last_ts_us
+     ), inserted AS (
+       INSERT INTO messages
+         (conversation_id, ts_us, user_id, bot_id, app_id, subtype, text, blocks, attachments, thread_ts_us,
+          reply_broadcast, file_ids, metadata)
+       SELECT $1, next.last_ts_us, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM next
+       RETURNING *
+     )
+     ${selectMessages('inserted m')}`,
     [
       m.conversationId,
-      m.tsUs,
+      m.nowUs,
       m.userId,
       m.botId,
       m.appId,
@@ -154,8 +179,12 @@ export async function insertMessage(db: Queryable, m: NewMessage): Promise<void>
       m.replyBroadcast,
       m.fileIds && m.fileIds.length > 0 ? m.fileIds : null,
       m.metadata ? JSON.stringify(m.metadata) : null,
+      Math.floor(m.nowUs / 1000),
     ],
   );
+  const row = rows[0];
+  if (!row) throw new Error(`conversation ${m.conversationId} vanished`);
+  return row;
 }
 
 export interface RepliesQuery {

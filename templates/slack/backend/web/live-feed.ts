@@ -85,11 +85,19 @@ export class LiveFeed {
     const listener = this.listener;
     this.listener = null;
     if (!listener) return;
+    await this.setWatching(false);
     try {
       await (await listener).end();
     } catch {
       // Already gone: nothing to close.
     }
+  }
+
+  /** Turns the change triggers on or off (migration 0005_web_live_gate.sql). */
+  private async setWatching(watching: boolean): Promise<void> {
+    await this.pool
+      .query('UPDATE asym.web_live_state SET watching = $1', [watching])
+      .catch((error: unknown) => this.log.error('web live: could not switch notifications', error));
   }
 
   private listen(): Promise<pg.Client> {
@@ -110,6 +118,8 @@ export class LiveFeed {
         });
         await client.connect();
         await client.query(`LISTEN ${LIVE_CHANNEL}`);
+        // Listening first, then switching the triggers on: no change falls in between.
+        await this.setWatching(true);
         return client;
       })();
       this.listener = opening;

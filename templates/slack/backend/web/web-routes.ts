@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
@@ -25,7 +24,6 @@ export interface WebRoutesDeps {
 
 export const SESSION_COOKIE = 'asym_slack_session';
 const HEARTBEAT_MS = 15_000;
-const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 const INLINE_TYPES = /^(image\/(png|jpeg|gif|webp)|text\/plain|text\/csv|application\/pdf)(;|$)/i;
 
@@ -86,7 +84,6 @@ export function createWebRoutes(deps: WebRoutesDeps): Hono {
       : c.json({ ok: false, error: 'not_authed' }, 401);
   });
 
-  web.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES }));
   web.post('/api/:method', async (c) => {
     if (!runtime.ready) throw new SlackError('service_unavailable', {}, 503, { 'Retry-After': '1' });
     const contentType = c.req.header('content-type') ?? '';
