@@ -364,7 +364,18 @@ describe('users.*', () => {
   });
 });
 
-describe('team.info, bots.info, emoji.list, auth.revoke', () => {
+describe('api.test, auth.test, team.info, bots.info, emoji.list, auth.revoke', () => {
+  it('echoes api.test arguments and names the caller in auth.test', async () => {
+    expect(await bot.apiCall('api.test', { foo: 'bar' })).toMatchObject({ ok: true, args: { foo: 'bar' } });
+    expect(await slackError(bot.api.test({ error: 'my_error' }))).toMatchObject({ error: 'my_error' });
+    expect(await bot.auth.test()).toMatchObject({
+      team_id: 'T0ACME00001',
+      user_id: ACME_BOT.userId,
+      bot_id: ACME_BOT.botId,
+    });
+    expect(await user.auth.test()).toMatchObject({ team_id: 'T0ACME00001', user_id: ACME_PRIMARY_USER_ID });
+  });
+
   it('describes the workspace and its bot', async () => {
     const team = await bot.team.info();
     expect(team.team).toMatchObject({

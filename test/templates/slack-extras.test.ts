@@ -265,6 +265,19 @@ describe('search.messages', () => {
     });
   });
 
+  it('ranks by relevance with sort=score, and by time otherwise', async () => {
+    const once = await user.chat.postMessage({ channel: ENGINEERING, text: 'okapi sighting' });
+    const thrice = await user.chat.postMessage({ channel: ENGINEERING, text: 'okapi okapi okapi!' });
+    const later = await user.chat.postMessage({ channel: ENGINEERING, text: 'another okapi' });
+    const order = async (args: Record<string, string>) =>
+      ((await user.search.messages({ query: 'okapi', ...args })).messages?.matches ?? []).map((m) => m.ts);
+    expect(await order({})).toEqual([later.ts, thrice.ts, once.ts]);
+    expect(await order({ sort: 'timestamp', sort_dir: 'asc' })).toEqual([once.ts, thrice.ts, later.ts]);
+    // Equal scores: the newer first.
+    expect(await order({ sort: 'score' })).toEqual([thrice.ts, later.ts, once.ts]);
+    expect(await order({ sort: 'score', sort_dir: 'asc' })).toEqual([later.ts, once.ts, thrice.ts]);
+  });
+
   it('pages with page/count and with cursors', async () => {
     const first = await user.search.messages({ query: 'the', count: 5, page: 1 });
     const total = first.messages?.total as number;

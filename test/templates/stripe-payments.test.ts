@@ -338,6 +338,47 @@ describe('payment intents', () => {
     );
   });
 
+  it('completes or fails 3-D Secure on the hosted test page the intent points to', async () => {
+    const authenticate = async (verb: 'complete' | 'fail') => {
+      const intent = await stripe.paymentIntents.create({
+        amount: 2500,
+        currency: 'usd',
+        payment_method: 'pm_card_authenticationRequired',
+        confirm: true,
+      });
+      expect(intent.status).toBe('requires_action');
+      const page = new URL(intent.next_action?.use_stripe_sdk?.stripe_js as string, backend.url);
+      const shown = await fetch(page);
+      expect(shown.status).toBe(200);
+      expect(await shown.text()).toContain('Complete authentication');
+      // The client secret is the credential, as on Stripe's page.
+      const wrong = new URL(page);
+      wrong.searchParams.set('client_secret', 'pi_nope_secret_nope');
+      expect((await fetch(wrong)).status).toBe(404);
+      const done = await fetch(new URL(`${page.pathname}/${verb}${page.search}`, page), { method: 'POST' });
+      expect(done.status).toBe(200);
+      // Done once: the page has nothing left to authenticate.
+      const after = await fetch(page);
+      expect(after.status).toBe(400);
+      expect(((await after.json()) as Json).error.code).toBe('payment_intent_unexpected_state');
+      return stripe.paymentIntents.retrieve(intent.id);
+    };
+
+    const completed = await authenticate('complete');
+    expect(completed).toMatchObject({ status: 'succeeded', amount_received: 2500, next_action: null });
+    const charge = await stripe.charges.retrieve(completed.latest_charge as string);
+    expect(charge).toMatchObject({ paid: true, status: 'succeeded', payment_intent: completed.id });
+
+    const failed = await authenticate('fail');
+    expect(failed).toMatchObject({
+      status: 'requires_payment_method',
+      latest_charge: null,
+      last_payment_error: { code: 'payment_intent_authentication_failure', type: 'invalid_request_error' },
+    });
+    const events = await stripe.events.list({ type: 'payment_intent.payment_failed', limit: 5 });
+    expect(events.data.map((e) => (e.data.object as { id: string }).id)).toContain(failed.id);
+  });
+
   it('authorizes with capture_method=manual and captures part of it', async () => {
     const intent = await stripe.paymentIntents.create({
       amount: 5000,

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { createAdminRoutes } from '../../_shared/admin-routes.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
 import { ApiKeyVerifier, presentedKey } from './api-keys.js';
+import { createAuthenticationRoutes } from './authentication-routes.js';
 import { IdempotencyStore } from './idempotency.js';
 import { randomStripeIds, type StripeIds } from './ids.js';
 import { readParams } from './request-params.js';
@@ -91,7 +92,9 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
     }
   });
 
-  for (const [path, routes] of RESOURCES) app.route(`/v1${path}`, routes({ pool, now, ids, webhooks }));
+  const resourceDeps = { pool, now, ids, webhooks, publicUrl: config.publicUrl ?? '' };
+  app.route('/_asym/3ds', createAuthenticationRoutes(resourceDeps));
+  for (const [path, routes] of RESOURCES) app.route(`/v1${path}`, routes(resourceDeps));
 
   app.notFound((c) => {
     const body = new StripeError(

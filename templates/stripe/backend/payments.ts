@@ -77,12 +77,13 @@ export type ConfirmResult = { intent: PaymentIntentObject; declined: boolean };
 /**
  * Confirms `pi` with its payment method: succeeded (or requires_capture for manual
  * capture), requires_action for cards that need authentication on session, or back to
- * requires_payment_method with a failed charge when the card is declined.
+ * requires_payment_method with a failed charge when the card is declined. `authenticated`:
+ * the customer has just passed 3-D Secure on the clone's authentication page.
  */
 export async function confirmIntent(
   tx: Tx,
   pi: PaymentIntentObject,
-  options: { offSession: boolean },
+  options: { offSession: boolean; authenticated?: boolean },
 ): Promise<ConfirmResult> {
   if (!['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(pi.status)) {
     throw unexpectedState(
@@ -107,7 +108,8 @@ export async function confirmIntent(
     );
   }
   const before = structuredClone(pi);
-  const outcome = outcomeOf(pm.card.fingerprint);
+  const carded = outcomeOf(pm.card.fingerprint);
+  const outcome = carded === 'authentication_required' && options.authenticated ? 'succeed' : carded;
   pi.next_action = null;
 
   if (outcome === 'authentication_required' && !options.offSession) {
@@ -116,7 +118,8 @@ export async function confirmIntent(
       type: 'use_stripe_sdk',
       use_stripe_sdk: {
         type: 'three_d_secure_redirect',
-        stripe_js: `https://hooks.stripe.com/3d_secure_2/hosted?payment_intent=${pi.id}`,
+        // Stripe's hosted test page, served by the clone: it completes or fails the check.
+        stripe_js: authenticationUrl(tx, pi),
       },
     };
     await saveObject(tx.db, 'payment_intents', pi);
@@ -192,6 +195,34 @@ export async function confirmIntent(
     await emitUpdate(tx, 'payment_intent.succeeded', before, pi);
   }
   return { intent: pi, declined: false };
+}
+
+/** The clone's stand-in for Stripe's hosted 3-D Secure test page for `pi`. */
+export const authenticationUrl = (tx: Tx, pi: PaymentIntentObject) =>
+  `${tx.publicUrl}/_asym/3ds/${pi.id}?client_secret=${encodeURIComponent(pi.client_secret)}`;
+
+/**
+ * The customer failed 3-D Secure: the intent goes back to requires_payment_method with
+ * Stripe's `payment_intent_authentication_failure`, and no charge is made.
+ */
+export async function failAuthentication(tx: Tx, pi: PaymentIntentObject): Promise<PaymentIntentObject> {
+  const before = structuredClone(pi);
+  const pm = pi.payment_method
+    ? await findLive<PaymentMethodObject>(tx.db, 'payment_methods', pi.payment_method)
+    : null;
+  pi.status = 'requires_payment_method';
+  pi.next_action = null;
+  pi.last_payment_error = {
+    code: 'payment_intent_authentication_failure',
+    doc_url: 'https://stripe.com/docs/error-codes/payment-intent-authentication-failure',
+    message:
+      'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
+    ...(pm ? { payment_method: pm } : {}),
+    type: 'invalid_request_error',
+  };
+  await saveObject(tx.db, 'payment_intents', pi);
+  await emitUpdate(tx, 'payment_intent.payment_failed', before, pi);
+  return pi;
 }
 
 export async function captureIntent(

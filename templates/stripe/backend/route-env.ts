@@ -18,4 +18,6 @@ export interface ResourceDeps {
   now: () => number;
   ids: StripeIds;
   webhooks: WebhookDispatcher;
+  /** Where the clone is reached from outside (links it hands out); '' when unknown. */
+  publicUrl: string;
 }

@@ -23,6 +23,8 @@ export interface Tx {
   /** Unix seconds of this request. */
   now: number;
   ids: StripeIds;
+  /** Where the clone is reached from outside (links it hands out); '' when unknown. */
+  publicUrl: string;
   /**
    * Records the event Stripe would send for this change; webhooks go out after commit.
    * `previous` holds the changed attributes' old values (for `*.updated` events).
@@ -72,6 +74,7 @@ export async function transact<T>(
       db,
       now,
       ids: deps.ids,
+      publicUrl: deps.publicUrl,
       async emit(type, object, previous) {
         const targets = await subscribedEndpoints(db, type);
         const event: StripeEvent = {
@@ -118,6 +121,8 @@ export function backgroundTx(db: Queryable, now: number, ids: StripeIds): Tx & {
     db,
     now,
     ids,
+    // Fixtures hand out no links.
+    publicUrl: '',
     async emit(type: string, object: StripeObject, previous?: Record<string, unknown>) {
       const event: StripeEvent = {
         id: ids.object('evt'),

@@ -313,7 +313,10 @@ export interface SearchQuery {
   limit: number;
 }
 
-/** Messages the viewer can read that match every word (case-insensitive), with the total. */
+/**
+ * Messages the viewer can read that match every word (case-insensitive), with the total,
+ * newest first or (sort=score) most relevant first.
+ */
 export async function searchMessages(
   db: Queryable,
   q: SearchQuery,
@@ -343,7 +346,14 @@ export async function searchMessages(
     q.has.pin,
     q.has.file,
   ];
-  const order = `ORDER BY m.ts_us ${q.ascending ? 'ASC' : 'DESC'}, m.conversation_id`;
+  const direction = q.ascending ? 'ASC' : 'DESC';
+  // sort=score: how often the words occur (each occurrence counts), newest first among equals.
+  const score = `(SELECT coalesce(sum((length(lower(m.text)) - length(replace(lower(m.text), lower(w), '')))
+                   / greatest(length(w), 1)), 0) FROM unnest($2::text[]) w)`;
+  const order =
+    q.sort === 'score'
+      ? `ORDER BY ${score} ${direction}, m.ts_us DESC, m.conversation_id`
+      : `ORDER BY m.ts_us ${direction}, m.conversation_id`;
   const { rows: counted } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM messages m ${where}`,
     params,
