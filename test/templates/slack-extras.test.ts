@@ -206,6 +206,77 @@ describe('reminders', () => {
   });
 });
 
+describe('recurring reminders', () => {
+  it('reads "every ..." phrases and the recurrence argument, and cannot be completed', async () => {
+    const weekly = await user.reminders.add({ text: 'Team sync', time: 'every Monday and Thursday at 10am' });
+    expect(weekly.reminder).toEqual({
+      id: expect.stringMatching(/^Rm/),
+      creator: ACME_PRIMARY_USER_ID,
+      user: ACME_PRIMARY_USER_ID,
+      text: 'Team sync',
+      recurring: true,
+      recurrence: { frequency: 'weekly', weekdays: ['monday', 'thursday'] },
+    });
+    // Due next on a Monday or Thursday at 10:00 in dana's time zone, within the week.
+    const { rows } = await backend.pool.query(
+      'SELECT r.time, u.tz_offset FROM reminders r JOIN users u ON u.id = r.user_id WHERE r.id = $1',
+      [weekly.reminder?.id],
+    );
+    const local = new Date((rows[0].time + rows[0].tz_offset) * 1000);
+    expect([1, 4]).toContain(local.getUTCDay());
+    expect([local.getUTCHours(), local.getUTCMinutes()]).toEqual([10, 0]);
+    expect(rows[0].time * 1000 - Date.now()).toBeGreaterThan(0);
+    expect(rows[0].time * 1000 - Date.now()).toBeLessThanOrEqual(7 * 86_400_000);
+
+    const daily = await user.reminders.add({
+      text: 'Water the plants',
+      time: 'in 1 hour',
+      recurrence: { frequency: 'daily' },
+    });
+    expect(daily.reminder).toMatchObject({ recurring: true, recurrence: { frequency: 'daily' } });
+    expect((await user.reminders.list()).reminders?.filter((r) => r.recurring).map((r) => r.text)).toEqual(
+      expect.arrayContaining(['Team sync', 'Water the plants']),
+    );
+    expect(
+      await slackError(user.reminders.complete({ reminder: daily.reminder?.id as string })),
+    ).toMatchObject({ error: 'cannot_complete_recurring' });
+    expect(
+      await slackError(user.reminders.add({ text: 'x', time: 'every day', user: MARCUS })),
+    ).toMatchObject({ error: 'cannot_add_others_recurring' });
+    expect(
+      await slackError(
+        user.reminders.add({ text: 'x', time: 'in 1 hour', recurrence: { frequency: 'hourly' } as never }),
+      ),
+    ).toMatchObject({ error: 'cannot_parse' });
+    expect(await slackError(user.reminders.add({ text: 'x', time: 'every blue moon' }))).toMatchObject({
+      error: 'cannot_parse',
+    });
+  });
+
+  it('is delivered when due and moves on to its next occurrence', async () => {
+    const added = await user.reminders.add({
+      text: 'Daily standup',
+      time: '1',
+      recurrence: { frequency: 'daily' },
+    });
+    const id = added.reminder?.id as string;
+    const first = (await backend.pool.query('SELECT time FROM reminders WHERE id = $1', [id])).rows[0].time;
+    const deadline = Date.now() + 5_000;
+    let next = first;
+    while (Date.now() < deadline && next === first) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      next = (await backend.pool.query('SELECT time FROM reminders WHERE id = $1', [id])).rows[0].time;
+    }
+    expect(next - first).toBe(86_400);
+    const ims = await user.users.conversations({ types: 'im' });
+    const slackbot = ims.channels?.find((c) => c.user === 'USLACKBOT');
+    const history = await user.conversations.history({ channel: slackbot?.id as string, limit: 5 });
+    expect(history.messages?.map((m) => m.text)).toContain('Reminder: Daily standup.');
+    // Still listed, still recurring.
+    expect((await user.reminders.info({ reminder: id })).reminder).toMatchObject({ recurring: true });
+  });
+});
+
 describe('reminder delivery', () => {
   it('Slackbot DMs the reminder when it falls due', async () => {
     await user.reminders.add({ text: 'Stretch', time: '1' });

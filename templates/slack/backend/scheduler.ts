@@ -4,6 +4,7 @@ import type { Logger } from '../../_shared/log.js';
 import type { EventSink } from './events/event-sink.js';
 import { newId } from './ids.js';
 import { postMessage } from './posting.js';
+import { nextOccurrence, type Recurrence } from './reminder-recurrence.js';
 import {
   type ConversationKind,
   createDirectConversation,
@@ -17,16 +18,33 @@ const SLACKBOT = 'USLACKBOT';
 // deadlock it. Giving up quickly (before Postgres's 1 s deadlock check) lets the reset win.
 const LOCK_TIMEOUT = "SET LOCAL lock_timeout = '200ms'";
 
-/** Due reminders become a Slackbot DM ("Reminder: ..."), as on Slack. */
+/**
+ * Due reminders become a Slackbot DM ("Reminder: ..."), as on Slack. A one-off reminder is
+ * then retired; a recurring one moves on to its next occurrence.
+ */
 async function fireReminders(tx: pg.PoolClient, deps: SchedulerDeps): Promise<number> {
-  const { rows: due } = await tx.query<{ id: string; user_id: string; text: string; team_id: string }>(
-    `UPDATE reminders r SET fired = true FROM users u
+  const nowSeconds = Math.floor(deps.now() / 1000);
+  const { rows: due } = await tx.query<{
+    id: string;
+    user_id: string;
+    text: string;
+    team_id: string;
+    recurrence: Recurrence | null;
+    anchor: number | null;
+    tz_offset: number;
+  }>(
+    `UPDATE reminders r SET fired = (r.recurrence IS NULL) FROM users u
      WHERE r.id IN (SELECT id FROM reminders WHERE NOT fired AND complete_ts = 0 AND time <= $1
                     ORDER BY time, id LIMIT $2 FOR UPDATE SKIP LOCKED)
        AND u.id = r.user_id
-     RETURNING r.id, r.user_id, r.text, u.team_id`,
-    [Math.floor(deps.now() / 1000), BATCH],
+     RETURNING r.id, r.user_id, r.text, u.team_id, r.recurrence, r.anchor, u.tz_offset`,
+    [nowSeconds, BATCH],
   );
+  for (const reminder of due) {
+    if (!reminder.recurrence || reminder.anchor === null) continue;
+    const next = nextOccurrence(reminder.recurrence, reminder.anchor, nowSeconds, reminder.tz_offset);
+    await tx.query('UPDATE reminders SET time = $2 WHERE id = $1', [reminder.id, next]);
+  }
   const { rowCount: hasSlackbot } = await tx.query('SELECT 1 FROM users WHERE id = $1', [SLACKBOT]);
   if (!hasSlackbot) return 0;
   for (const reminder of due) {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { slackString } from '../args.js';
+import { slackJson, slackString } from '../args.js';
 import { requireScope, type SlackCaller } from '../caller.js';
 import { newId } from '../ids.js';
 import { type AuthedContext, defineMethod, type SlackMethod } from '../method.js';
+import { parseRecurringPhrase, type Recurrence, readRecurrence } from '../reminder-recurrence.js';
 import { SlackError } from '../slack-error.js';
 import { findUser } from '../store/users.js';
 
@@ -13,6 +14,7 @@ interface ReminderRow {
   text: string;
   time: number;
   complete_ts: number;
+  recurrence: Recurrence | null;
 }
 
 const UNITS: Record<string, number> = { second: 1, minute: 60, hour: 3_600, day: 86_400, week: 604_800 };
@@ -20,7 +22,8 @@ const FIVE_YEARS = 5 * 365 * 86_400;
 
 /**
  * `time` as Slack reads it: a Unix timestamp, seconds from now (within a day), or a small
- * set of phrases ("in 15 minutes", "tomorrow"). Recurring phrases ("every ...") are not parsed.
+ * set of phrases ("in 15 minutes", "tomorrow"). Recurring phrases ("every ...") are read by
+ * parseRecurringPhrase.
  */
 export function parseReminderTime(text: string, nowSeconds: number): number | null {
   const trimmed = text.trim().toLowerCase();
@@ -38,14 +41,15 @@ export function parseReminderTime(text: string, nowSeconds: number): number | nu
   return null;
 }
 
+// Slack shows a recurring reminder without a time or completion: it has no single one.
 const reminderView = (row: ReminderRow) => ({
   id: row.id,
   creator: row.creator,
   user: row.user_id,
   text: row.text,
-  recurring: false,
-  time: row.time,
-  complete_ts: row.complete_ts,
+  ...(row.recurrence
+    ? { recurring: true, recurrence: row.recurrence }
+    : { recurring: false, time: row.time, complete_ts: row.complete_ts }),
 });
 
 // Reminders belong to people: Slack refuses bot tokens here.
@@ -72,18 +76,24 @@ const add = defineMethod({
     time: slackString.required(),
     user: slackString.optional(),
     team_id: slackString.optional(),
-    recurrence: slackString.optional(),
+    recurrence: slackJson.optional(),
   }),
   run: async (args, ctx) => {
     requireUserToken(ctx.caller, 'reminders:write');
     const nowSeconds = Math.floor(ctx.now() / 1000);
-    const time = parseReminderTime(args.time, nowSeconds);
-    if (time === null || args.recurrence !== undefined) throw new SlackError('cannot_parse');
     const userId = args.user ?? ctx.caller.userId;
     if (userId === 'USLACKBOT') throw new SlackError('cannot_add_slackbot');
     const target = await findUser(ctx.db, { id: userId });
     if (!target || target.deleted) throw new SlackError('user_not_found');
     if (target.is_bot) throw new SlackError('cannot_add_bot');
+
+    const phrase = parseRecurringPhrase(args.time, nowSeconds, target.tz_offset);
+    const time = phrase?.first ?? parseReminderTime(args.time, nowSeconds);
+    if (time === null) throw new SlackError('cannot_parse');
+    // The `recurrence` argument repeats the first time `time` names.
+    const recurrence =
+      args.recurrence !== undefined ? readRecurrence(args.recurrence) : (phrase?.recurrence ?? null);
+    if (recurrence && userId !== ctx.caller.userId) throw new SlackError('cannot_add_others_recurring');
     const row: ReminderRow = {
       id: newId('Rm', 9),
       creator: ctx.caller.userId,
@@ -91,10 +101,21 @@ const add = defineMethod({
       text: args.text,
       time,
       complete_ts: 0,
+      recurrence,
     };
     await ctx.db.query(
-      'INSERT INTO reminders (id, creator, user_id, text, time, created) VALUES ($1, $2, $3, $4, $5, $6)',
-      [row.id, row.creator, row.user_id, row.text, row.time, nowSeconds],
+      `INSERT INTO reminders (id, creator, user_id, text, time, created, recurrence, anchor)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        row.id,
+        row.creator,
+        row.user_id,
+        row.text,
+        row.time,
+        nowSeconds,
+        recurrence ? JSON.stringify(recurrence) : null,
+        recurrence ? time : null,
+      ],
     );
     return { reminder: reminderView(row) };
   },
@@ -108,6 +129,7 @@ const complete = defineMethod({
     requireUserToken(ctx.caller, 'reminders:write');
     const row = await ownReminder(ctx, args.reminder);
     if (row.user_id !== ctx.caller.userId) throw new SlackError('cannot_complete_others');
+    if (row.recurrence) throw new SlackError('cannot_complete_recurring');
     await ctx.db.query('UPDATE reminders SET complete_ts = $2 WHERE id = $1 AND complete_ts = 0', [
       row.id,
       Math.floor(ctx.now() / 1000),
