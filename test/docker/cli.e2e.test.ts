@@ -110,6 +110,31 @@ describe('the README example: env spin of slack full + stripe api', () => {
     expect(await web.text()).toMatch(/<html/i);
   });
 
+  it("each clone mints its own keys and tokens, and refuses another clone's", async () => {
+    const spun = await home.run('spin', 'stripe', 'slack', '--json');
+    expect(spun.exitCode).toBe(0);
+    const [otherStripe, otherSlack] = spun.json();
+    try {
+      expect(otherStripe.tokens.secretKey).not.toBe(stripe.tokens.secretKey);
+      const foreign = await stripeClient(otherStripe, stripe.tokens.secretKey)
+        .customers.list({ limit: 1 })
+        .catch((error: unknown) => error);
+      expect(foreign).toMatchObject({ statusCode: 401, type: 'StripeAuthenticationError' });
+      expect((await stripeClient(otherStripe, otherStripe.tokens.secretKey).customers.list()).object).toBe(
+        'list',
+      );
+
+      const foreignSlack = await slackClient(otherSlack, slack.tokens.botToken)
+        .auth.test()
+        .catch((error: { data?: unknown }) => error.data);
+      expect(foreignSlack).toMatchObject({ ok: false, error: 'invalid_auth' });
+      expect((await slackClient(otherSlack, otherSlack.tokens.botToken).auth.test()).ok).toBe(true);
+    } finally {
+      expect((await home.run('destroy', otherStripe.id)).exitCode).toBe(0);
+      expect((await home.run('destroy', otherSlack.id)).exitCode).toBe(0);
+    }
+  });
+
   it('reset returns both clones to the seeded state, without restarting containers', async () => {
     const user = slackClient(slack, slack.tokens.userToken);
     const channel = (await user.conversations.list({ limit: 200 })).channels?.find((c) => c.is_member);

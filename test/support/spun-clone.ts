@@ -18,6 +18,7 @@ export interface SpunClone {
   url: string;
   port: number;
   adminToken: string;
+  redisUrl: string;
   redisPrefix: string;
   pool: pg.Pool;
   redis: ReturnType<typeof createRedis>;
@@ -64,13 +65,15 @@ export async function spinClone(template: string, options: { seed: string | null
     max: 2,
     options: '-c search_path=public',
   });
-  const redis = createRedis(`redis://${redisHost.ip}:6379`, clone.redisPrefix, log);
+  const redisUrl = `redis://${redisHost.ip}:6379`;
+  const redis = createRedis(redisUrl, clone.redisPrefix, log);
   const url = new URL(clone.endpoints.api).origin;
   return {
     id: clone.id,
     url,
     port: Number(new URL(url).port),
     adminToken,
+    redisUrl,
     redisPrefix: clone.redisPrefix,
     pool,
     redis,

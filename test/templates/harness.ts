@@ -24,6 +24,8 @@ export interface CloneUnderTest {
   url: string;
   port: number;
   adminToken: string;
+  /** redis://host:port of the Redis the clone keeps its keys in, under `redisPrefix`. */
+  redisUrl: string;
   redisPrefix: string;
   pool: pg.Pool;
   redis: Redis;
@@ -143,6 +145,7 @@ export async function startBackend<Identity extends object, Tokens extends objec
     url,
     port,
     adminToken,
+    redisUrl: infra.redisUrl,
     redisPrefix,
     runtime,
     pool,

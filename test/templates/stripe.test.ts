@@ -3,29 +3,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeApp } from '../../templates/stripe/backend/app.js';
 import { stripeTemplate } from '../../templates/stripe/backend/template.js';
 import type { StripeTokens } from '../../templates/stripe/backend/tokens.js';
-import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
 import { STRIPE_REFERENCE_KEYS } from '../support/stripe-reference-keys.js';
-import { countPublic, dumpPublic, type RunningBackend, redisKeys, startBackend } from './harness.js';
-
-type StripeBackend = RunningBackend<object, StripeTokens>;
+import { type CloneUnderTest, countPublic, dumpPublic, openClone, redisKeys } from './harness.js';
 
 const FIXTURE_CUSTOMERS = 25;
 const REAL_CUSTOMER_KEYS = STRIPE_REFERENCE_KEYS.customer ?? [];
 
-let infra: CloneInfra;
-let backend: StripeBackend;
+let backend: CloneUnderTest;
 let tokens: StripeTokens;
 let stripe: Stripe;
 let seededCounts: Record<string, number>;
 let dbIndex = 0;
 
 const startStripe = (seedFixture: string | null = 'acme-corp') =>
-  startBackend(infra, {
+  openClone({
     template: stripeTemplate,
     createApp: (deps) => createStripeApp(deps),
     database: `stripe_${++dbIndex}`,
     seedFixture,
-  }) as Promise<StripeBackend>;
+  });
 
 const sdk = (key: string, port = backend.port) =>
   new Stripe(key, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 });
@@ -57,7 +53,6 @@ async function stripeError(call: Promise<unknown>): Promise<Stripe.errors.Stripe
 }
 
 beforeAll(async () => {
-  infra = await startCloneInfra();
   backend = await startStripe();
   tokens = (await backend.admin('/tokens')).body as StripeTokens;
   stripe = sdk(tokens.secretKey);
@@ -66,7 +61,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await backend?.close();
-  await infra?.stop();
 });
 
 describe('admin API and keys', () => {
@@ -368,7 +362,7 @@ describe('idempotency', () => {
 
   it('keeps keys in Redis under the clone prefix with a 24 hour TTL', async () => {
     await stripe.customers.create({ name: 'ttl' }, { idempotencyKey: `ttl-${Date.now()}` });
-    const keys = await redisKeys(infra.redisUrl, backend.redisPrefix);
+    const keys = await redisKeys(backend.redisUrl, backend.redisPrefix);
     expect(keys.length).toBeGreaterThan(0);
     expect(keys.every((k) => k.startsWith(`${backend.redisPrefix}idem:`))).toBe(true);
     const ttl = await backend.redis.ttl(keys[0]!.slice(backend.redisPrefix.length));
@@ -391,7 +385,7 @@ describe('reset and seed', () => {
     expect(await stripe.customers.list({ limit: 100 }).autoPagingToArray({ limit: 1000 })).toHaveLength(
       FIXTURE_CUSTOMERS,
     );
-    expect(await redisKeys(infra.redisUrl, backend.redisPrefix)).toEqual([]);
+    expect(await redisKeys(backend.redisUrl, backend.redisPrefix)).toEqual([]);
     // The same key now creates a new customer, whose seq follows the seeded ones.
     const again = await stripe.customers.create(
       { name: 'Gone after reset' },
