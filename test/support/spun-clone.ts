@@ -5,6 +5,7 @@ import pg from 'pg';
 import { LABEL } from '../../src/runtime/labels.js';
 import { createMemoryLogger } from '../../templates/_shared/log.js';
 import { createRedis } from '../../templates/_shared/redis.js';
+import type { CloneUnderTest } from '../templates/harness.js';
 import { realHome } from './real-cli.js';
 
 /**
@@ -13,19 +14,7 @@ import { realHome } from './real-cli.js';
  * as they drive an in-process backend; for the rows they check they reach its Postgres
  * (and the shared Redis) on the home network, which the host can route to.
  */
-export interface SpunClone {
-  id: string;
-  url: string;
-  port: number;
-  adminToken: string;
-  redisUrl: string;
-  redisPrefix: string;
-  pool: pg.Pool;
-  redis: ReturnType<typeof createRedis>;
-  /** The backend container's log lines, without their timestamp and clone prefix. */
-  logLines(): Promise<string[]>;
-  close(): Promise<void>;
-}
+export type SpunClone = Omit<CloneUnderTest, 'admin'> & { id: string };
 
 export async function spinClone(template: string, options: { seed: string | null }): Promise<SpunClone> {
   const home = realHome();
