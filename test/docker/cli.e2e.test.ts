@@ -279,6 +279,47 @@ describe("slack events from a container reach a server on the user's machine", (
   });
 });
 
+describe("a spun Slack clone's tokens and rate limits", () => {
+  it('`tokens --reprovision` rotates the pair and the old tokens stop working', async () => {
+    const home = newHome();
+    const clone = (await home.run('spin', 'slack', '--json')).json();
+    const old = slackClient(clone, clone.tokens.botToken);
+    expect((await old.auth.test()).ok).toBe(true);
+    const rotated = await home.run('tokens', clone.id, '--reprovision', '--json');
+    expect(rotated.exitCode).toBe(0);
+    const fresh = rotated.json();
+    expect(fresh.botToken).not.toBe(clone.tokens.botToken);
+    expect(fresh.userToken).not.toBe(clone.tokens.userToken);
+    const refused = await old.auth.test().catch((error: { data?: unknown }) => error.data);
+    expect(refused).toMatchObject({ ok: false, error: 'token_revoked' });
+    expect((await slackClient(clone, fresh.botToken).auth.test()).ok).toBe(true);
+  });
+
+  it("limits by Slack's tiers unless spun with --no-rate-limits", async () => {
+    const home = newHome();
+    // On by default; `spin --no-rate-limits` switches them off for that clone only.
+    const limited = (await home.run('spin', 'slack', '--json')).json();
+    const free = (await home.run('spin', 'slack', '--no-rate-limits', '--json')).json();
+    const burst = async (clone: { endpoints: { api: string }; tokens: { botToken: string } }) => {
+      const statuses: Array<{ status: number; retryAfter: string | null }> = [];
+      // conversations.list is Tier 2: 20 a minute.
+      for (let i = 0; i < 25; i++) {
+        const response = await fetch(`${clone.endpoints.api}conversations.list?limit=1`, {
+          headers: { authorization: `Bearer ${clone.tokens.botToken}` },
+        });
+        statuses.push({ status: response.status, retryAfter: response.headers.get('retry-after') });
+        await response.arrayBuffer();
+      }
+      return statuses;
+    };
+    const capped = await burst(limited);
+    const first429 = capped.findIndex((s) => s.status === 429);
+    expect(first429).toBeGreaterThanOrEqual(20);
+    expect(Number(capped[first429]?.retryAfter)).toBeGreaterThan(0);
+    expect((await burst(free)).every((s) => s.status === 200)).toBe(true);
+  });
+});
+
 describe('failures a user can act on', () => {
   it('an invalid environment.yaml creates nothing and names every problem', async () => {
     const home = newHome();
