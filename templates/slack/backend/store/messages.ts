@@ -40,6 +40,12 @@ export interface FileSummary {
   size: number;
 }
 
+/** The files a message (`m`) carries, as the views show them, in the order it lists them. */
+const FILES_COLUMN = `(SELECT json_agg(json_build_object('id', f.id, 'user_id', f.user_id, 'created', f.created,
+     'name', f.name, 'title', f.title, 'mimetype', f.mimetype, 'filetype', f.filetype, 'size', f.size)
+     ORDER BY array_position(m.file_ids, f.id))
+   FROM files f WHERE f.id = ANY (m.file_ids))`;
+
 /**
  * A message row with what the views need computed (thread summary, reactions, pin, files),
  * over `source`, which names its rows `m`. Listings pass a page already cut (ordered and
@@ -50,10 +56,7 @@ const selectMessages = (source = 'messages m', extraColumns = '') => `
     coalesce(thread.reply_count, 0) AS reply_count, thread.reply_users, thread.latest_reply_us,
     rx.reactions, a.name AS bot_name, a.bot_user_id,
     EXISTS (SELECT 1 FROM pins p WHERE p.conversation_id = m.conversation_id AND p.message_ts_us = m.ts_us) AS pinned,
-    (SELECT json_agg(json_build_object('id', f.id, 'user_id', f.user_id, 'created', f.created, 'name', f.name,
-                       'title', f.title, 'mimetype', f.mimetype, 'filetype', f.filetype, 'size', f.size)
-                     ORDER BY array_position(m.file_ids, f.id))
-     FROM files f WHERE f.id = ANY (m.file_ids)) AS files
+    ${FILES_COLUMN} AS files
   FROM ${source}
   LEFT JOIN LATERAL (
     SELECT count(*)::int AS reply_count, max(r.ts_us) AS latest_reply_us,
@@ -164,7 +167,11 @@ export async function insertMessage(db: Queryable, m: NewMessage): Promise<Messa
        SELECT $1, next.last_ts_us, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM next
        RETURNING *
      )
-     ${selectMessages('inserted m')}`,
+     -- A new message has no replies, reactions or pin yet: only its bot and files to look up.
+     SELECT m.*, 0 AS reply_count, NULL::text[] AS reply_users, NULL::bigint AS latest_reply_us,
+       NULL::json AS reactions, a.name AS bot_name, a.bot_user_id, false AS pinned,
+       ${FILES_COLUMN} AS files
+     FROM inserted m LEFT JOIN apps a ON a.bot_id = m.bot_id`,
     [
       m.conversationId,
       m.nowUs,
