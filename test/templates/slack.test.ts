@@ -550,6 +550,24 @@ describe('chat.postMessage', () => {
     expect(await slackError(bot.chat.postMessage({ channel: 'C0ACME0LDR9', text: 'hi' }))).toMatchObject({
       error: 'channel_not_found',
     });
+    // The same refusals by id, where access is checked in the statement that posts.
+    expect(await slackError(user.chat.postMessage({ channel: 'C0ACME0OLDX', text: 'hi' }))).toMatchObject({
+      error: 'is_archived',
+    });
+    expect(await slackError(bot.chat.postMessage({ channel: 'C0ACME0RND2', text: 'hi' }))).toMatchObject({
+      error: 'not_in_channel',
+    });
+    expect(await slackError(bot.chat.postMessage({ channel: 'C0NOSUCHID1', text: 'hi' }))).toMatchObject({
+      error: 'channel_not_found',
+    });
+    // chat:write.public lets a bot post to public channels it has not joined, and no further.
+    await withScopes({ botScopes: ['chat:write', 'chat:write.public'] }, async (narrow) => {
+      const publicBot = client(narrow.botToken);
+      expect((await publicBot.chat.postMessage({ channel: 'C0ACME0RND2', text: 'hi all' })).ok).toBe(true);
+      expect(
+        await slackError(publicBot.chat.postMessage({ channel: 'C0ACME0LDR9', text: 'hi' })),
+      ).toMatchObject({ error: 'channel_not_found' });
+    });
     expect(await slackError(bot.chat.postMessage({ channel: 'no-such-channel', text: 'hi' }))).toMatchObject({
       error: 'channel_not_found',
     });

@@ -9,7 +9,7 @@ import {
   findVisibleConversation,
 } from './store/conversations.js';
 
-const CONVERSATION_ID = /^[CGD][A-Z0-9]{2,30}$/;
+export const CONVERSATION_ID = /^[CGD][A-Z0-9]{2,30}$/;
 
 /**
  * Finds the conversation a `channel` argument names, as the caller may see it. Anything

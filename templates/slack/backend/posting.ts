@@ -38,19 +38,41 @@ export interface PostedMessage {
   parentUserId: string | null;
 }
 
+type PostContext = { db: Queryable; now: () => number; events: EventSink };
+
 /**
  * Every message, from a user, a bot, a schedule or the system (channel_join ...), is
  * written here: the conversation's next ts and the row in one statement, then the
  * `message` event. `db` may be a transaction; the event is emitted to a sink that delivers
  * asynchronously.
  */
-export async function postMessage(
-  ctx: { db: Queryable; now: () => number; events: EventSink },
-  post: Post,
-): Promise<PostedMessage> {
-  const { db } = ctx;
+export async function postMessage(ctx: PostContext, post: Post): Promise<PostedMessage> {
+  const inserted = await insertMessage(ctx.db, newMessage(ctx, post));
+  if (!inserted) throw new Error(`conversation ${post.conversation.id} vanished`);
+  return announce(ctx, post, inserted.row, post.conversation.kind);
+}
+
+/**
+ * chat.postMessage's one-round-trip path: posts only if the author may post in the
+ * conversation (not archived; a member, or a public channel when `mayPostUnjoined`),
+ * checked in the same statement that writes. Null when refused or unknown: the caller then
+ * runs the full lookup, which names Slack's exact error.
+ */
+export async function postIfAllowed(
+  ctx: PostContext,
+  post: Omit<Post, 'conversation'> & { conversationId: string; mayPostUnjoined: boolean },
+): Promise<PostedMessage | null> {
+  const full = { ...post, conversation: { id: post.conversationId, kind: 'channel' as ConversationKind } };
+  const inserted = await insertMessage(ctx.db, newMessage(ctx, full), {
+    mayPostUnjoined: post.mayPostUnjoined,
+  });
+  if (!inserted) return null;
+  return announce(ctx, full, inserted.row, inserted.kind);
+}
+
+function newMessage(ctx: PostContext, post: Post) {
   const threadTsUs = post.threadTsUs ?? null;
-  const row = await insertMessage(db, {
+  return {
     conversationId: post.conversation.id,
     nowUs: ctx.now() * 1000,
     userId: post.author.userId,
@@ -64,8 +86,19 @@ export async function postMessage(
     replyBroadcast: threadTsUs !== null && (post.replyBroadcast ?? false),
     fileIds: post.fileIds ?? null,
     metadata: post.metadata ?? null,
-  });
-  const parentUserId = threadTsUs === null ? null : await parentAuthor(db, post.conversation.id, threadTsUs);
+  };
+}
+
+/** The `message` event for a row just written; for a reply, with its parent's author. */
+async function announce(
+  ctx: PostContext,
+  post: Post,
+  row: MessageRow,
+  kind: ConversationKind,
+): Promise<PostedMessage> {
+  const threadTsUs = row.thread_ts_us;
+  const parentUserId =
+    threadTsUs === null ? null : await parentAuthor(ctx.db, post.conversation.id, threadTsUs);
   const view = messageView(row, post.teamId);
   if (parentUserId) view.parent_user_id = parentUserId;
   ctx.events.emit({
@@ -73,7 +106,7 @@ export async function postMessage(
     type: 'message',
     channel: post.conversation.id,
     event_ts: view.ts as string,
-    channel_type: CHANNEL_TYPES[post.conversation.kind],
+    channel_type: CHANNEL_TYPES[kind],
   });
   return { row, parentUserId };
 }

@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { type Queryable, withTransaction } from '../../../_shared/db.js';
 import { slackBoolean, slackInteger, slackJson, slackString, slackTimestamp } from '../args.js';
 import { hasScope, requireScope, type SlackCaller } from '../caller.js';
-import { openConversation, openConversationOrDm } from '../conversation-access.js';
+import { CONVERSATION_ID, openConversation, openConversationOrDm } from '../conversation-access.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { newId } from '../ids.js';
 import { type AuthedContext, defineMethod, type SlackMethod } from '../method.js';
-import { CHANNEL_TYPES, postedView, postMessage } from '../posting.js';
+import { CHANNEL_TYPES, postedView, postIfAllowed, postMessage } from '../posting.js';
 import { SlackError } from '../slack-error.js';
 import { formatTs, parseTs } from '../slack-ts.js';
 import type { ConversationRow } from '../store/conversations.js';
@@ -191,20 +191,38 @@ const postMessageMethod = defineMethod({
     const content = readContent(args);
     const metadata = validMetadata(args.metadata);
     if (args.link_names) content.text = await linkNames(ctx, content.text);
-    const conversation = await postableConversation(ctx, args.channel);
-    // No transaction: the post is one statement, and holding the channel's row lock across
-    // round trips would make posts to one channel queue behind each other.
-    const threadTsUs = await threadRoot(ctx.db, conversation.id, args.thread_ts);
-    const posted = await postMessage(ctx, {
-      conversation,
+    const post = {
       author: author(caller),
       teamId: caller.teamId,
       ...content,
-      threadTsUs,
       replyBroadcast: args.reply_broadcast ?? false,
       metadata: metadata ?? null,
-    });
-    const message = postedView(posted, caller.teamId, ctx.baseUrl);
+    };
+    // No transaction: the post is one statement, and holding the channel's row lock across
+    // round trips would make posts to one channel queue behind each other. The common case,
+    // a top-level post to a conversation named by id, checks access in that same statement.
+    const posted =
+      args.thread_ts === undefined && CONVERSATION_ID.test(args.channel)
+        ? await postIfAllowed(ctx, {
+            ...post,
+            conversationId: args.channel,
+            mayPostUnjoined: caller.kind === 'bot' && hasScope(caller, 'chat:write.public'),
+          })
+        : null;
+    if (posted) {
+      return {
+        channel: args.channel,
+        ts: formatTs(posted.row.ts_us),
+        message: postedView(posted, caller.teamId, ctx.baseUrl),
+      };
+    }
+    const conversation = await postableConversation(ctx, args.channel);
+    const threadTsUs = await threadRoot(ctx.db, conversation.id, args.thread_ts);
+    const message = postedView(
+      await postMessage(ctx, { ...post, conversation, threadTsUs }),
+      caller.teamId,
+      ctx.baseUrl,
+    );
     return { channel: conversation.id, ts: message.ts, message };
   },
 });

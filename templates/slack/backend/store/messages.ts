@@ -1,4 +1,5 @@
 import type { Queryable } from '../../../_shared/db.js';
+import type { ConversationKind } from './conversations.js';
 import { countPins } from './pins.js';
 
 export interface MessageRow {
@@ -151,15 +152,26 @@ export interface NewMessage {
 
 /**
  * Hands out the conversation's next ts and inserts the message in one statement, returning
- * the row as the views want it. One statement on purpose: the conversation row is locked
- * only while it runs, not across round trips, so posts to one busy channel do not queue
- * behind each other's network latency.
+ * the row as the views want it and the conversation's kind. One statement on purpose: the
+ * conversation row is locked only while it runs, not across round trips, so posts to one
+ * busy channel do not queue behind each other's network latency.
+ *
+ * With `onlyIfPostable`, the statement also checks that the author may post there (not
+ * archived; a member, or a public channel when `mayPostUnjoined`), and inserts nothing
+ * (null) otherwise: chat.postMessage's one-round-trip path.
  */
-export async function insertMessage(db: Queryable, m: NewMessage): Promise<MessageRow> {
-  const { rows } = await db.query<MessageRow>(
+export async function insertMessage(
+  db: Queryable,
+  m: NewMessage,
+  onlyIfPostable?: { mayPostUnjoined: boolean },
+): Promise<{ row: MessageRow; kind: ConversationKind } | null> {
+  const { rows } = await db.query<MessageRow & { conversation_kind: ConversationKind }>(
     `WITH next AS (
-       UPDATE conversations SET last_ts_us = greatest($2::bigint, last_ts_us + 1), updated = $14
-       WHERE id = $1 RETURNING last_ts_us
+       UPDATE conversations c SET last_ts_us = greatest($2::bigint, last_ts_us + 1), updated = $14
+       WHERE id = $1 AND ($15::boolean IS NULL OR (NOT c.is_archived AND (
+         EXISTS (SELECT 1 FROM conversation_members cm WHERE cm.conversation_id = c.id AND cm.user_id = $3)
+         OR ($15 AND c.kind = 'channel'))))
+       RETURNING last_ts_us, kind
      ), inserted AS (
        INSERT INTO messages
          (conversation_id, ts_us, user_id, bot_id, app_id, subtype, text, blocks, attachments, thread_ts_us,
@@ -170,8 +182,8 @@ export async function insertMessage(db: Queryable, m: NewMessage): Promise<Messa
      -- A new message has no replies, reactions or pin yet: only its bot and files to look up.
      SELECT m.*, 0 AS reply_count, NULL::text[] AS reply_users, NULL::bigint AS latest_reply_us,
        NULL::json AS reactions, a.name AS bot_name, a.bot_user_id, false AS pinned,
-       ${FILES_COLUMN} AS files
-     FROM inserted m LEFT JOIN apps a ON a.bot_id = m.bot_id`,
+       ${FILES_COLUMN} AS files, next.kind AS conversation_kind
+     FROM inserted m CROSS JOIN next LEFT JOIN apps a ON a.bot_id = m.bot_id`,
     [
       m.conversationId,
       m.nowUs,
@@ -187,11 +199,13 @@ export async function insertMessage(db: Queryable, m: NewMessage): Promise<Messa
       m.fileIds && m.fileIds.length > 0 ? m.fileIds : null,
       m.metadata ? JSON.stringify(m.metadata) : null,
       Math.floor(m.nowUs / 1000),
+      onlyIfPostable ? onlyIfPostable.mayPostUnjoined : null,
     ],
   );
-  const row = rows[0];
-  if (!row) throw new Error(`conversation ${m.conversationId} vanished`);
-  return row;
+  const found = rows[0];
+  if (!found) return null;
+  const { conversation_kind: kind, ...row } = found;
+  return { row, kind };
 }
 
 export interface RepliesQuery {
