@@ -28,7 +28,7 @@ import {
   setOpen,
   updateConversation,
 } from '../store/conversations.js';
-import { findMessage, listHistory, listReplies } from '../store/messages.js';
+import { findMessage, listHistory, listReplies, type MessageRow } from '../store/messages.js';
 import { userExists } from '../store/users.js';
 import { conversationView } from '../views/conversation.js';
 import { messageView } from '../views/message.js';
@@ -180,14 +180,26 @@ async function systemMessage(
   actor: string,
   subtype: string,
   text: string,
-): Promise<void> {
-  await postMessage(ctx, {
+): Promise<MessageRow> {
+  const { row } = await postMessage(ctx, {
     conversation,
     author: { userId: actor, botId: null, appId: null },
     teamId: ctx.caller.teamId,
     subtype,
     text,
   });
+  return row;
+}
+
+/** Top-level messages (and broadcasts) from others after the caller's read mark. */
+async function unreadCount(ctx: AuthedContext, conversation: ConversationRow): Promise<number> {
+  if (conversation.last_read_us === null) return 0;
+  const { rows } = await ctx.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND ts_us > $2
+       AND (thread_ts_us IS NULL OR reply_broadcast) AND user_id IS DISTINCT FROM $3`,
+    [conversation.id, conversation.last_read_us, ctx.caller.userId],
+  );
+  return rows[0]?.n ?? 0;
 }
 
 const nowSeconds = (ctx: AuthedContext) => Math.floor(ctx.now() / 1000);
@@ -307,13 +319,9 @@ const info = defineMethod({
     const view = conversationView(conversation);
     if (!args.include_num_members) delete view.num_members;
     if (conversation.last_read_us !== null) {
-      const { rows } = await ctx.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND ts_us > $2
-           AND (thread_ts_us IS NULL OR reply_broadcast) AND user_id IS DISTINCT FROM $3`,
-        [conversation.id, conversation.last_read_us, ctx.caller.userId],
-      );
-      view.unread_count = rows[0]?.n ?? 0;
-      view.unread_count_display = rows[0]?.n ?? 0;
+      const unread = await unreadCount(ctx, conversation);
+      view.unread_count = unread;
+      view.unread_count_display = unread;
     }
     if (args.include_locale) view.locale = 'en-US';
     return { channel: view };
@@ -362,7 +370,16 @@ const create = defineMethod({
       'channel_join',
       `<@${ctx.caller.userId}> has joined the channel`,
     );
-    return { channel: conversationView(await reread(ctx, id)) };
+    // A new channel comes back as its creator's: nothing unread, and no latest message yet.
+    return {
+      channel: {
+        ...conversationView(await reread(ctx, id)),
+        latest: null,
+        unread_count: 0,
+        unread_count_display: 0,
+        priority: 0,
+      },
+    };
   },
 });
 
@@ -555,7 +572,7 @@ const rename = defineMethod({
         channel: { id: conversation.id, name, created: conversation.created },
       });
     }
-    return { channel: conversationView(await reread(ctx, conversation.id)) };
+    return { channel: { ...conversationView(await reread(ctx, conversation.id)), locale: 'en-US' } };
   },
 });
 
@@ -594,8 +611,18 @@ function defineTextSetter(method: 'setTopic' | 'setPurpose') {
           : value === ''
             ? 'cleared the channel description'
             : `set the channel description: ${value}`;
-      await systemMessage(ctx, conversation, ctx.caller.userId, `channel_${field}`, text);
-      return { channel: conversationView(await reread(ctx, conversation.id)) };
+      const latest = await systemMessage(ctx, conversation, ctx.caller.userId, `channel_${field}`, text);
+      // The channel as its member sees it: with the change as its latest message.
+      const after = await reread(ctx, conversation.id);
+      const unread = await unreadCount(ctx, after);
+      return {
+        channel: {
+          ...conversationView(after),
+          latest: messageView(latest, ctx.caller.teamId, ctx.baseUrl),
+          unread_count: unread,
+          unread_count_display: unread,
+        },
+      };
     },
   });
 }

@@ -1,8 +1,21 @@
 import { formatTs } from '../slack-ts.js';
 import type { ConversationRow } from '../store/conversations.js';
 
+/**
+ * A channel's header tabs, which Slack lists under `properties` (the built-in ones with
+ * empty labels), as its conversations.info example shows for #general.
+ */
+const DEFAULT_TABS = [
+  { id: 'workflows', label: '', type: 'workflows' },
+  { id: 'files', label: '', type: 'files' },
+  { id: 'bookmarks', label: '', type: 'bookmarks' },
+];
+
+// Slack writes a read mark that was never set as ten zeros, not as ts 0.
 const lastRead = (row: ConversationRow) =>
-  row.last_read_us === null ? {} : { last_read: formatTs(row.last_read_us) };
+  row.last_read_us === null
+    ? {}
+    : { last_read: row.last_read_us === 0 ? '0000000000.000000' : formatTs(row.last_read_us) };
 
 /** A conversation object as conversations.* methods return it (shapes from Slack's examples). */
 export function conversationView(row: ConversationRow): Record<string, unknown> {
@@ -37,6 +50,8 @@ export function conversationView(row: ConversationRow): Record<string, unknown> 
     unlinked: 0,
     name_normalized: name,
     is_shared: false,
+    is_frozen: false,
+    is_read_only: false,
     is_org_shared: false,
     is_ext_shared: false,
     is_pending_ext_shared: false,
@@ -52,6 +67,7 @@ export function conversationView(row: ConversationRow): Record<string, unknown> 
     ...lastRead(row),
     topic: { value: row.topic, creator: row.topic_creator, last_set: row.topic_last_set },
     purpose: { value: row.purpose, creator: row.purpose_creator, last_set: row.purpose_last_set },
+    ...(row.kind === 'mpim' ? {} : { properties: { tabs: DEFAULT_TABS.map((tab) => ({ ...tab })) } }),
     previous_names: row.previous_names,
     num_members: row.num_members,
   };

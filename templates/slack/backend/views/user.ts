@@ -25,6 +25,8 @@ export function userView(row: UserRow, options: { includeEmail: boolean }): Reco
     ...(row.pronouns ? { pronouns: row.pronouns } : {}),
     avatar_hash: row.avatar_hash,
     ...(options.includeEmail && row.email ? { email: row.email } : {}),
+    // People's huddle status; nobody is in a huddle in the clone.
+    ...(row.is_bot ? {} : { huddle_state: 'default_unset', huddle_state_expiration_ts: 0 }),
     first_name: row.first_name,
     last_name: row.last_name,
     ...images,
@@ -51,6 +53,8 @@ export function userView(row: UserRow, options: { includeEmail: boolean }): Reco
     is_bot: row.is_bot,
     is_app_user: row.is_app_user,
     updated: row.updated,
+    // Two-factor sign-in is not something the clone's people have set up.
+    ...(row.is_bot ? {} : { has_2fa: false }),
     is_email_confirmed: !row.is_bot && row.email !== null,
     who_can_share_contact_card: 'EVERYONE',
   };
