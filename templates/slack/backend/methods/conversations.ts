@@ -28,7 +28,13 @@ import {
   setOpen,
   updateConversation,
 } from '../store/conversations.js';
-import { findMessage, listHistory, listReplies, type MessageRow } from '../store/messages.js';
+import {
+  findMessage,
+  type HistoryAccess,
+  listHistory,
+  listReplies,
+  type MessageRow,
+} from '../store/messages.js';
 import { userExists } from '../store/users.js';
 import { conversationView } from '../views/conversation.js';
 import { messageView } from '../views/message.js';
@@ -85,6 +91,12 @@ const list = defineMethod({
   },
 });
 
+/** The conversation a history call names, as its caller sees it (channel_not_found if not). */
+async function historyAccess(ctx: AuthedContext, channel: string): Promise<HistoryAccess> {
+  const conversation = await openConversation(ctx, channel, { allowName: false });
+  return { kind: conversation.kind, isMember: conversation.is_member };
+}
+
 const history = defineMethod({
   name: 'conversations.history',
   tier: 'tier3',
@@ -104,19 +116,21 @@ const history = defineMethod({
     if (oldestUs === null && args.oldest !== undefined) throw new SlackError('invalid_ts_oldest');
     const startAtUs = args.cursor ? Number(decodeCursor('next_ts', args.cursor, /^\d{1,16}$/)) : null;
 
-    const conversation = await openConversation(ctx, args.channel, { allowName: false });
-    requireScope(ctx.caller, CONVERSATION_SCOPES[conversation.kind].history);
-    // User tokens may read public channels they have not joined; bots may not.
-    if (!conversation.is_member && ctx.caller.kind === 'bot') throw new SlackError('not_in_channel');
-
     const limit = Math.min(Math.max(args.limit ?? 100, 1), 999);
-    const { rows, pinCount } = await listHistory(ctx.db, conversation.id, {
+    // One round trip when the page has rows: they carry the conversation's kind and the
+    // caller's membership. An empty page (or an unknown or hidden conversation) looks it up.
+    const { rows, pinCount, access } = await listHistory(ctx.db, args.channel, ctx.caller.userId, {
       latestUs,
       oldestUs,
       inclusive: args.inclusive ?? false,
       startAtUs,
       limit: limit + 1,
     });
+    const { kind, isMember } = access ?? (await historyAccess(ctx, args.channel));
+    requireScope(ctx.caller, CONVERSATION_SCOPES[kind].history);
+    // User tokens may read public channels they have not joined; bots may not.
+    if (!isMember && ctx.caller.kind === 'bot') throw new SlackError('not_in_channel');
+
     const next = rows.length > limit ? rows[limit] : undefined;
     return {
       messages: rows

@@ -89,35 +89,56 @@ export interface HistoryQuery {
   limit: number;
 }
 
+/** What a history page says about its conversation, as the viewer sees it. */
+export interface HistoryAccess {
+  kind: ConversationKind;
+  isMember: boolean;
+}
+
 /**
- * Channel-level messages (parents and broadcast replies), newest first, and the channel's
- * pin count, which conversations.history also answers with. The count rides on the rows
- * (an uncorrelated subquery, computed once) to save a round trip on the hottest read; an
- * empty page asks for it separately.
+ * Channel-level messages (parents and broadcast replies), newest first, of a conversation
+ * `viewerId` may see (a public channel, or one they are in), with the channel's pin count
+ * and the conversation's kind and the viewer's membership, which conversations.history also
+ * needs. All of it rides on the rows of one statement (the hottest read; the extra parts are
+ * computed once), so an empty page says nothing: `access` is null and the caller looks the
+ * conversation up itself.
  */
 export async function listHistory(
   db: Queryable,
   conversationId: string,
+  viewerId: string,
   q: HistoryQuery,
-): Promise<{ rows: MessageRow[]; pinCount: number }> {
-  const { rows } = await db.query<MessageRow & { pin_count: number }>(
-    `${selectMessages(
-      `(
-       SELECT * FROM messages m
+): Promise<{ rows: MessageRow[]; pinCount: number; access: HistoryAccess | null }> {
+  const { rows } = await db.query<
+    MessageRow & { pin_count: number; conversation_kind: ConversationKind; viewer_is_member: boolean }
+  >(
+    `WITH visible AS (
+       SELECT c.id, c.kind, EXISTS (SELECT 1 FROM conversation_members cm
+                                    WHERE cm.conversation_id = c.id AND cm.user_id = $7) AS is_member
+       FROM conversations c WHERE c.id = $1
+     )
+     ${selectMessages(
+       `(
+       SELECT m.*, v.kind AS conversation_kind, v.is_member AS viewer_is_member
+       FROM messages m JOIN visible v ON v.id = m.conversation_id AND (v.kind = 'channel' OR v.is_member)
        WHERE m.conversation_id = $1 AND (m.thread_ts_us IS NULL OR m.reply_broadcast)
          AND ($2::bigint IS NULL OR m.ts_us < $2 OR ($4 AND m.ts_us = $2))
          AND ($3::bigint IS NULL OR m.ts_us > $3 OR ($4 AND m.ts_us = $3))
          AND ($5::bigint IS NULL OR m.ts_us <= $5)
        ORDER BY m.ts_us DESC
        LIMIT $6) m`,
-      ' (SELECT count(*)::int FROM pins WHERE conversation_id = $1) AS pin_count,',
-    )}
+       ' (SELECT count(*)::int FROM pins WHERE conversation_id = $1) AS pin_count,',
+     )}
      ORDER BY m.ts_us DESC`,
-    [conversationId, q.latestUs, q.oldestUs, q.inclusive, q.startAtUs, q.limit],
+    [conversationId, q.latestUs, q.oldestUs, q.inclusive, q.startAtUs, q.limit, viewerId],
   );
   const first = rows[0];
-  if (first) return { rows, pinCount: first.pin_count };
-  return { rows, pinCount: await countPins(db, conversationId) };
+  if (!first) return { rows, pinCount: await countPins(db, conversationId), access: null };
+  return {
+    rows,
+    pinCount: first.pin_count,
+    access: { kind: first.conversation_kind, isMember: first.viewer_is_member },
+  };
 }
 
 export async function findMessage(
