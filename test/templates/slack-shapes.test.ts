@@ -12,20 +12,22 @@ import { type CloneUnderTest, openClone } from './harness.js';
 // (slack-api-ref): the example's top-level keys with the same JSON kinds, and every key of
 // its principal objects. A view that drops a field Slack sends fails here.
 
-/** Slack's reference: methods/<group>/<method>.json, beside this repository. */
-const REFERENCE = new URL('../../../shared/reference/slack-api-ref/', import.meta.url);
+/**
+ * Slack's reference success examples, vendored from slack-api-ref (MIT) by
+ * scripts/slack-reference-examples.mjs so this runs wherever the repository does.
+ */
+const REFERENCE = JSON.parse(
+  readFileSync(new URL('../support/slack-reference-examples.json', import.meta.url), 'utf8'),
+) as { methods: Record<string, JsonObject[]> };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 /** The reference's success examples (`"ok": true`) for a method, in the file's order. */
 function successExamples(method: string): JsonObject[] {
-  const group = method.split('.')[0];
-  const file = new URL(`methods/${group}/${method}.json`, REFERENCE);
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as { response: { examples: string[] } };
-  return doc.response.examples
-    .map((example) => JSON.parse(example) as JsonObject)
-    .filter((example) => example.ok === true);
+  const examples = REFERENCE.methods[method];
+  if (!examples) throw new Error(`no success example for ${method} in the vendored reference`);
+  return examples;
 }
 
 const kindOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
