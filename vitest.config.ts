@@ -13,6 +13,7 @@ const SDK_SUITES = [
   'test/templates/slack-conversations.test.ts',
   'test/templates/slack-messages.test.ts',
   'test/templates/slack-extras.test.ts',
+  'test/templates/slack-robustness.test.ts',
   'test/templates/slack-shapes.test.ts',
   'test/templates/stripe-payments.test.ts',
   'test/templates/stripe.test.ts',

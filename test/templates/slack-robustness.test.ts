@@ -5,13 +5,11 @@ import { SLACK_METHODS } from '../../templates/slack/backend/methods/index.js';
 import { slackTemplate } from '../../templates/slack/backend/template.js';
 import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
 import { ACME_BOT } from '../../templates/slack/fixtures/acme-corp.js';
-import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
-import { countPublic, type RunningBackend, startBackend } from './harness.js';
+import { type CloneUnderTest, countPublic, openClone } from './harness.js';
 
 // No method answers 500 or crashes, whatever it is sent.
 
-let infra: CloneInfra;
-let backend: RunningBackend<object, SlackTokens>;
+let backend: CloneUnderTest;
 let tokens: SlackTokens;
 let bot: WebClient;
 let seeded: Record<string, number>;
@@ -29,20 +27,18 @@ async function freshTokens() {
 }
 
 beforeAll(async () => {
-  infra = await startCloneInfra();
-  backend = (await startBackend(infra, {
+  backend = await openClone({
     template: slackTemplate,
     createApp: (deps) => createSlackApp({ ...deps, rateLimits: { enabled: false } }),
     database: 'slack_robust',
     seedFixture: 'acme-corp',
-  })) as RunningBackend<object, SlackTokens>;
+  });
   await freshTokens();
   seeded = await countPublic(backend.pool);
 }, 180_000);
 
 afterAll(async () => {
   await backend?.close();
-  await infra?.stop();
 });
 
 beforeEach(async () => {
@@ -236,7 +232,7 @@ describe('malformed input', () => {
         }
       }
     }
-    const errors = backend.log.lines.filter((line) => line.includes('failed'));
+    const errors = (await backend.logLines()).filter((line) => line.includes('failed'));
     expect(failures).toEqual([]);
     expect(errors).toEqual([]);
   }, 120_000);
