@@ -47,9 +47,10 @@ type PostContext = { db: Queryable; now: () => number; events: EventSink };
  * asynchronously.
  */
 export async function postMessage(ctx: PostContext, post: Post): Promise<PostedMessage> {
-  const inserted = await insertMessage(ctx.db, newMessage(ctx, post));
-  if (!inserted) throw new Error(`conversation ${post.conversation.id} vanished`);
-  return announce(ctx, post, inserted.row, post.conversation.kind);
+  const { id, kind } = post.conversation;
+  const inserted = await insertMessage(ctx.db, newMessage(ctx, id, post));
+  if (!inserted) throw new Error(`conversation ${id} vanished`);
+  return announce(ctx, id, post.teamId, inserted.row, kind);
 }
 
 /**
@@ -60,20 +61,21 @@ export async function postMessage(ctx: PostContext, post: Post): Promise<PostedM
  */
 export async function postIfAllowed(
   ctx: PostContext,
-  post: Omit<Post, 'conversation'> & { conversationId: string; mayPostUnjoined: boolean },
+  post: PostContent & { conversationId: string; mayPostUnjoined: boolean },
 ): Promise<PostedMessage | null> {
-  const full = { ...post, conversation: { id: post.conversationId, kind: 'channel' as ConversationKind } };
-  const inserted = await insertMessage(ctx.db, newMessage(ctx, full), {
+  const inserted = await insertMessage(ctx.db, newMessage(ctx, post.conversationId, post), {
     mayPostUnjoined: post.mayPostUnjoined,
   });
   if (!inserted) return null;
-  return announce(ctx, full, inserted.row, inserted.kind);
+  return announce(ctx, post.conversationId, post.teamId, inserted.row, inserted.kind);
 }
 
-function newMessage(ctx: PostContext, post: Post) {
+type PostContent = Omit<Post, 'conversation'>;
+
+function newMessage(ctx: PostContext, conversationId: string, post: PostContent) {
   const threadTsUs = post.threadTsUs ?? null;
   return {
-    conversationId: post.conversation.id,
+    conversationId,
     nowUs: ctx.now() * 1000,
     userId: post.author.userId,
     botId: post.author.botId,
@@ -92,19 +94,19 @@ function newMessage(ctx: PostContext, post: Post) {
 /** The `message` event for a row just written; for a reply, with its parent's author. */
 async function announce(
   ctx: PostContext,
-  post: Post,
+  conversationId: string,
+  teamId: string,
   row: MessageRow,
   kind: ConversationKind,
 ): Promise<PostedMessage> {
   const threadTsUs = row.thread_ts_us;
-  const parentUserId =
-    threadTsUs === null ? null : await parentAuthor(ctx.db, post.conversation.id, threadTsUs);
-  const view = messageView(row, post.teamId);
+  const parentUserId = threadTsUs === null ? null : await parentAuthor(ctx.db, conversationId, threadTsUs);
+  const view = messageView(row, teamId);
   if (parentUserId) view.parent_user_id = parentUserId;
   ctx.events.emit({
     ...view,
     type: 'message',
-    channel: post.conversation.id,
+    channel: conversationId,
     event_ts: view.ts as string,
     channel_type: CHANNEL_TYPES[kind],
   });
