@@ -11,6 +11,7 @@ import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
 import { ACME_BOT, ACME_PRIMARY_USER_ID } from '../../templates/slack/fixtures/acme-corp.js';
 import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
 import { type RunningBackend, startBackend } from './harness.js';
+import { ENGINEERING } from './slack-support.js';
 
 // A real Bolt app against the clone: over the Events API (HTTP) and in Socket Mode.
 
@@ -24,7 +25,6 @@ let tokens: SlackTokens;
 let user: WebClient;
 let bot: WebClient;
 
-const ENGINEERING = 'C0ACME0ENG3';
 const quiet = LogLevel.ERROR;
 
 const client = (token: string) =>

@@ -1,11 +1,21 @@
-import { WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackApp } from '../../templates/slack/backend/app.js';
-import { slackTemplate } from '../../templates/slack/backend/template.js';
 import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
 import { ACME_BOT, ACME_PRIMARY_USER_ID } from '../../templates/slack/fixtures/acme-corp.js';
-import { type CloneUnderTest, countPublic, openClone } from './harness.js';
-import { slackError } from './slack-support.js';
+import { type CloneUnderTest, countPublic } from './harness.js';
+import {
+  ENGINEERING,
+  GENERAL,
+  GRACE,
+  LEADERSHIP,
+  MARCUS,
+  OLD_WEBSITE,
+  openSlackClone,
+  PRIYA,
+  RANDOM,
+  slackClient,
+  slackError,
+} from './slack-support.js';
 
 // conversations.* management, users.*, team/bots/emoji, auth.revoke and scheduled messages.
 
@@ -15,17 +25,7 @@ let bot: WebClient;
 let user: WebClient;
 let seeded: Record<string, number>;
 
-const GENERAL = 'C0ACME0GEN1';
-const RANDOM = 'C0ACME0RND2';
-const ENGINEERING = 'C0ACME0ENG3';
-const LEADERSHIP = 'C0ACME0LDR9';
-const OLD_WEBSITE = 'C0ACME0OLDX';
-const MARCUS = 'U0ACME00M02';
-const PRIYA = 'U0ACME00P03';
-const GRACE = 'U0ACME00G11';
-
-const client = (token: string) =>
-  new WebClient(token, { slackApiUrl: `${backend.url}/api/`, retryConfig: { retries: 0 } });
+const client = (token: string) => slackClient(backend.url, token);
 
 const mint = async (body?: unknown) => (await backend.admin('/tokens', body)).body as SlackTokens;
 
@@ -39,12 +39,7 @@ async function freshTokens() {
 const subtypes = (messages: any[] | undefined) => (messages ?? []).map((m) => [m.subtype, m.text]);
 
 beforeAll(async () => {
-  backend = await openClone({
-    template: slackTemplate,
-    createApp: (deps) => createSlackApp({ ...deps, rateLimits: { enabled: false } }),
-    database: 'slack_conversations',
-    seedFixture: 'acme-corp',
-  });
+  backend = await openSlackClone('slack_conversations');
   await freshTokens();
   seeded = await countPublic(backend.pool);
 }, 180_000);

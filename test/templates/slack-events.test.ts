@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackApp } from '../../templates/slack/backend/app.js';
 import { slackTemplate } from '../../templates/slack/backend/template.js';
@@ -9,6 +9,7 @@ import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
 import { ACME_BOT, ACME_PRIMARY_USER_ID } from '../../templates/slack/fixtures/acme-corp.js';
 import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
 import { type RunningBackend, startBackend } from './harness.js';
+import { ENGINEERING, RANDOM, slackClient } from './slack-support.js';
 
 // The Events API: Request URL handshake, signed event_callback deliveries, retries.
 
@@ -30,11 +31,7 @@ let received: Received[] = [];
 /** How the receiver answers the next requests (a status per request; 200 once empty). */
 let failNext: number[] = [];
 
-const ENGINEERING = 'C0ACME0ENG3';
-const RANDOM = 'C0ACME0RND2';
-
-const client = (token: string) =>
-  new WebClient(token, { slackApiUrl: `${backend.url}/api/`, retryConfig: { retries: 0 } });
+const client = (token: string) => slackClient(backend.url, token);
 
 async function waitFor<T>(what: string, find: () => T | undefined, timeoutMs = 5_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

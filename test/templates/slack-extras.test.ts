@@ -1,8 +1,6 @@
-import { WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../templates/_shared/password.js';
-import { createSlackApp } from '../../templates/slack/backend/app.js';
-import { slackTemplate } from '../../templates/slack/backend/template.js';
 import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
 import {
   ACME_BOT,
@@ -10,8 +8,16 @@ import {
   ACME_PEOPLE,
   ACME_PRIMARY_USER_ID,
 } from '../../templates/slack/fixtures/acme-corp.js';
-import { type CloneUnderTest, countPublic, openClone } from './harness.js';
-import { slackError } from './slack-support.js';
+import { type CloneUnderTest, countPublic } from './harness.js';
+import {
+  ENGINEERING,
+  MARCUS,
+  openSlackClone,
+  PRIYA,
+  RANDOM,
+  slackClient,
+  slackError,
+} from './slack-support.js';
 
 // bookmarks, user groups, reminders, search and files, through the official WebClient.
 
@@ -21,13 +27,7 @@ let bot: WebClient;
 let user: WebClient;
 let seeded: Record<string, number>;
 
-const RANDOM = 'C0ACME0RND2';
-const ENGINEERING = 'C0ACME0ENG3';
-const MARCUS = 'U0ACME00M02';
-const PRIYA = 'U0ACME00P03';
-
-const client = (token: string) =>
-  new WebClient(token, { slackApiUrl: `${backend.url}/api/`, retryConfig: { retries: 0 } });
+const client = (token: string) => slackClient(backend.url, token);
 
 const mint = async (body?: unknown) => (await backend.admin('/tokens', body)).body as SlackTokens;
 
@@ -38,12 +38,7 @@ async function freshTokens() {
 }
 
 beforeAll(async () => {
-  backend = await openClone({
-    template: slackTemplate,
-    createApp: (deps) => createSlackApp({ ...deps, rateLimits: { enabled: false } }),
-    database: 'slack_extras',
-    seedFixture: 'acme-corp',
-  });
+  backend = await openSlackClone('slack_extras');
   await freshTokens();
   seeded = await countPublic(backend.pool);
 }, 180_000);

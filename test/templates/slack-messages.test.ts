@@ -1,11 +1,17 @@
-import { WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackApp } from '../../templates/slack/backend/app.js';
-import { slackTemplate } from '../../templates/slack/backend/template.js';
 import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
 import { ACME_BOT, ACME_PRIMARY_USER_ID } from '../../templates/slack/fixtures/acme-corp.js';
-import { type CloneUnderTest, countPublic, openClone } from './harness.js';
-import { slackError } from './slack-support.js';
+import { type CloneUnderTest, countPublic } from './harness.js';
+import {
+  GENERAL,
+  INCIDENTS,
+  MARCUS,
+  openSlackClone,
+  RANDOM,
+  slackClient,
+  slackError,
+} from './slack-support.js';
 
 // chat.* beyond postMessage, threads, reactions and pins, through the official WebClient.
 
@@ -15,23 +21,12 @@ let bot: WebClient;
 let user: WebClient;
 let seeded: Record<string, number>;
 
-const GENERAL = 'C0ACME0GEN1';
-const INCIDENTS = 'C0ACME0INC7';
-const RANDOM = 'C0ACME0RND2';
-const MARCUS = 'U0ACME00M02';
-
-const client = (token: string) =>
-  new WebClient(token, { slackApiUrl: `${backend.url}/api/`, retryConfig: { retries: 0 } });
+const client = (token: string) => slackClient(backend.url, token);
 
 const mint = async (body?: unknown) => (await backend.admin('/tokens', body)).body as SlackTokens;
 
 beforeAll(async () => {
-  backend = await openClone({
-    template: slackTemplate,
-    createApp: (deps) => createSlackApp({ ...deps, rateLimits: { enabled: false } }),
-    database: 'slack_messages',
-    seedFixture: 'acme-corp',
-  });
+  backend = await openSlackClone('slack_messages');
   tokens = await mint();
   bot = client(tokens.botToken);
   user = client(tokens.userToken);

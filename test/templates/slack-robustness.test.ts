@@ -1,11 +1,10 @@
-import { WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackApp } from '../../templates/slack/backend/app.js';
 import { SLACK_METHODS } from '../../templates/slack/backend/methods/index.js';
-import { slackTemplate } from '../../templates/slack/backend/template.js';
 import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
 import { ACME_BOT } from '../../templates/slack/fixtures/acme-corp.js';
-import { type CloneUnderTest, countPublic, openClone } from './harness.js';
+import { type CloneUnderTest, countPublic } from './harness.js';
+import { ENGINEERING, MARCUS, OLD_WEBSITE, openSlackClone, slackClient } from './slack-support.js';
 
 // No method answers 500 or crashes, whatever it is sent.
 
@@ -14,12 +13,7 @@ let tokens: SlackTokens;
 let bot: WebClient;
 let seeded: Record<string, number>;
 
-const ENGINEERING = 'C0ACME0ENG3';
-const OLD_WEBSITE = 'C0ACME0OLDX';
-const MARCUS = 'U0ACME00M02';
-
-const client = (token: string) =>
-  new WebClient(token, { slackApiUrl: `${backend.url}/api/`, retryConfig: { retries: 0 } });
+const client = (token: string) => slackClient(backend.url, token);
 
 async function freshTokens() {
   tokens = (await backend.admin('/tokens')).body as SlackTokens;
@@ -27,12 +21,7 @@ async function freshTokens() {
 }
 
 beforeAll(async () => {
-  backend = await openClone({
-    template: slackTemplate,
-    createApp: (deps) => createSlackApp({ ...deps, rateLimits: { enabled: false } }),
-    database: 'slack_robust',
-    seedFixture: 'acme-corp',
-  });
+  backend = await openSlackClone('slack_robust');
   await freshTokens();
   seeded = await countPublic(backend.pool);
 }, 180_000);

@@ -1,11 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackApp } from '../../templates/slack/backend/app.js';
-import { slackTemplate } from '../../templates/slack/backend/template.js';
 import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
 import { ACME_BOT, ACME_PRIMARY_USER_ID } from '../../templates/slack/fixtures/acme-corp.js';
-import { type CloneUnderTest, openClone } from './harness.js';
+import type { CloneUnderTest } from './harness.js';
+import {
+  ENGINEERING,
+  ENGINEERS,
+  GENERAL,
+  GRACE,
+  MARCUS,
+  openSlackClone,
+  PRIYA,
+  slackClient,
+} from './slack-support.js';
 
 // Every method the clone serves, called once successfully through the official WebClient,
 // and its response checked against the success example in Slack's own reference
@@ -192,23 +200,10 @@ let backend: CloneUnderTest;
 let bot: WebClient;
 let user: WebClient;
 
-const GENERAL = 'C0ACME0GEN1';
-const ENGINEERING = 'C0ACME0ENG3';
-const MARCUS = 'U0ACME00M02';
-const PRIYA = 'U0ACME00P03';
-const GRACE = 'U0ACME00G11';
-const ENGINEERS = 'S0ACME0ENG1';
-
-const client = (token: string) =>
-  new WebClient(token, { slackApiUrl: `${backend.url}/api/`, retryConfig: { retries: 0 } });
+const client = (token: string) => slackClient(backend.url, token);
 
 beforeAll(async () => {
-  backend = await openClone({
-    template: slackTemplate,
-    createApp: (deps) => createSlackApp({ ...deps, rateLimits: { enabled: false } }),
-    database: 'slack_shapes',
-    seedFixture: 'acme-corp',
-  });
+  backend = await openSlackClone('slack_shapes');
   const tokens = (await backend.admin('/tokens')).body as SlackTokens;
   bot = client(tokens.botToken);
   user = client(tokens.userToken);

@@ -13,6 +13,7 @@ import { ACME_PASSWORD } from '../../templates/slack/fixtures/acme-corp.js';
 import { createFrontendServer } from '../../templates/slack/frontend/frontend-server.js';
 import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
 import { type RunningBackend, startBackend } from './harness.js';
+import { GENERAL } from './slack-support.js';
 
 /**
  * The `full` mode web client end to end: the backend and the frontend server in-process,
@@ -22,7 +23,6 @@ type SlackBackend = RunningBackend<object, SlackTokens>;
 
 const DANA = { id: 'U0ACME00D01', email: 'dana@acme.test' };
 const PRIYA = { id: 'U0ACME00P03', email: 'priya@acme.test' };
-const GENERAL = 'C0ACME0GEN1';
 const SCREENSHOTS = fileURLToPath(new URL('../../test-results/slack-web/', import.meta.url));
 const has = (...methods: string[]) => methods.every((name) => SLACK_METHODS.has(name));
 
