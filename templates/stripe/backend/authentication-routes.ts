@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { Queryable } from '../../_shared/db.js';
 import { confirmIntent, failAuthentication } from './payments.js';
 import { mustFind } from './resources/common.js';
 import type { ResourceDeps } from './route-env.js';
@@ -19,7 +20,7 @@ export function createAuthenticationRoutes(deps: ResourceDeps): Hono {
   const routes = new Hono();
 
   /** The intent named in the path, if the client secret matches and it awaits authentication. */
-  async function awaiting(db: Parameters<typeof mustFind>[0], id: string, secret: string | undefined) {
+  async function awaiting(db: Queryable, id: string, secret: string | undefined) {
     const pi = await mustFind<PaymentIntentObject>(db, 'payment_intents', 'payment_intent', id, {
       forUpdate: true,
     });

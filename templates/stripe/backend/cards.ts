@@ -125,7 +125,23 @@ export interface Decline {
   sellerMessage: string;
 }
 
-/** What a charge on a card with `outcome` fails with; null if it goes through. */
+const AUTHENTICATION_REQUIRED: Decline = {
+  code: 'authentication_required',
+  declineCode: 'authentication_required',
+  message: 'Your card was declined. This transaction requires authentication.',
+  outcomeType: 'issuer_declined',
+  sellerMessage: 'The bank returned the decline code `authentication_required`.',
+};
+
+/**
+ * What a charge on a card with `outcome` fails with; null if it goes through. A card that
+ * needs authentication is declined when charged without it (off session, or directly);
+ * confirming on session asks for 3-D Secure before any charge is made.
+ */
+export const chargeDecline = (outcome: CardOutcome): Decline | null =>
+  outcome === 'authentication_required' ? AUTHENTICATION_REQUIRED : declineFor(outcome);
+
+/** What checking a card with `outcome` (on attach or setup) fails with; null if it passes. */
 export function declineFor(outcome: CardOutcome): Decline | null {
   const bank = 'The bank did not return any further details with this decline.';
   switch (outcome) {

@@ -1,4 +1,4 @@
-import { declineFor, outcomeOf } from './cards.js';
+import { chargeDecline, outcomeOf } from './cards.js';
 import { setCustomerBilling } from './store/customers.js';
 import { findLive, insertObject, type StripeObject, saveObject } from './store/objects.js';
 import { invalidRequest, StripeError } from './stripe-error.js';
@@ -127,16 +127,7 @@ export async function confirmIntent(
     return { intent: pi, declined: false };
   }
 
-  const decline =
-    outcome === 'authentication_required'
-      ? {
-          code: 'authentication_required',
-          declineCode: 'authentication_required',
-          message: 'Your card was declined. This transaction requires authentication.',
-          outcomeType: 'issuer_declined' as const,
-          sellerMessage: 'The bank returned the decline code `authentication_required`.',
-        }
-      : declineFor(outcome);
+  const decline = chargeDecline(outcome);
   const manual = pi.capture_method === 'manual';
   const charge = newCharge({
     id: tx.ids.object('ch'),
@@ -150,15 +141,7 @@ export async function confirmIntent(
     metadata: pi.metadata,
     receiptEmail: pi.receipt_email,
     captured: !manual,
-    failure: decline
-      ? {
-          code: decline.code,
-          message: decline.message,
-          declineCode: decline.declineCode,
-          type: decline.outcomeType,
-          sellerMessage: decline.sellerMessage,
-        }
-      : null,
+    failure: decline,
     statementDescriptor: pi.statement_descriptor,
   });
   await recordCharge(tx, charge);
@@ -386,16 +369,7 @@ export async function directCharge(
   },
 ): Promise<{ charge: ChargeObject; error: StripeError | null }> {
   const outcome = outcomeOf(input.paymentMethod.card.fingerprint);
-  const decline =
-    outcome === 'authentication_required'
-      ? {
-          code: 'authentication_required',
-          declineCode: 'authentication_required',
-          message: 'Your card was declined. This transaction requires authentication.',
-          outcomeType: 'issuer_declined' as const,
-          sellerMessage: 'The bank returned the decline code `authentication_required`.',
-        }
-      : declineFor(outcome);
+  const decline = chargeDecline(outcome);
   const charge = newCharge({
     id: tx.ids.object('ch'),
     created: tx.now,
@@ -408,15 +382,7 @@ export async function directCharge(
     metadata: input.metadata,
     receiptEmail: input.receiptEmail,
     captured: input.capture,
-    failure: decline
-      ? {
-          code: decline.code,
-          message: decline.message,
-          declineCode: decline.declineCode,
-          type: decline.outcomeType,
-          sellerMessage: decline.sellerMessage,
-        }
-      : null,
+    failure: decline,
     statementDescriptor: input.statementDescriptor,
   });
   await recordCharge(tx, charge);

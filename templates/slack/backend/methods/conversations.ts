@@ -91,6 +91,16 @@ const list = defineMethod({
   },
 });
 
+/** The window conversations.history and .replies read: `latest`, `oldest` and a cursor. */
+function readWindow(args: { latest?: string; oldest?: string; cursor?: string }) {
+  const latestUs = args.latest === undefined ? null : parseTs(args.latest);
+  if (latestUs === null && args.latest !== undefined) throw new SlackError('invalid_ts_latest');
+  const oldestUs = args.oldest === undefined ? null : parseTs(args.oldest);
+  if (oldestUs === null && args.oldest !== undefined) throw new SlackError('invalid_ts_oldest');
+  const startAtUs = args.cursor ? Number(decodeCursor('next_ts', args.cursor, /^\d{1,16}$/)) : null;
+  return { latestUs, oldestUs, startAtUs };
+}
+
 /** The conversation a history call names, as its caller sees it (channel_not_found if not). */
 async function historyAccess(ctx: AuthedContext, channel: string): Promise<HistoryAccess> {
   const conversation = await openConversation(ctx, channel, { allowName: false });
@@ -110,11 +120,7 @@ const history = defineMethod({
     include_all_metadata: slackBoolean.optional(),
   }),
   run: async (args, ctx) => {
-    const latestUs = args.latest === undefined ? null : parseTs(args.latest);
-    if (latestUs === null && args.latest !== undefined) throw new SlackError('invalid_ts_latest');
-    const oldestUs = args.oldest === undefined ? null : parseTs(args.oldest);
-    if (oldestUs === null && args.oldest !== undefined) throw new SlackError('invalid_ts_oldest');
-    const startAtUs = args.cursor ? Number(decodeCursor('next_ts', args.cursor, /^\d{1,16}$/)) : null;
+    const { latestUs, oldestUs, startAtUs } = readWindow(args);
 
     const limit = Math.min(Math.max(args.limit ?? 100, 1), 999);
     // One round trip when the page has rows: they carry the conversation's kind and the
@@ -279,11 +285,7 @@ const replies = defineMethod({
     include_all_metadata: slackBoolean.optional(),
   }),
   run: async (args, ctx) => {
-    const latestUs = args.latest === undefined ? null : parseTs(args.latest);
-    if (latestUs === null && args.latest !== undefined) throw new SlackError('invalid_ts_latest');
-    const oldestUs = args.oldest === undefined ? null : parseTs(args.oldest);
-    if (oldestUs === null && args.oldest !== undefined) throw new SlackError('invalid_ts_oldest');
-    const startAtUs = args.cursor ? Number(decodeCursor('next_ts', args.cursor, /^\d{1,16}$/)) : null;
+    const { latestUs, oldestUs, startAtUs } = readWindow(args);
 
     const conversation = await openConversation(ctx, args.channel, { allowName: false });
     requireScope(ctx.caller, CONVERSATION_SCOPES[conversation.kind].history);

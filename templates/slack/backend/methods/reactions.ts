@@ -42,6 +42,24 @@ async function reactionTarget(ctx: AuthedContext, args: { channel?: string; time
   return item;
 }
 
+/** The reaction_added / reaction_removed event for `message`. */
+function emitReaction(
+  ctx: AuthedContext,
+  type: 'reaction_added' | 'reaction_removed',
+  name: string,
+  channel: string,
+  message: { ts_us: number; user_id: string | null },
+) {
+  ctx.events.emit({
+    type,
+    user: ctx.caller.userId,
+    reaction: name,
+    ...(message.user_id ? { item_user: message.user_id } : {}),
+    item: { type: 'message', channel, ts: formatTs(message.ts_us) },
+    event_ts: formatTs(ctx.now() * 1000),
+  });
+}
+
 const add = defineMethod({
   name: 'reactions.add',
   tier: 'tier3',
@@ -61,14 +79,7 @@ const add = defineMethod({
       userId: ctx.caller.userId,
     });
     if (!added) throw new SlackError('already_reacted');
-    ctx.events.emit({
-      type: 'reaction_added',
-      user: ctx.caller.userId,
-      reaction: name,
-      ...(message.user_id ? { item_user: message.user_id } : {}),
-      item: { type: 'message', channel: conversation.id, ts: formatTs(message.ts_us) },
-      event_ts: formatTs(ctx.now() * 1000),
-    });
+    emitReaction(ctx, 'reaction_added', name, conversation.id, message);
     return {};
   },
 });
@@ -88,14 +99,7 @@ const remove = defineMethod({
       userId: ctx.caller.userId,
     });
     if (!removed) throw new SlackError('no_reaction');
-    ctx.events.emit({
-      type: 'reaction_removed',
-      user: ctx.caller.userId,
-      reaction: name,
-      ...(message.user_id ? { item_user: message.user_id } : {}),
-      item: { type: 'message', channel: conversation.id, ts: formatTs(message.ts_us) },
-      event_ts: formatTs(ctx.now() * 1000),
-    });
+    emitReaction(ctx, 'reaction_removed', name, conversation.id, message);
     return {};
   },
 });

@@ -1,3 +1,4 @@
+import type { Decline } from '../cards.js';
 import type { StripeObject } from '../store/objects.js';
 import type { BillingDetails, PaymentMethodObject } from './payment-method.js';
 
@@ -38,7 +39,7 @@ export function newCharge(fields: {
   metadata: Record<string, string>;
   receiptEmail: string | null;
   captured: boolean;
-  failure: { code: string; message: string; declineCode: string; type: string; sellerMessage: string } | null;
+  failure: Decline | null;
   statementDescriptor?: string | null;
 }): ChargeObject {
   const { card } = fields.paymentMethod;
@@ -79,7 +80,7 @@ export function newCharge(fields: {
           risk_level: 'normal',
           risk_score: riskScore,
           seller_message: fields.failure.sellerMessage,
-          type: fields.failure.type,
+          type: fields.failure.outcomeType,
         }
       : {
           advice_code: null,
