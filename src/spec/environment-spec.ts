@@ -1,5 +1,5 @@
 import type { Document, Node } from 'yaml';
-import { LineCounter, parseDocument, visit } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { AsymError } from '../errors.js';
 import { didYouMean } from './did-you-mean.js';
@@ -251,6 +251,28 @@ function catalogIssues(
   });
 }
 
+/**
+ * The parser notices an unclosed `[`, `{` or quote only where the text stops making sense
+ * (the next line, or the end of the file); the user's mistake is where that node opened.
+ * The innermost flow collection or quoted scalar that opens before the error and runs up
+ * to it is that node.
+ */
+function unclosedNodeAt(doc: Document, offset: number): { start: number; what: string } | undefined {
+  let found: { start: number; what: string } | undefined;
+  visit(doc, {
+    Node(_key, node) {
+      const range = (node as Node).range;
+      if (!range || range[0] >= offset || range[1] < offset) return;
+      let what: string | undefined;
+      if ((isSeq(node) || isMap(node)) && node.flow) what = isSeq(node) ? 'this "["' : 'this "{"';
+      else if (isScalar(node) && node.type === 'QUOTE_DOUBLE') what = "this '\"' quote";
+      else if (isScalar(node) && node.type === 'QUOTE_SINGLE') what = `this "'" quote`;
+      if (what && (!found || range[0] > found.start)) found = { start: range[0], what };
+    },
+  });
+  return found;
+}
+
 /** Aliases to anchors that do not exist would make toJS throw without a position. */
 function unresolvedAliases(doc: Document, locate: YamlLocator, issues: IssueList): void {
   visit(doc, {
@@ -274,7 +296,14 @@ function checkEnvironmentSpec(text: string, catalog: readonly TemplateCatalogEnt
 
   // A document that does not parse has no reliable shape; checking it would add noise.
   if (doc.errors.length > 0) {
-    for (const error of doc.errors) issues.add(locate.at(error.pos[0]), [], `invalid YAML: ${error.message}`);
+    for (const error of doc.errors) {
+      const opened = unclosedNodeAt(doc, error.pos[0]);
+      issues.add(
+        locate.at(opened?.start ?? error.pos[0]),
+        [],
+        opened ? `invalid YAML: ${opened.what} is never closed` : `invalid YAML: ${error.message}`,
+      );
+    }
     return { spec: null, issues: issues.sorted() };
   }
   if (doc.contents === null) {

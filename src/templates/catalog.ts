@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
+import { join, relative } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { AsymError } from '../errors.js';
-import { TEMPLATES_DIR } from '../paths.js';
+import { PROJECT_ROOT, TEMPLATES_DIR } from '../paths.js';
+import { createYamlLocator, formatPath, type PathSegment } from '../spec/yaml-positions.js';
 
 const serviceSchema = z
   .object({ entry: z.string(), port: z.number().int(), static: z.string().optional() })
@@ -37,19 +38,56 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): TemplateManifest[] {
   if (cached && dir === TEMPLATES_DIR) return cached;
   const templates = readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && !entry.name.startsWith('_'))
-    .map((entry) => {
-      const path = join(dir, entry.name, 'manifest.yaml');
-      const parsed = manifestSchema.safeParse(parse(readFileSync(path, 'utf8')));
-      if (!parsed.success) {
-        throw new Error(`Invalid template manifest ${path}: ${parsed.error.message}`);
-      }
-      if (!('api' in parsed.data.modes))
-        throw new Error(`Template manifest ${path} lacks the required "api" mode`);
-      return { ...parsed.data, dir: join(dir, entry.name) };
-    })
+    .map((entry) => readManifest(join(dir, entry.name)))
     .sort((a, b) => a.name.localeCompare(b.name));
   if (dir === TEMPLATES_DIR) cached = templates;
   return templates;
+}
+
+/**
+ * One template's manifest, checked by schema like environment.yaml: every problem at once,
+ * each at its line:column, as a named error (a broken manifest is the template author's
+ * mistake to fix, not a bug of the CLI).
+ */
+function readManifest(templateDir: string): TemplateManifest {
+  const path = join(templateDir, 'manifest.yaml');
+  const shown = relative(PROJECT_ROOT, path).startsWith('..') ? path : relative(PROJECT_ROOT, path);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(readFileSync(path, 'utf8'), {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
+  const locate = createYamlLocator(doc, lineCounter);
+  const problems: string[] = [];
+  const add = (at: { line: number; column: number }, path: readonly PathSegment[], message: string) =>
+    problems.push(
+      `${shown}:${at.line}:${at.column} ${path.length > 0 ? `${formatPath(path)}: ` : ''}${message}`,
+    );
+  for (const error of doc.errors) add(locate.at(error.pos[0]), [], `invalid YAML: ${error.message}`);
+  let manifest: z.infer<typeof manifestSchema> | undefined;
+  if (problems.length === 0) {
+    const parsed = manifestSchema.safeParse(doc.toJS());
+    if (parsed.success) manifest = parsed.data;
+    else {
+      for (const issue of parsed.error.issues) {
+        const at = issue.path as PathSegment[];
+        if (issue.code === 'unrecognized_keys') {
+          for (const key of issue.keys) add(locate.key([...at, key]), [...at, key], 'unknown key');
+        } else add(locate.value(at), at, issue.message);
+      }
+    }
+  }
+  if (manifest && !('api' in manifest.modes))
+    add(locate.value(['modes']), ['modes'], 'every template needs an "api" mode');
+  if (!manifest || problems.length > 0) {
+    throw new AsymError(
+      'TEMPLATE_INVALID',
+      `The template manifest ${shown} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n  ${problems.join('\n  ')}`,
+      { hint: 'Fix each problem at the line:column shown (templates/README.md describes the manifest).' },
+    );
+  }
+  return { ...manifest, dir: templateDir };
 }
 
 export function getTemplate(name: string): TemplateManifest {

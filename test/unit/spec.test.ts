@@ -459,20 +459,26 @@ describe('parseEnvironmentSpec: files that are not a spec at all', () => {
     ]);
   });
 
-  it('reports YAML syntax errors with their positions, and nothing else', () => {
+  it('reports YAML syntax errors where the offending node starts, and nothing else', () => {
     const error = specError(yaml('name: [acme', 'clones: 3'));
     expect(error.details).toEqual([
-      {
-        line: 2,
-        column: 1,
-        path: '',
-        message:
-          'invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
-      },
+      { line: 1, column: 7, path: '', message: 'invalid YAML: this "[" is never closed' },
     ]);
     expect(error.message).toBe(
-      'environment.yaml has 1 problem:\n  environment.yaml:2:1 invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      'environment.yaml has 1 problem:\n  environment.yaml:1:7 invalid YAML: this "[" is never closed',
     );
+    // The unclosed bracket on line 4, not the line after it or the end of the file.
+    expect(
+      issuesOf(
+        yaml('name: acme', 'clones:', '  - template: slack', '    mode: [full', '  - template: stripe'),
+      ),
+    ).toEqual([{ line: 4, column: 11, path: '', message: 'invalid YAML: this "[" is never closed' }]);
+    expect(
+      issuesOf(yaml('name: acme', 'clones:', '  - {template: slack, mode: full', '  - template: x')),
+    ).toEqual([{ line: 3, column: 5, path: '', message: 'invalid YAML: this "{" is never closed' }]);
+    expect(issuesOf(yaml('name: "acme', 'clones:', '  - template: slack'))).toEqual([
+      { line: 1, column: 7, path: '', message: `invalid YAML: this '"' quote is never closed` },
+    ]);
   });
 
   it('reports tabs, duplicate keys and several documents as YAML errors', () => {
