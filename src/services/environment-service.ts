@@ -43,14 +43,18 @@ export async function readEnvironmentSpec(path: string): Promise<EnvironmentSpec
  * environment holding the members spun so far. A member that fails is rolled back by
  * `spinClone` (no containers, no record) and reported; the rest still spin.
  */
-export async function spinEnvironment(ctx: AppContext, specPath: string): Promise<EnvironmentSpinResult> {
-  const spec = await readEnvironmentSpec(specPath);
+export async function spinEnvironment(
+  ctx: AppContext,
+  from: string | { spec: EnvironmentSpec; source: string },
+): Promise<EnvironmentSpinResult> {
+  const spec = typeof from === 'string' ? await readEnvironmentSpec(from) : from.spec;
+  const source = typeof from === 'string' ? basename(from) : from.source;
   const runtime = await ctx.runtime();
   await runtime.ping();
   await ctx.store.update((registry) => {
     if (registry.environments[spec.name]) {
       throw new AsymError('ENVIRONMENT_EXISTS', `An environment named "${spec.name}" already exists.`, {
-        hint: `Destroy it first (\`asymmetric env destroy ${spec.name}\`) or rename it in ${basename(specPath)}.`,
+        hint: `Destroy it first (\`asymmetric env destroy ${spec.name}\`) or rename it in ${source}.`,
       });
     }
     const now = ctx.now().toISOString();
