@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import type { ErrorCode } from './errors.js';
 import { AsymError, isAsymError } from './errors.js';
 import type { Reporter } from './log.js';
+import type { FaultRequest, FaultView, TracePage, TraceRecord } from './services/clone-evaluation.js';
 import type { SpinRequest } from './services/clone-service.js';
 import type { AppContext } from './services/context.js';
 import { createContext } from './services/context.js';
@@ -15,7 +16,17 @@ import type { CloneView, EnvironmentView } from './services/views.js';
 import { parseEnvironmentSpec } from './spec/environment-spec.js';
 import { templateCatalog } from './templates/catalog.js';
 
-export type { CloneView, EnvironmentResetResult, EnvironmentSpinResult, EnvironmentView, ErrorCode };
+export type {
+  CloneView,
+  EnvironmentResetResult,
+  EnvironmentSpinResult,
+  EnvironmentView,
+  ErrorCode,
+  FaultRequest,
+  FaultView,
+  TracePage,
+  TraceRecord,
+};
 export { AsymError, isAsymError };
 
 /** Where the API keeps its state and tells its progress. */
@@ -53,6 +64,7 @@ function context(options: ApiOptions = {}): AppContext {
 // Services are loaded on first use, as the CLI does: `reset` never loads the image builder.
 const clones = () => import('./services/clone-service.js');
 const environments = () => import('./services/environment-service.js');
+const evaluation = () => import('./services/clone-evaluation.js');
 
 /** `asymmetric spin <template>`: creates a clone and waits until it serves. */
 export async function spin(template: string, options: SpinOptions & ApiOptions = {}): Promise<SpunClone> {
@@ -134,6 +146,45 @@ export async function destroyEnvironment(
   options: ApiOptions = {},
 ): Promise<{ name: string; destroyed: string[] }> {
   return (await environments()).destroyEnvironment(context(options), name);
+}
+
+/** `asymmetric trace <id> --json`: the calls since the last reset, oldest first. */
+export async function trace(id: string, options: ApiOptions & { limit?: number } = {}): Promise<TracePage> {
+  const { limit, ...rest } = options;
+  return (await evaluation()).traceClones(context(rest), [id], { limit });
+}
+
+/** `asymmetric env trace <name> --json`: every member's calls, in time order. */
+export async function environmentTrace(
+  name: string,
+  options: ApiOptions & { limit?: number } = {},
+): Promise<TracePage> {
+  const { limit, ...rest } = options;
+  const service = await evaluation();
+  const ctx = context(rest);
+  return service.traceClones(ctx, await service.environmentMembers(ctx, name), { limit });
+}
+
+/** `asymmetric fault add`: faults stay across reset until cleared. */
+export async function addFault(
+  id: string,
+  fault: FaultRequest,
+  options: ApiOptions = {},
+): Promise<FaultView> {
+  return (await evaluation()).addFault(context(options), id, fault);
+}
+
+export async function listFaults(id: string, options: ApiOptions = {}): Promise<FaultView[]> {
+  return (await evaluation()).listFaults(context(options), id);
+}
+
+/** Clears every fault of the clone, or the one with `faultId`. */
+export async function clearFaults(
+  id: string,
+  options: ApiOptions & { faultId?: string } = {},
+): Promise<{ id: string; cleared: number }> {
+  const { faultId, ...rest } = options;
+  return (await evaluation()).clearFaults(context(rest), id, faultId);
 }
 
 /** A running environment for a test suite: its clones (with tokens) at hand. */

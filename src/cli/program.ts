@@ -3,6 +3,7 @@ import { AsymError, EXIT_BUG, EXIT_OK, EXIT_USER_ERROR, isAsymError } from '../e
 import { registerDoctor } from './commands/doctor.js';
 import { registerEnv } from './commands/env.js';
 import { registerEvents } from './commands/events.js';
+import { registerFault } from './commands/fault.js';
 import { registerLifecycle } from './commands/lifecycle.js';
 import { registerLogs } from './commands/logs.js';
 import { registerSeed } from './commands/seed.js';
@@ -10,6 +11,7 @@ import { registerSpin } from './commands/spin.js';
 import { registerStatus } from './commands/status.js';
 import { registerTemplates } from './commands/templates.js';
 import { registerTokens } from './commands/tokens.js';
+import { registerTrace } from './commands/trace.js';
 import { type CliIO, FailedAfterOutput, writeJson } from './io.js';
 import { createKit } from './kit.js';
 
@@ -40,6 +42,8 @@ export function createProgram(io: CliIO): Command {
     registerTemplates,
     registerDoctor,
     registerEnv,
+    registerTrace,
+    registerFault,
   ]) {
     register(program, kit);
   }

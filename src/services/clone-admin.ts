@@ -23,11 +23,11 @@ export async function adminCall<T>(
   path: string,
   body: unknown = {},
   timeoutMs = 30_000,
-  method: 'GET' | 'POST' = 'POST',
+  method: 'GET' | 'POST' | 'DELETE' = 'POST',
 ): Promise<T> {
   const keepAlive = setInterval(() => {}, 60_000); // see waitForHttp
   try {
-    return await callAdmin<T>(clone, path, method === 'GET' ? undefined : body, timeoutMs, method);
+    return await callAdmin<T>(clone, path, method === 'POST' ? body : undefined, timeoutMs, method);
   } finally {
     clearInterval(keepAlive);
   }
@@ -38,7 +38,7 @@ async function callAdmin<T>(
   path: string,
   body: unknown,
   timeoutMs: number,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
 ): Promise<T> {
   let response: Response;
   try {

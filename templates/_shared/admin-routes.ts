@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { type CloneRuntime, UnknownFixtureError } from './clone-runtime.js';
 import { hexDigestsEqual, sha256Hex } from './crypto.js';
+import { UnknownFaultMethodError } from './evaluation.js';
 import type { Logger } from './log.js';
 import { AdminRequestError } from './template.js';
 
@@ -15,6 +16,26 @@ export interface AdminRoutesDeps {
 const MAX_ADMIN_BODY = 64 * 1024;
 
 const seedBody = z.object({ fixture: z.string().min(1).nullable().default(null) }).strict();
+
+const faultBody = z
+  .object({
+    method: z.string().min(1).max(200),
+    error: z.string().min(1).max(200).optional(),
+    status: z.number().int().min(400).max(599).optional(),
+    latencyMs: z.number().int().min(0).max(600_000).optional(),
+    times: z.number().int().min(1).optional(),
+    rate: z.number().min(0).max(1).optional(),
+  })
+  .strict()
+  .refine((f) => (f.error === undefined) !== (f.latencyMs === undefined), {
+    message: 'a fault takes either an error or a latency',
+  })
+  .refine((f) => f.status === undefined || f.error !== undefined, { message: 'status goes with error' });
+
+const journalQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(100_000).optional(),
+});
 
 type AdminResult = { status: 200 | 400 | 401 | 413 | 500 | 503; body: unknown };
 
@@ -46,6 +67,7 @@ export function createAdminRoutes({ runtime, adminTokenSha256, log }: AdminRoute
       }
     } catch (error) {
       if (error instanceof AdminRequestError) result = fail(400, error.code, error.message);
+      else if (error instanceof UnknownFaultMethodError) result = fail(400, 'unknown_method', error.message);
       else if (error instanceof UnknownFixtureError) {
         result = {
           status: 400,
@@ -100,6 +122,68 @@ export function createAdminRoutes({ runtime, adminTokenSha256, log }: AdminRoute
       const tokens = await runtime.mintTokens(body.value ?? {});
       log.info('minted a new token set (earlier tokens revoked)');
       return { status: 200, body: tokens };
+    }),
+  );
+
+  // The evaluation toolkit: the journal of API calls, and injected faults.
+  admin.get(
+    '/journal',
+    guarded(async (c) => {
+      const query = journalQuery.safeParse(c.req.query());
+      if (!query.success) return fail(400, 'invalid_query', 'expected ?after=<seq>&limit=<n>');
+      return {
+        status: 200,
+        body: { ok: true, ...runtime.evaluation.journal.read(query.data.after, query.data.limit) },
+      };
+    }),
+  );
+
+  // For benchmarks: what the journal costs is measured by turning it off and on in one run.
+  admin.put(
+    '/journal',
+    guarded(async (c) => {
+      const body = await readJsonBody(c);
+      if (!body.ok) return fail(body.status, body.code, body.message);
+      const parsed = z
+        .object({ enabled: z.boolean() })
+        .strict()
+        .safeParse(body.value ?? {});
+      if (!parsed.success) return fail(400, 'invalid_body', 'expected { "enabled": boolean }');
+      runtime.evaluation.journal.enabled = parsed.data.enabled;
+      return { status: 200, body: { ok: true, enabled: parsed.data.enabled } };
+    }),
+  );
+
+  admin.get(
+    '/faults',
+    guarded(async () => ({ status: 200, body: { ok: true, faults: runtime.evaluation.faults.list() } })),
+  );
+
+  admin.post(
+    '/faults',
+    guarded(async (c) => {
+      const body = await readJsonBody(c);
+      if (!body.ok) return fail(body.status, body.code, body.message);
+      const parsed = faultBody.safeParse(body.value ?? {});
+      if (!parsed.success) {
+        return fail(400, 'invalid_body', parsed.error.issues.map((issue) => issue.message).join('; '));
+      }
+      const fault = await runtime.evaluation.faults.add(
+        parsed.data,
+        runtime.evaluation.knownMethods(),
+        new Date(),
+      );
+      log.info(`fault ${fault.id} added for ${fault.method}`);
+      return { status: 200, body: { ok: true, fault } };
+    }),
+  );
+
+  admin.delete(
+    '/faults',
+    guarded(async (c) => {
+      const id = c.req.query('id');
+      const cleared = await runtime.evaluation.faults.clear(id === undefined || id === '' ? undefined : id);
+      return { status: 200, body: { ok: true, cleared } };
     }),
   );
 

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { readSeedState, writeSeedState } from './bookkeeping.js';
 import { waitForDatabase, withTransaction } from './db.js';
+import { Evaluation } from './evaluation.js';
 import type { Logger } from './log.js';
 import { readMigrations, runMigrations } from './migrations.js';
 import { deleteKeysWithPrefix } from './redis.js';
@@ -42,8 +43,12 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   private restoreSql: string | null = null;
   private readonly clearers: Array<() => void | Promise<void>> = [];
   private queue: Promise<unknown> = Promise.resolve();
+  /** The journal of API calls and the injected faults (the evaluation toolkit). */
+  readonly evaluation: Evaluation;
 
-  constructor(private readonly deps: CloneRuntimeDeps<Identity, Tokens>) {}
+  constructor(private readonly deps: CloneRuntimeDeps<Identity, Tokens>) {
+    this.evaluation = new Evaluation(deps.pool);
+  }
 
   get stage(): CloneStage {
     return this.currentStage;
@@ -78,6 +83,8 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
       log.info(
         `migrations: ${applied.length} applied, ${migrations.length - applied.length} already in place`,
       );
+      // Faults are setup that outlives restarts; load them before the first call can come.
+      await this.evaluation.faults.load();
 
       this.currentStage = 'seeding';
       const state = await readSeedState(pool);
@@ -109,6 +116,8 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
       this.restoreSql ??= await buildRestoreSql(this.deps.pool);
       await restoreSnapshot(this.deps.pool, this.restoreSql);
       await this.dropVolatileState();
+      // A new trial: its journal starts empty (faults are setup and stay).
+      this.evaluation.journal.clear();
       return { ms: Math.round((performance.now() - started) * 10) / 10 };
     });
   }
@@ -147,6 +156,7 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     await pool.query('ANALYZE');
     this.restoreSql = null;
     await this.dropVolatileState();
+    this.evaluation.journal.clear();
     return { rows, ms: Math.round(performance.now() - started) };
   }
 

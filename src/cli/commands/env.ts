@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { FailedAfterOutput } from '../io.js';
 import type { CommandKit } from '../kit.js';
+import { parsePositiveInt } from '../kit.js';
+import { printTrace } from './trace.js';
 
 export function registerEnv(program: Command, kit: CommandKit): void {
   const env = program.command('env').description('environments: named sets of clones from environment.yaml');
@@ -68,5 +70,17 @@ export function registerEnv(program: Command, kit: CommandKit): void {
       const ctx = await kit.context(json);
       const result = await destroyEnvironment(ctx, name).finally(() => ctx.reporter.stop());
       kit.print(json, result, (r) => `Destroyed ${r.name} (${r.destroyed.join(', ') || 'no clones'})\n`);
+    });
+
+  env
+    .command('trace')
+    .description("every API call the environment's members served, in time order")
+    .argument('<name>', 'an environment name')
+    .option('-f, --follow', 'keep printing new calls until interrupted')
+    .option('--limit <n>', 'only the newest n calls', parsePositiveInt('--limit'))
+    .option('--json', 'print JSON Lines: one call per line')
+    .action(async (name: string, options: { follow?: boolean; json?: boolean; limit?: number }) => {
+      const { environmentMembers } = await import('../../services/clone-evaluation.js');
+      await printTrace(kit, (ctx) => environmentMembers(ctx, name), options);
     });
 }

@@ -30,6 +30,13 @@ export interface SlackAppDeps extends CloneBackendDeps<SlackIdentity, SlackToken
   socketMode?: SocketModeOptions;
 }
 
+/** What the journal needs of a call: set by the method route, read once it is answered. */
+interface SlackCall {
+  args: Record<string, unknown>;
+  caller: SlackCaller | null;
+}
+const calls = new WeakMap<Context, SlackCall>();
+
 /** The app plus the hook that takes Socket Mode WebSocket upgrades on its HTTP server. */
 export type SlackApp = Hono & { attach: (server: Server) => () => void };
 
@@ -72,6 +79,28 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     await next();
   });
 
+  // The evaluation toolkit: every /api call journaled, faults applied where Slack fails a call.
+  runtime.evaluation.use({
+    methodOf: (c) => (c.req.path.startsWith('/api/') ? c.req.path.slice('/api/'.length) : null),
+    methods: () => [...SLACK_METHODS.keys()],
+    describe: (c) => {
+      const call = calls.get(c);
+      const caller = call?.caller;
+      return {
+        actor: caller
+          ? `${caller.kind}:${caller.kind === 'bot' ? (caller.botId ?? caller.userId) : caller.userId}`
+          : null,
+        args: call?.args ?? {},
+        error: c.error instanceof SlackError ? c.error.code : c.error ? 'internal_error' : null,
+      };
+    },
+    faultError: (fault) =>
+      fault.error === 'ratelimited'
+        ? new SlackError('ratelimited', {}, 429, { 'Retry-After': '1' })
+        : new SlackError(fault.error ?? 'internal_error', {}, (fault.status ?? 200) as SlackError['status']),
+  });
+  app.use('*', runtime.evaluation.middleware(log));
+
   app.route('/_asym', createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log }));
   app.route('/_asym/web', createWebRoutes({ runtime, log, databaseUrl: config.databaseUrl, context }));
 
@@ -105,12 +134,16 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     if (!method) throw new SlackError('unknown_method', { req_method: name });
 
     const request = await readSlackRequest(c);
+    const call: SlackCall = { args: request.args, caller: null };
+    calls.set(c, call);
     let caller: SlackCaller | null = null;
     if (method.needsAuth) {
       caller = await callers.resolve(request.token);
+      call.caller = caller;
       c.header('X-OAuth-Scopes', caller.scopes.join(','));
       await limiter.hit(caller.tokenHash, method.name, method.tier);
     }
+    await runtime.evaluation.applyFault(c, method.name);
     const baseUrl = config.publicUrl ?? new URL(c.req.url).origin;
     const result = await method.invoke(request.args, { ...context, baseUrl }, caller);
     return c.json({ ok: true, ...result });

@@ -1,7 +1,9 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
+import { matchedRoutes } from 'hono/route';
 import { createAdminRoutes } from '../../_shared/admin-routes.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
+import type { Fault } from '../../_shared/evaluation.js';
 import { ApiKeyVerifier, presentedKey } from './api-keys.js';
 import { createAuthenticationRoutes } from './authentication-routes.js';
 import { IdempotencyStore } from './idempotency.js';
@@ -56,6 +58,32 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
     await next();
   });
 
+  // The evaluation toolkit: every /v1 call journaled as `METHOD /v1/route/:pattern`, faults
+  // applied once the key is checked (where Stripe itself would fail a call).
+  runtime.evaluation.use({
+    methodOf: (c) => (c.req.path.startsWith('/v1/') ? stripeMethod(c) : null),
+    methods: () => [
+      ...new Set(
+        app.routes
+          .filter((r) => r.method !== 'ALL' && r.path.startsWith('/v1/'))
+          .map((r) => `${r.method} ${r.path}`),
+      ),
+    ],
+    describe: (c) => ({
+      actor: keyChecked.has(c) ? 'secret_key' : null,
+      args: { ...pathParams(c), ...((c.get('params') as Record<string, unknown> | undefined) ?? {}) },
+      error:
+        c.error instanceof StripeError
+          ? (c.error.details.code ?? c.error.type)
+          : c.error
+            ? 'api_error'
+            : null,
+    }),
+    faultError,
+  });
+  app.use('*', runtime.evaluation.middleware(log));
+  const keyChecked = new WeakSet<Context>();
+
   app.route('/_asym', createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log }));
 
   app.use('/v1/*', async (c, next) => {
@@ -65,7 +93,9 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
       });
     }
     await keys.verify(presentedKey(c));
+    keyChecked.add(c);
     c.set('params', await readParams(c));
+    await runtime.evaluation.applyFault(c, stripeMethod(c));
     await next();
   });
 
@@ -119,4 +149,58 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   });
 
   return app;
+}
+
+/** `POST /v1/customers/:id`: the route a request matched (its own path when none did). */
+function stripeMethod(c: Context): string {
+  const routes = matchedRoutes(c).filter((route) => route.method !== 'ALL');
+  const route = routes[routes.length - 1];
+  return `${c.req.method} ${route?.path ?? c.req.path}`;
+}
+
+/** The ids a route's pattern takes from the path (`/v1/customers/:id` -> `{ id: 'cus_...' }`). */
+function pathParams(c: Context): Record<string, string> {
+  const pattern = stripeMethod(c).split(' ')[1]?.split('/') ?? [];
+  const path = c.req.path.split('/');
+  const params: Record<string, string> = {};
+  pattern.forEach((segment, index) => {
+    const value = path[index];
+    if (segment.startsWith(':') && value !== undefined) params[segment.slice(1)] = decodeURIComponent(value);
+  });
+  return params;
+}
+
+const CARD_CODES = new Set([
+  'card_declined',
+  'expired_card',
+  'incorrect_cvc',
+  'incorrect_number',
+  'insufficient_funds',
+  'processing_error',
+  'authentication_required',
+]);
+
+/** An injected fault as Stripe would answer it: the usual status and type for its code. */
+function faultError(fault: Fault): StripeError {
+  const code = fault.error ?? 'api_error';
+  const status = (fault.status ??
+    (code === 'rate_limit'
+      ? 429
+      : CARD_CODES.has(code)
+        ? 402
+        : code === 'api_error'
+          ? 500
+          : code === 'resource_missing'
+            ? 404
+            : 400)) as StripeError['status'];
+  const type = status === 402 ? 'card_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
+  const message =
+    code === 'rate_limit'
+      ? 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.'
+      : code === 'card_declined'
+        ? 'Your card was declined.'
+        : status >= 500
+          ? 'An unknown error occurred on the server.'
+          : `The request failed (${code}).`;
+  return new StripeError(status, type, message, code === 'api_error' ? {} : { code });
 }

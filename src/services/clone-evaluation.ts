@@ -1,0 +1,186 @@
+import { AsymError } from '../errors.js';
+import { requireClone } from '../registry/lookup.js';
+import { AdminRefusal, adminCall } from './clone-admin.js';
+import type { AppContext } from './context.js';
+import { requireEnvironment } from './environment-service.js';
+
+/**
+ * The evaluation toolkit's journal and faults, read and set through each clone's admin API
+ * (templates/_shared/evaluation.ts serves them the same way for every template).
+ */
+
+/** One API call a clone served, as `trace --json` prints it (one per line). */
+export interface TraceRecord {
+  at: string;
+  clone: string;
+  method: string;
+  status: number;
+  ok: boolean;
+  error: string | null;
+  ms: number;
+  actor: string | null;
+  args: Record<string, unknown>;
+  /** The fault that answered or delayed the call. */
+  fault?: string;
+}
+
+interface JournalPage {
+  entries: Array<Omit<TraceRecord, 'clone'> & { seq: number }>;
+  next: number;
+  dropped: number;
+}
+
+export interface TracePage {
+  records: TraceRecord[];
+  /** Older calls the clone's journal no longer holds (it keeps the newest 10,000). */
+  dropped: number;
+}
+
+const toRecord = (clone: string, { seq: _seq, ...entry }: JournalPage['entries'][number]): TraceRecord => ({
+  at: entry.at,
+  clone,
+  method: entry.method,
+  status: entry.status,
+  ok: entry.ok,
+  error: entry.error,
+  ms: entry.ms,
+  actor: entry.actor,
+  args: entry.args,
+  ...(entry.fault ? { fault: entry.fault } : {}),
+});
+
+async function journalPage(ctx: AppContext, id: string, after: number, limit?: number): Promise<JournalPage> {
+  const clone = requireClone(await ctx.store.read(), id);
+  const query = `after=${after}${limit === undefined ? '' : `&limit=${limit}`}`;
+  return adminCall<JournalPage>(clone, `/_asym/journal?${query}`, undefined, 30_000, 'GET');
+}
+
+/** The calls of several clones (an environment's members), merged in time order. */
+export interface TraceOptions {
+  limit?: number | undefined;
+  /** With follow: called for every record as it comes, until `signal` aborts. */
+  follow?: { onRecord: (record: TraceRecord) => void; signal: AbortSignal; intervalMs?: number };
+}
+
+export async function traceClones(
+  ctx: AppContext,
+  ids: string[],
+  options: TraceOptions = {},
+): Promise<TracePage> {
+  const pages = await Promise.all(ids.map((id) => journalPage(ctx, id, 0, options.limit)));
+  let records = pages
+    .flatMap((page, index) => page.entries.map((entry) => toRecord(ids[index]!, entry)))
+    .sort((a, b) => a.at.localeCompare(b.at));
+  if (options.limit !== undefined) records = records.slice(Math.max(0, records.length - options.limit));
+  const result = { records, dropped: pages.reduce((sum, page) => sum + page.dropped, 0) };
+  const follow = options.follow;
+  if (!follow) return result;
+
+  for (const record of records) follow.onRecord(record);
+  const cursors = pages.map((page) => page.next);
+  const interval = follow.intervalMs ?? 250;
+  while (!follow.signal.aborted) {
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, interval);
+      follow.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
+    });
+    if (follow.signal.aborted) break;
+    const next = await Promise.all(ids.map((id, index) => journalPage(ctx, id, cursors[index] ?? 0)));
+    const fresh: TraceRecord[] = [];
+    next.forEach((page, index) => {
+      // A reset empties the journal and seq keeps counting, so the cursor stays valid.
+      cursors[index] = page.next;
+      for (const entry of page.entries) fresh.push(toRecord(ids[index]!, entry));
+    });
+    for (const record of fresh.sort((a, b) => a.at.localeCompare(b.at))) follow.onRecord(record);
+  }
+  return { records: [], dropped: result.dropped };
+}
+
+export async function environmentMembers(ctx: AppContext, name: string): Promise<string[]> {
+  return requireEnvironment(await ctx.store.read(), name).members;
+}
+
+export interface FaultRequest {
+  method: string;
+  error?: string | undefined;
+  status?: number | undefined;
+  latencyMs?: number | undefined;
+  times?: number | undefined;
+  rate?: number | undefined;
+}
+
+export interface FaultView extends FaultRequest {
+  id: string;
+  clone: string;
+  remaining: number | null;
+  fired: number;
+  createdAt: string;
+}
+
+export async function addFault(ctx: AppContext, id: string, request: FaultRequest): Promise<FaultView> {
+  if ((request.error === undefined) === (request.latencyMs === undefined)) {
+    throw new AsymError('INVALID_ARGUMENT', 'A fault takes either --error <code> or --latency <ms>.', {
+      hint: 'For example `asymmetric fault add <id> --method chat.postMessage --error ratelimited --times 2`.',
+    });
+  }
+  if (request.status !== undefined && request.error === undefined) {
+    throw new AsymError('INVALID_ARGUMENT', '--status goes with --error.', {
+      hint: 'Give the vendor error code too: `--error <code> --status <http>`.',
+    });
+  }
+  const clone = requireClone(await ctx.store.read(), id);
+  const body = Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined));
+  try {
+    const { fault } = await adminCall<{ fault: Omit<FaultView, 'clone'> }>(clone, '/_asym/faults', body);
+    return { ...fault, clone: id };
+  } catch (error) {
+    if (error instanceof AdminRefusal && error.reason.code === 'unknown_method') {
+      throw new AsymError(
+        'INVALID_ARGUMENT',
+        `Clone ${id} has no ${error.reason.message.replace(/^unknown /, '')}`,
+        {
+          hint: `Name one of its API methods (\`asymmetric trace ${id}\` shows the names of calls made), or '*' for every one.`,
+        },
+      );
+    }
+    throw error;
+  }
+}
+
+export async function listFaults(ctx: AppContext, id: string): Promise<FaultView[]> {
+  const clone = requireClone(await ctx.store.read(), id);
+  const { faults } = await adminCall<{ faults: Array<Omit<FaultView, 'clone'>> }>(
+    clone,
+    '/_asym/faults',
+    undefined,
+    30_000,
+    'GET',
+  );
+  return faults.map((fault) => ({ ...fault, clone: id }));
+}
+
+export async function clearFaults(
+  ctx: AppContext,
+  id: string,
+  faultId?: string,
+): Promise<{ id: string; cleared: number }> {
+  const clone = requireClone(await ctx.store.read(), id);
+  const query = faultId ? `?id=${encodeURIComponent(faultId)}` : '';
+  const { cleared } = await adminCall<{ cleared: number }>(
+    clone,
+    `/_asym/faults${query}`,
+    undefined,
+    30_000,
+    'DELETE',
+  );
+  if (faultId && cleared === 0) {
+    throw new AsymError('INVALID_ARGUMENT', `Clone ${id} has no fault "${faultId}".`, {
+      hint: `List its faults with \`asymmetric fault ls ${id}\`.`,
+    });
+  }
+  return { id, cleared };
+}
