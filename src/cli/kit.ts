@@ -10,6 +10,15 @@ export interface CommandKit {
   context(json: boolean): Promise<AppContext & { reporter: Reporter & { stop(): void } }>;
   /** One JSON document on stdout with --json, else the human rendering. */
   print<T>(json: boolean, data: T, human: (data: T) => string): void;
+  /**
+   * What most commands are: make the context, run the service (its progress stopped however
+   * it ends), print its result. Returns the result for commands that judge it afterwards.
+   */
+  run<T>(
+    json: boolean | undefined,
+    work: (ctx: AppContext & { reporter: Reporter }) => Promise<T>,
+    human: (data: T) => string,
+  ): Promise<T>;
 }
 
 export function createKit(io: CliIO): CommandKit {
@@ -29,6 +38,12 @@ export function createKit(io: CliIO): CommandKit {
     print(json, data, human) {
       if (json) writeJson(io, data);
       else io.stdout.write(human(data));
+    },
+    async run(json, work, human) {
+      const ctx = await this.context(Boolean(json));
+      const data = await work(ctx).finally(() => ctx.reporter.stop());
+      this.print(Boolean(json), data, human);
+      return data;
     },
   };
 }

@@ -1,7 +1,9 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.js';
 import { LABEL } from '../../src/runtime/labels.js';
 import { cli, FakeClones, freshHome } from '../support/fake-clones.js';
 
@@ -178,6 +180,33 @@ describe('events', () => {
     );
     expect(both.code).toBe(1);
     expect(both.json().error.code).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('progress on a terminal', () => {
+  it('every command stops its spinner when it is done (env reset did not)', async () => {
+    expect((await cli(fake, home, 'env', 'spin', spec(ACME))).code).toBe(0);
+    let stderr = '';
+    const terminal = Object.assign(
+      new Writable({
+        write(chunk, _encoding, done) {
+          stderr += String(chunk);
+          done();
+        },
+      }),
+      // What ora asks of a terminal stream.
+      { isTTY: true, columns: 80, cursorTo: () => true, clearLine: () => true, moveCursor: () => true },
+    );
+    const code = await runCli(['env', 'reset', 'acme'], {
+      stdout: new Writable({ write: (_chunk, _encoding, done) => done() }),
+      stderr: terminal,
+      env: { ...process.env, ASYM_HOME: home },
+      runtime: fake.runtime,
+      images: fake.images,
+    });
+    expect(code, stderr).toBe(0);
+    // ora marks a stopped step with a tick; a spinner left running never prints one.
+    expect(stderr).toMatch(/✔ Resetting acme \(2 clones\)/);
   });
 });
 

@@ -15,15 +15,15 @@ export function registerEnv(program: Command, kit: CommandKit): void {
     .action(async (file: string, options: { json?: boolean }) => {
       const { spinEnvironment } = await import('../../services/environment-service.js');
       const { renderSpun } = await import('../render.js');
-      const json = Boolean(options.json);
-      const ctx = await kit.context(json);
-      const result = await spinEnvironment(ctx, file).finally(() => ctx.reporter.stop());
-      kit.print(json, result, (r) =>
-        [
-          `Environment ${r.name}: ${r.state}\n`,
-          ...r.members.map(renderSpun),
-          ...r.failures.map((f) => `${f.template}: FAILED (${f.error.code}) ${f.error.message}\n`),
-        ].join('\n'),
+      const result = await kit.run(
+        options.json,
+        (ctx) => spinEnvironment(ctx, file),
+        (r) =>
+          [
+            `Environment ${r.name}: ${r.state}\n`,
+            ...r.members.map(renderSpun),
+            ...r.failures.map((f) => `${f.template}: FAILED (${f.error.code}) ${f.error.message}\n`),
+          ].join('\n'),
       );
       if (result.failures.length > 0) {
         throw new FailedAfterOutput(
@@ -43,8 +43,7 @@ export function registerEnv(program: Command, kit: CommandKit): void {
     .action(async (name: string | undefined, options: { json?: boolean }) => {
       const { environmentStatus } = await import('../../services/environment-service.js');
       const { renderEnvironments } = await import('../render.js');
-      const json = Boolean(options.json);
-      kit.print(json, await environmentStatus(await kit.context(json), name), renderEnvironments);
+      await kit.run(options.json, (ctx) => environmentStatus(ctx, name), renderEnvironments);
     });
 
   env
@@ -54,9 +53,11 @@ export function registerEnv(program: Command, kit: CommandKit): void {
     .option('--json', 'print JSON')
     .action(async (name: string, options: { json?: boolean }) => {
       const { resetEnvironment } = await import('../../services/environment-service.js');
-      const json = Boolean(options.json);
-      const result = await resetEnvironment(await kit.context(json), name);
-      kit.print(json, result, (r) => `Reset ${r.name} (${r.members.length} clones) in ${r.ms} ms\n`);
+      await kit.run(
+        options.json,
+        (ctx) => resetEnvironment(ctx, name),
+        (r) => `Reset ${r.name} (${r.members.length} clones) in ${r.ms} ms\n`,
+      );
     });
 
   env
@@ -66,10 +67,11 @@ export function registerEnv(program: Command, kit: CommandKit): void {
     .option('--json', 'print JSON')
     .action(async (name: string, options: { json?: boolean }) => {
       const { destroyEnvironment } = await import('../../services/environment-service.js');
-      const json = Boolean(options.json);
-      const ctx = await kit.context(json);
-      const result = await destroyEnvironment(ctx, name).finally(() => ctx.reporter.stop());
-      kit.print(json, result, (r) => `Destroyed ${r.name} (${r.destroyed.join(', ') || 'no clones'})\n`);
+      await kit.run(
+        options.json,
+        (ctx) => destroyEnvironment(ctx, name),
+        (r) => `Destroyed ${r.name} (${r.destroyed.join(', ') || 'no clones'})\n`,
+      );
     });
 
   env

@@ -11,17 +11,18 @@ export function registerEvents(program: Command, kit: CommandKit): void {
     .option('--json', 'print { id, url, events } as JSON')
     .action(async (id: string, options: { url?: string; off?: boolean; json?: boolean }) => {
       const { cloneEvents } = await import('../../services/clone-events.js');
-      const json = Boolean(options.json);
       if (options.url && options.off) {
         const { AsymError } = await import('../../errors.js');
         throw new AsymError('INVALID_ARGUMENT', 'Pass either --url or --off, not both.');
       }
       const change = options.url ? { url: options.url } : options.off ? { off: true as const } : null;
-      const result = await cloneEvents(await kit.context(json), id, change);
-      kit.print(json, result, (r) =>
-        r.url
-          ? `${r.id} delivers ${r.events.length} event types to ${r.url}\n`
-          : `${r.id} delivers no events over HTTP\n`,
+      await kit.run(
+        options.json,
+        (ctx) => cloneEvents(ctx, id, change),
+        (r) =>
+          r.url
+            ? `${r.id} delivers ${r.events.length} event types to ${r.url}\n`
+            : `${r.id} delivers no events over HTTP\n`,
       );
     });
 }

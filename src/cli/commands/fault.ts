@@ -71,16 +71,19 @@ export function registerFault(program: Command, kit: CommandKit): void {
     .option('--json', 'print the fault as JSON')
     .action(async (id: string, options: AddOptions) => {
       const { addFault } = await import('../../services/clone-evaluation.js');
-      const json = Boolean(options.json);
-      const added = await addFault(await kit.context(json), id, {
+      const fault = {
         method: options.method,
         error: options.error,
         status: options.status,
         latencyMs: options.latency,
         times: options.times,
         rate: options.rate,
-      });
-      kit.print(json, added, (f) => `Added ${describeFault(f)}`);
+      };
+      await kit.run(
+        options.json,
+        (ctx) => addFault(ctx, id, fault),
+        (f) => `Added ${describeFault(f)}`,
+      );
     });
 
   fault
@@ -90,10 +93,10 @@ export function registerFault(program: Command, kit: CommandKit): void {
     .option('--json', 'print JSON (an array)')
     .action(async (id: string, options: { json?: boolean }) => {
       const { listFaults } = await import('../../services/clone-evaluation.js');
-      const json = Boolean(options.json);
-      const faults = await listFaults(await kit.context(json), id);
-      kit.print(json, faults, (list) =>
-        list.length === 0 ? `No faults on ${id}.\n` : list.map(describeFault).join(''),
+      await kit.run(
+        options.json,
+        (ctx) => listFaults(ctx, id),
+        (list) => (list.length === 0 ? `No faults on ${id}.\n` : list.map(describeFault).join('')),
       );
     });
 
@@ -105,8 +108,10 @@ export function registerFault(program: Command, kit: CommandKit): void {
     .option('--json', 'print { id, cleared } as JSON')
     .action(async (id: string, options: { id?: string; json?: boolean }) => {
       const { clearFaults } = await import('../../services/clone-evaluation.js');
-      const json = Boolean(options.json);
-      const result = await clearFaults(await kit.context(json), id, options.id);
-      kit.print(json, result, (r) => `Cleared ${r.cleared} fault${r.cleared === 1 ? '' : 's'} of ${r.id}\n`);
+      await kit.run(
+        options.json,
+        (ctx) => clearFaults(ctx, id, options.id),
+        (r) => `Cleared ${r.cleared} fault${r.cleared === 1 ? '' : 's'} of ${r.id}\n`,
+      );
     });
 }

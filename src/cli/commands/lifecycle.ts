@@ -14,9 +14,11 @@ export function registerLifecycle(program: Command, kit: CommandKit): void {
     .action(async (id: string, options: { json?: boolean }) => {
       const { startClone } = await import('../../services/clone-service.js');
       const { renderClones } = await import('../render.js');
-      const ctx = await kit.context(Boolean(options.json));
-      const clone = await startClone(ctx, id).finally(() => ctx.reporter.stop());
-      kit.print(Boolean(options.json), clone, (c) => renderClones([c]));
+      await kit.run(
+        options.json,
+        (ctx) => startClone(ctx, id),
+        (c) => renderClones([c]),
+      );
     });
 
   program
@@ -27,9 +29,11 @@ export function registerLifecycle(program: Command, kit: CommandKit): void {
     .action(async (id: string, options: { json?: boolean }) => {
       const { stopClone } = await import('../../services/clone-service.js');
       const { renderClones } = await import('../render.js');
-      const ctx = await kit.context(Boolean(options.json));
-      const clone = await stopClone(ctx, id).finally(() => ctx.reporter.stop());
-      kit.print(Boolean(options.json), clone, (c) => renderClones([c]));
+      await kit.run(
+        options.json,
+        (ctx) => stopClone(ctx, id),
+        (c) => renderClones([c]),
+      );
     });
 
   program
@@ -39,9 +43,11 @@ export function registerLifecycle(program: Command, kit: CommandKit): void {
     .option('--json', 'print { id, ms } as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
       const { resetClone } = await import('../../services/clone-reset.js');
-      const ctx = await kit.context(Boolean(options.json));
-      const result = await resetClone(ctx, id);
-      kit.print(Boolean(options.json), result, (r) => `Reset ${r.id} in ${r.ms} ms\n`);
+      await kit.run(
+        options.json,
+        (ctx) => resetClone(ctx, id),
+        (r) => `Reset ${r.id} in ${r.ms} ms\n`,
+      );
     });
 
   program
@@ -51,8 +57,13 @@ export function registerLifecycle(program: Command, kit: CommandKit): void {
     .option('--json', 'print { id, destroyed } as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
       const { destroyClone } = await import('../../services/clone-service.js');
-      const ctx = await kit.context(Boolean(options.json));
-      await destroyClone(ctx, id).finally(() => ctx.reporter.stop());
-      kit.print(Boolean(options.json), { id, destroyed: true }, () => `Destroyed ${id}\n`);
+      await kit.run(
+        options.json,
+        async (ctx) => {
+          await destroyClone(ctx, id);
+          return { id, destroyed: true };
+        },
+        () => `Destroyed ${id}\n`,
+      );
     });
 }

@@ -11,9 +11,10 @@ export function registerSeed(program: Command, kit: CommandKit): void {
     .action(async (id: string, options: { fixture: string; json?: boolean }) => {
       const { seedClone } = await import('../../services/clone-service.js');
       const { renderClones } = await import('../render.js');
-      const json = Boolean(options.json);
-      const ctx = await kit.context(json);
-      const clone = await seedClone(ctx, id, options.fixture).finally(() => ctx.reporter.stop());
-      kit.print(json, clone, (c) => renderClones([c]));
+      await kit.run(
+        options.json,
+        (ctx) => seedClone(ctx, id, options.fixture),
+        (c) => renderClones([c]),
+      );
     });
 }

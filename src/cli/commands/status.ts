@@ -11,9 +11,10 @@ export function registerStatus(program: Command, kit: CommandKit): void {
     .action(async (id: string | undefined, options: { json?: boolean }) => {
       const { getClone, listClones } = await import('../../services/clone-service.js');
       const { renderClones } = await import('../render.js');
-      const json = Boolean(options.json);
-      const ctx = await kit.context(json);
-      const clones = id ? [await getClone(ctx, id)] : await listClones(ctx);
-      kit.print(json, clones, renderClones);
+      await kit.run(
+        options.json,
+        async (ctx) => (id ? [await getClone(ctx, id)] : listClones(ctx)),
+        renderClones,
+      );
     });
 }

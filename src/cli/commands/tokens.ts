@@ -11,11 +11,6 @@ export function registerTokens(program: Command, kit: CommandKit): void {
     .action(async (id: string, options: { reprovision?: boolean; json?: boolean }) => {
       const { cloneTokens } = await import('../../services/clone-service.js');
       const { renderTokens } = await import('../render.js');
-      const json = Boolean(options.json);
-      const ctx = await kit.context(json);
-      const tokens = await cloneTokens(ctx, id, Boolean(options.reprovision)).finally(() =>
-        ctx.reporter.stop(),
-      );
-      kit.print(json, tokens, renderTokens);
+      await kit.run(options.json, (ctx) => cloneTokens(ctx, id, Boolean(options.reprovision)), renderTokens);
     });
 }
