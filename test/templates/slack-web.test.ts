@@ -634,6 +634,14 @@ describe('web routes: only through the frontend', () => {
     expect((await login(origin, 'omar@acme.test', ACME_PASSWORD)).status).toBe(200);
   });
 
+  it('counts guesses sent in parallel before any of them is checked', async () => {
+    const guesses = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => login(origin, 'rachel@acme.test', `parallel-${n}`)),
+    );
+    const statuses = guesses.map((response) => response.status).sort();
+    expect(statuses).toEqual([...Array(5).fill(401), ...Array(5).fill(429)]);
+  });
+
   it('expires a session 12 hours after sign-in', async () => {
     let now = Date.now();
     const sessions = new WebSessions(backend.pool, () => now);

@@ -25,31 +25,40 @@ export class LoginThrottle {
     private readonly options: LoginThrottleOptions = LOGIN_THROTTLE,
   ) {}
 
-  /** Seconds to wait before this email may try again, or 0 when it may try now. */
-  retryAfter(email: string): number {
+  /**
+   * Before checking a password: the seconds to wait (the attempt is refused), or 0 and the
+   * attempt counts as a failure until `succeeded` takes it back. Counting it up front means
+   * guesses sent in parallel cannot all pass the check while the first hashes are computed.
+   */
+  begin(email: string): { wait: number; stamp: number } {
     const now = this.now();
-    const account = this.recent(this.accounts.get(key(email)) ?? [], now);
+    const id = key(email);
+    const account = this.recent(this.accounts.get(id) ?? [], now);
     const everyone = this.recent(this.everyone, now);
     const waits: number[] = [];
     if (account.length >= this.options.perAccount)
       waits.push(this.waitFor(account, this.options.perAccount, now));
     if (everyone.length >= this.options.global) waits.push(this.waitFor(everyone, this.options.global, now));
-    return waits.length === 0 ? 0 : Math.max(1, Math.ceil(Math.max(...waits) / 1000));
-  }
-
-  failed(email: string): void {
-    const now = this.now();
-    const id = key(email);
+    if (waits.length > 0) return { wait: Math.max(1, Math.ceil(Math.max(...waits) / 1000)), stamp: now };
     if (!this.accounts.has(id) && this.accounts.size >= MAX_ACCOUNTS) this.prune(now);
-    const account = this.recent(this.accounts.get(id) ?? [], now);
     account.push(now);
-    this.accounts.set(id, account.slice(-this.options.perAccount));
-    this.everyone.push(now);
-    if (this.everyone.length > this.options.global)
-      this.everyone.splice(0, this.everyone.length - this.options.global);
+    this.accounts.set(id, account);
+    everyone.push(now);
+    return { wait: 0, stamp: now };
   }
 
-  /** Failures still inside the window, oldest first (the array is trimmed in place). */
+  /** The attempt `begin` counted was the right password: it is no failure. */
+  succeeded(email: string, stamp: number): void {
+    const id = key(email);
+    const account = this.accounts.get(id);
+    const at = account?.lastIndexOf(stamp) ?? -1;
+    if (account && at >= 0) account.splice(at, 1);
+    if (account?.length === 0) this.accounts.delete(id);
+    const overall = this.everyone.lastIndexOf(stamp);
+    if (overall >= 0) this.everyone.splice(overall, 1);
+  }
+
+  /** Failures still inside the window, oldest first (older ones are dropped in place). */
   private recent(times: number[], now: number): number[] {
     const from = now - this.options.windowMs;
     while (times.length > 0 && (times[0] ?? 0) <= from) times.shift();

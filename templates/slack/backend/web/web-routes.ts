@@ -78,17 +78,17 @@ export function createWebRoutes(deps: WebRoutesDeps): Hono {
     const parsed = loginBody.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) return c.json({ ok: false, error: 'invalid_arguments' }, 400);
     const { email, password } = parsed.data;
-    const wait = throttle.retryAfter(email);
-    if (wait > 0) {
-      log.info(`web: sign-in for ${email} throttled (${wait} s)`);
-      return c.json({ ok: false, error: 'ratelimited' }, 429, { 'Retry-After': String(wait) });
+    const attempt = throttle.begin(email);
+    if (attempt.wait > 0) {
+      log.info(`web: sign-in for ${email} throttled (${attempt.wait} s)`);
+      return c.json({ ok: false, error: 'ratelimited' }, 429, { 'Retry-After': String(attempt.wait) });
     }
     const opened = await sessions.login(email, password);
     if (!opened) {
-      throttle.failed(email);
       log.info(`web: failed sign-in for ${email}`);
       return c.json({ ok: false, error: 'invalid_credentials' }, 401);
     }
+    throttle.succeeded(email, attempt.stamp);
     log.info(`web: ${opened.caller.userName} signed in`);
     setCookie(c, cookie, opened.token, {
       httpOnly: true,
