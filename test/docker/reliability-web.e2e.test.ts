@@ -158,8 +158,17 @@ describe('slack web routes on spun clones', () => {
       const other = await signInPage(webOrigin(second), PRIYA.email);
       const whoAmI = (page: typeof first) =>
         page.evaluate(async () => {
-          const body = await (await fetch('/_asym/web/session')).json();
-          return body.ok ? body.user.id : body.error;
+          // Retried like the client's reads: Chromium aborts a request when a network
+          // interface comes or goes (ERR_NETWORK_CHANGED), as Docker's do on a busy engine.
+          for (let attempt = 0; ; attempt++) {
+            try {
+              const body = await (await fetch('/_asym/web/session')).json();
+              return body.ok ? body.user.id : body.error;
+            } catch (error) {
+              if (attempt >= 3) throw error;
+              await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+            }
+          }
         });
       // Cookies ignore ports: the browser holds both clones' cookies for 127.0.0.1.
       const names = (await context.cookies()).map((c) => c.name).sort();
