@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { CloneRecord } from '../registry/schema.js';
 import { type CloneService, cloneLabels } from '../runtime/labels.js';
 import type { ContainerSpec } from '../runtime/types.js';
@@ -17,6 +17,14 @@ export const redisPrefix = (cloneId: string) => `${cloneId}:`;
 export const databaseUrl = (cloneId: string) =>
   `postgres://asym@${names.alias(cloneId, 'postgres')}:5432/clone`;
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The secret a clone's frontend proves itself to its backend with (templates/_shared/
+ * frontend-gate.ts). Derived from the admin token, so the record alone yields the same specs
+ * (and a recreated container the same secret), yet it reveals nothing of the admin token.
+ */
+export const frontendSecret = (clone: CloneRecord) =>
+  createHmac('sha256', clone.adminToken).update('asym-frontend-secret').digest('hex');
 
 /**
  * The containers a clone is made of, as pure data from its record: the same record always
@@ -41,6 +49,8 @@ export function cloneContainerSpecs(
     labels: cloneLabels(homeId, 'clone-container', clone.id, clone.template, service),
     network: { name: network, aliases: [names.alias(clone.id, service)] },
   });
+  const frontend = template.services.frontend;
+  const withFrontend = services.includes('frontend') && frontend !== undefined && !!clone.ports.frontend;
   const specs: ContainerSpec[] = [];
   if (services.includes('postgres')) {
     specs.push({
@@ -66,6 +76,7 @@ export function cloneContainerSpecs(
         ASYM_PUBLIC_URL: `http://127.0.0.1:${clone.ports.backend}`,
         ASYM_HOST_ALIAS: HOST_ALIAS,
         ASYM_RATE_LIMITS: clone.rateLimits ? 'on' : 'off',
+        ...(withFrontend ? { ASYM_FRONTEND_SECRET_SHA256: sha256(frontendSecret(clone)) } : {}),
       },
       ports: [{ containerPort: template.services.backend.port, hostPort: clone.ports.backend, hostIp }],
       // Webhooks and Events API deliveries to a URL on localhost mean the user's machine:
@@ -75,8 +86,7 @@ export function cloneContainerSpecs(
       stopTimeoutSeconds: 3,
     });
   }
-  const frontend = template.services.frontend;
-  if (services.includes('frontend') && frontend && clone.ports.frontend) {
+  if (withFrontend && frontend && clone.ports.frontend) {
     specs.push({
       ...base('frontend'),
       init: true,
@@ -86,6 +96,7 @@ export function cloneContainerSpecs(
         ASYM_CLONE_ID: clone.id,
         ASYM_PUBLIC_URL: `http://127.0.0.1:${clone.ports.frontend}`,
         ASYM_API_URL: `http://127.0.0.1:${clone.ports.backend}`,
+        ASYM_FRONTEND_SECRET: frontendSecret(clone),
       },
       ports: [{ containerPort: frontend.port, hostPort: clone.ports.frontend, hostIp }],
       memoryBytes: 128 * MiB,

@@ -21,6 +21,12 @@ const envSchema = z.object({
     .optional()
     .transform((value) => (value === undefined || value.trim() === '' ? null : value.trim())),
   ASYM_PUBLIC_URL: z.string().optional(),
+  // Set only in a mode with a frontend service (see frontend-gate.ts).
+  ASYM_FRONTEND_SECRET_SHA256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (the sha256 of the frontend secret)')
+    .transform((hex) => hex.toLowerCase())
+    .optional(),
   ASYM_MIGRATIONS_DIR: z.string().min(1).default('/app/migrations'),
 });
 
@@ -34,6 +40,8 @@ export interface CloneConfig {
   seedFixture: string | null;
   publicUrl: string | null;
   migrationsDir: string;
+  /** sha256 of the secret the clone's frontend sends (frontend-gate.ts); null without a frontend. */
+  frontendSecretSha256: string | null;
 }
 
 export class ConfigError extends Error {
@@ -59,5 +67,6 @@ export function loadCloneConfig(env: NodeJS.ProcessEnv): CloneConfig {
     seedFixture: e.ASYM_SEED_FIXTURE,
     publicUrl: e.ASYM_PUBLIC_URL ?? null,
     migrationsDir: e.ASYM_MIGRATIONS_DIR,
+    frontendSecretSha256: e.ASYM_FRONTEND_SECRET_SHA256 ?? null,
   };
 }

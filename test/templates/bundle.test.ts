@@ -124,10 +124,11 @@ afterAll(async () => {
 describe('bundled servers', () => {
   it('the Slack backend and frontend bundles start, serve, and stop on SIGTERM', async () => {
     const adminToken = randomBytes(16).toString('hex');
-    const backend = run(
-      await bundle('slack/backend/main.ts', 'slack-backend'),
-      await backendEnv('slack', 'bundle_slack', adminToken),
-    );
+    const frontendSecret = randomBytes(16).toString('hex');
+    const backend = run(await bundle('slack/backend/main.ts', 'slack-backend'), {
+      ...(await backendEnv('slack', 'bundle_slack', adminToken)),
+      ASYM_FRONTEND_SECRET_SHA256: sha256Hex(frontendSecret),
+    });
     const port = await backend.port;
     await waitForHealth(`http://127.0.0.1:${port}/_asym/health`);
     expect(backend.output()).toMatch(/migrations: \d+ applied/);
@@ -144,6 +145,8 @@ describe('bundled servers', () => {
     const frontend = run(await bundle('slack/frontend/main.ts', 'slack-frontend'), {
       PORT: '0',
       BACKEND_URL: `http://127.0.0.1:${port}`,
+      ASYM_FRONTEND_SECRET: frontendSecret,
+      ASYM_CLONE_ID: 'bundle_slack',
       ASYM_STATIC_DIR: join(templates, 'slack/frontend/public'),
     });
     const webPort = await frontend.port;
@@ -152,6 +155,15 @@ describe('bundled servers', () => {
     expect(await (await fetch(`http://127.0.0.1:${webPort}/_asym/workspace`)).json()).toMatchObject({
       name: 'Acme Corp',
     });
+    // Sign-in works through the frontend (it adds the secret), and not on the backend's port.
+    const signIn = (origin: string) =>
+      fetch(`${origin}/_asym/web/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'dana@acme.test', password: 'password123' }),
+      });
+    expect((await signIn(`http://127.0.0.1:${webPort}`)).status).toBe(200);
+    expect((await signIn(`http://127.0.0.1:${port}`)).status).toBe(404);
 
     const frontendStop = await stop(frontend);
     expect(frontendStop.code).toBe(0);

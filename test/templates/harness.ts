@@ -122,6 +122,7 @@ export async function startBackend<Identity extends object, Tokens extends objec
     seedFixture: options.seedFixture,
     publicUrl: null,
     migrationsDir: migrationsDir(options.template.name),
+    frontendSecretSha256: null,
   };
   const log = createMemoryLogger();
   const pool = createPool(config.databaseUrl, log);

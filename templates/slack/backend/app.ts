@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { createAdminRoutes } from '../../_shared/admin-routes.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
+import { frontendOnly } from '../../_shared/frontend-gate.js';
 import { CallerResolver, type SlackCaller } from './caller.js';
 import { type DispatcherOptions, EventDispatcher } from './events/dispatcher.js';
 import { createEventRoutes } from './events/event-routes.js';
@@ -18,6 +19,7 @@ import { SocketModeHub, type SocketModeOptions } from './socket-mode/socket-hub.
 import { createConnectionsOpenRoute, createSocketModeAdminRoutes } from './socket-mode/socket-routes.js';
 import { findWorkspace } from './store/workspace.js';
 import type { SlackIdentity, SlackTokens } from './tokens.js';
+import type { LoginThrottleOptions } from './web/login-throttle.js';
 import { createWebRoutes } from './web/web-routes.js';
 
 export interface SlackAppDeps extends CloneBackendDeps<SlackIdentity, SlackTokens> {
@@ -28,6 +30,8 @@ export interface SlackAppDeps extends CloneBackendDeps<SlackIdentity, SlackToken
   events?: DispatcherOptions;
   /** Socket Mode timing; ack timeout and retries default to the Events API's. */
   socketMode?: SocketModeOptions;
+  /** Failed web sign-ins allowed (login-throttle.ts defaults). */
+  loginThrottle?: LoginThrottleOptions;
 }
 
 /** What the journal needs of a call: set by the method route, read once it is answered. */
@@ -102,7 +106,23 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   app.use('*', runtime.evaluation.middleware(log));
 
   app.route('/_asym', createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log }));
-  app.route('/_asym/web', createWebRoutes({ runtime, log, databaseUrl: config.databaseUrl, context }));
+  // The web client's routes exist only behind the clone's frontend (full mode): on the API
+  // port, and in a mode without a frontend, they answer like any unknown route.
+  if (config.frontendSecretSha256) {
+    app.use('/_asym/web/*', frontendOnly(config.frontendSecretSha256));
+    app.route(
+      '/_asym/web',
+      createWebRoutes({
+        runtime,
+        log,
+        databaseUrl: config.databaseUrl,
+        cloneId: config.cloneId,
+        context,
+        limiter,
+        loginThrottle: deps.loginThrottle,
+      }),
+    );
+  }
 
   app.route(
     '/_asym',

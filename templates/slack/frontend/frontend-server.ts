@@ -8,6 +8,8 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { FRONTEND_SECRET_HEADER } from '../../_shared/frontend-gate.js';
+import { sessionCookieName } from '../backend/web/session-cookie.js';
 
 /**
  * The Slack web client's server (`full` mode): serves the static page and proxies the
@@ -19,7 +21,24 @@ export interface FrontendOptions {
   backendUrl: URL;
   staticDir: string;
   log: (line: string) => void;
+  /** Sent to the backend on every proxied request (templates/_shared/frontend-gate.ts). */
+  frontendSecret?: string;
+  /** Names the session cookie; only that cookie is forwarded to the backend. */
+  cloneId?: string;
 }
+
+/**
+ * On the page and everything served with it: scripts and styles from this origin only (no
+ * inline script, style attribute or handler, so injected markup cannot run), no framing.
+ */
+export const PAGE_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+};
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -43,10 +62,27 @@ const HOP_BY_HOP = new Set([
 const isProxied = (path: string) =>
   path.startsWith('/api/') || path === '/_asym/workspace' || path.startsWith('/_asym/web/');
 
-function proxy(req: IncomingMessage, res: ServerResponse, backend: URL, log: FrontendOptions['log']): void {
-  const headers = Object.fromEntries(
-    Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase()) && name !== 'host'),
+/** Only this clone's session cookie: another clone's on the same host is none of its business. */
+function ownCookie(header: string | string[] | undefined, name: string): string | null {
+  const pairs = (Array.isArray(header) ? header.join('; ') : (header ?? '')).split(/;\s*/);
+  const own = pairs.filter((pair) => pair.slice(0, pair.indexOf('=')).trim() === name);
+  return own.length > 0 ? own.join('; ') : null;
+}
+
+function proxy(req: IncomingMessage, res: ServerResponse, options: FrontendOptions): void {
+  const { backendUrl: backend, log } = options;
+  const headers: Record<string, string | string[] | undefined> = Object.fromEntries(
+    Object.entries(req.headers).filter(
+      ([name]) =>
+        !HOP_BY_HOP.has(name.toLowerCase()) &&
+        name !== 'host' &&
+        !(name === 'cookie' && options.cloneId) &&
+        name !== FRONTEND_SECRET_HEADER,
+    ),
   );
+  const cookie = options.cloneId ? ownCookie(req.headers.cookie, sessionCookieName(options.cloneId)) : null;
+  if (cookie) headers.cookie = cookie;
+  if (options.frontendSecret) headers[FRONTEND_SECRET_HEADER] = options.frontendSecret;
   const upstream = httpRequest(
     {
       protocol: backend.protocol,
@@ -114,9 +150,10 @@ export function createFrontendServer(options: FrontendOptions): Server {
       return;
     }
     if (isProxied(path)) {
-      proxy(req, res, options.backendUrl, options.log);
+      proxy(req, res, options);
       return;
     }
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) res.setHeader(name, value);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' });
       res.end();

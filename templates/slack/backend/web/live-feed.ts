@@ -76,11 +76,6 @@ export class LiveFeed {
     };
   }
 
-  /** Tells every viewer to reload everything (after a reset or reseed, which are silent). */
-  broadcastReset(): void {
-    for (const subscriber of this.subscribers) subscriber.send({ type: 'reset' });
-  }
-
   async close(): Promise<void> {
     const listener = this.listener;
     this.listener = null;

@@ -8,21 +8,27 @@ import type { Logger } from '../../../_shared/log.js';
 import type { SlackCaller } from '../caller.js';
 import type { MethodContext } from '../method.js';
 import { SLACK_METHODS } from '../methods/index.js';
+import type { RateLimiter } from '../rate-limit.js';
 import { readSlackRequest } from '../request-args.js';
 import { SlackError } from '../slack-error.js';
 import { fileContent, fileVisible } from '../store/files.js';
 import { type LiveEvent, LiveFeed } from './live-feed.js';
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
+import { sessionCookieName } from './session-cookie.js';
 import { WebSessions } from './web-sessions.js';
 
 export interface WebRoutesDeps {
   runtime: CloneRuntime;
   log: Logger;
   databaseUrl: string;
+  cloneId: string;
   /** The context `/api/<method>` runs methods with, so both paths behave (and emit events) alike. */
   context: MethodContext;
+  /** The Web API's tier limits: a session's calls count against them like a token's. */
+  limiter: RateLimiter;
+  loginThrottle?: LoginThrottleOptions;
 }
 
-export const SESSION_COOKIE = 'asym_slack_session';
 const HEARTBEAT_MS = 15_000;
 
 const INLINE_TYPES = /^(image\/(png|jpeg|gif|webp)|text\/plain|text\/csv|application\/pdf)(;|$)/i;
@@ -39,18 +45,29 @@ const loginBody = z.object({ email: z.string().min(1).max(320), password: z.stri
  *   bearer token, which a link in the page cannot send);
  * - `GET /events`: Server-Sent Events naming what changed, fed by Postgres NOTIFY.
  * The cookie is HttpOnly and SameSite=Strict, and API calls must be JSON, so another site
- * can neither read the session nor make the browser spend it.
+ * can neither read the session nor make the browser spend it. app.ts mounts these routes
+ * behind the frontend gate (templates/_shared/frontend-gate.ts): only the clone's frontend
+ * reaches them, never a client of the API port.
  */
 export function createWebRoutes(deps: WebRoutesDeps): Hono {
-  const { runtime, log, context } = deps;
+  const { runtime, log, context, limiter } = deps;
   const pool = context.db;
-  const sessions = new WebSessions(pool);
+  const cookie = sessionCookieName(deps.cloneId);
+  const sessions = new WebSessions(pool, context.now);
+  const throttle = new LoginThrottle(context.now, deps.loginThrottle);
   const live = new LiveFeed(deps.databaseUrl, pool, log);
-  runtime.onCachesInvalidated(() => live.broadcastReset());
+  // Open event streams, each ended (with a `signed_out` event) when its session ends.
+  const streams = new Set<() => Promise<void>>();
+  runtime.onCachesInvalidated(async () => {
+    // A reset, reseed or token mint ends every session: a trial starts signed out.
+    await sessions.endAll();
+    await Promise.all([...streams].map((end) => end()));
+  });
 
   const web = new Hono();
   const notReady = (c: Context) => c.json({ ok: false, error: 'not_ready' }, 503);
-  const signedIn = (c: Context) => sessions.resolve(getCookie(c, SESSION_COOKIE));
+  const session = (c: Context) => sessions.resolve(getCookie(c, cookie));
+  const signedIn = async (c: Context) => (await session(c))?.caller ?? null;
   const describe = (caller: SlackCaller) => ({
     user: { id: caller.userId, name: caller.userName },
     team: { id: caller.teamId, name: caller.teamName, domain: caller.teamDomain },
@@ -60,19 +77,31 @@ export function createWebRoutes(deps: WebRoutesDeps): Hono {
     if (!runtime.ready) return notReady(c);
     const parsed = loginBody.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) return c.json({ ok: false, error: 'invalid_arguments' }, 400);
-    const session = await sessions.login(parsed.data.email, parsed.data.password);
-    if (!session) {
-      log.info(`web: failed sign-in for ${parsed.data.email}`);
+    const { email, password } = parsed.data;
+    const attempt = throttle.begin(email);
+    if (attempt.wait > 0) {
+      log.info(`web: sign-in for ${email} throttled (${attempt.wait} s)`);
+      return c.json({ ok: false, error: 'ratelimited' }, 429, { 'Retry-After': String(attempt.wait) });
+    }
+    const opened = await sessions.login(email, password);
+    if (!opened) {
+      log.info(`web: failed sign-in for ${email}`);
       return c.json({ ok: false, error: 'invalid_credentials' }, 401);
     }
-    log.info(`web: ${session.caller.userName} signed in`);
-    setCookie(c, SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'Strict', path: '/' });
-    return c.json({ ok: true, ...describe(session.caller) });
+    throttle.succeeded(email, attempt.stamp);
+    log.info(`web: ${opened.caller.userName} signed in`);
+    setCookie(c, cookie, opened.token, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+      expires: new Date(opened.expiresAt),
+    });
+    return c.json({ ok: true, ...describe(opened.caller) });
   });
 
   web.post('/logout', async (c) => {
-    await sessions.logout(getCookie(c, SESSION_COOKIE));
-    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    await sessions.logout(getCookie(c, cookie));
+    deleteCookie(c, cookie, { path: '/' });
     return c.json({ ok: true });
   });
 
@@ -93,6 +122,8 @@ export function createWebRoutes(deps: WebRoutesDeps): Hono {
     if (!method) throw new SlackError('unknown_method', { req_method: name });
     const caller = await signedIn(c);
     if (!caller) throw new SlackError('not_authed');
+    // Counted per person, not per session: signing in again does not buy a fresh budget.
+    await limiter.hit(`web:${caller.userId}`, method.name, method.tier);
     const request = await readSlackRequest(c);
     // Like `/api`: links the methods build point where this request came from, unless configured.
     const baseUrl = context.baseUrl || new URL(c.req.url).origin;
@@ -124,10 +155,24 @@ export function createWebRoutes(deps: WebRoutesDeps): Hono {
 
   web.get('/events', async (c) => {
     if (!runtime.ready) return notReady(c);
-    const caller = await signedIn(c);
-    if (!caller) return c.json({ ok: false, error: 'not_authed' }, 401);
+    const current = await session(c);
+    if (!current) return c.json({ ok: false, error: 'not_authed' }, 401);
+    const { caller } = current;
     return streamSSE(c, async (stream) => {
-      const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
+      // Ends when the browser goes away, when sessions end (reset...), or when this one expires;
+      // the last two tell the page first, so it goes back to sign-in.
+      let finish: () => void = () => undefined;
+      const closed = new Promise<void>((resolve) => {
+        finish = resolve;
+        stream.onAbort(resolve);
+      });
+      const end = async () => {
+        await stream.writeSSE({ event: 'signed_out', data: '{"type":"signed_out"}' }).catch(() => undefined);
+        finish();
+      };
+      streams.add(end);
+      const expiry = setTimeout(() => void end(), Math.max(0, current.expiresAt - context.now()));
+      expiry.unref();
       const send = (event: LiveEvent) => {
         stream.writeSSE({ event: event.type, data: JSON.stringify(event) }).catch(() => undefined);
       };
@@ -146,6 +191,8 @@ export function createWebRoutes(deps: WebRoutesDeps): Hono {
         await closed;
       } finally {
         clearInterval(heartbeat);
+        clearTimeout(expiry);
+        streams.delete(end);
         stop();
       }
     });

@@ -19,9 +19,22 @@ export const WEB_SESSION_SCOPES: readonly string[] = [
   'users:write',
 ];
 
+/**
+ * How long a session lasts from sign-in, however active (an absolute expiry: a trial that
+ * outlives it signs in again). Sessions also end at reset, reseed and token minting.
+ */
+export const SESSION_LIFETIME_MS = 12 * 60 * 60 * 1000;
+
 export interface WebSession {
   token: string;
   caller: SlackCaller;
+  expiresAt: number;
+}
+
+/** Who a session acts as, and until when (milliseconds since the epoch). */
+export interface ResolvedSession {
+  caller: SlackCaller;
+  expiresAt: number;
 }
 
 interface IdentityRow {
@@ -53,7 +66,10 @@ const toCaller = (row: IdentityRow, tokenHash: string): SlackCaller => ({
 });
 
 export class WebSessions {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly now: () => number,
+  ) {}
 
   /** A new session for the person with this email and password; null when either is wrong. */
   async login(email: string, password: string): Promise<WebSession | null> {
@@ -69,24 +85,36 @@ export class WebSessions {
     if (!row?.password_hash || !matches) return null;
     const token = sessionToken();
     const tokenHash = sha256Hex(token);
-    await this.pool.query('INSERT INTO asym.web_sessions (token_sha256, user_id) VALUES ($1, $2)', [
-      tokenHash,
-      row.user_id,
+    const created = this.now();
+    // Expired and revoked rows are of no further use: each sign-in sweeps them.
+    await this.pool.query('DELETE FROM asym.web_sessions WHERE created_at <= $1 OR revoked_at IS NOT NULL', [
+      new Date(created - SESSION_LIFETIME_MS),
     ]);
-    return { token, caller: toCaller(row, tokenHash) };
+    await this.pool.query(
+      'INSERT INTO asym.web_sessions (token_sha256, user_id, created_at) VALUES ($1, $2, $3)',
+      [tokenHash, row.user_id, new Date(created)],
+    );
+    return { token, caller: toCaller(row, tokenHash), expiresAt: created + SESSION_LIFETIME_MS };
   }
 
-  /** The caller a session token acts as, or null (unknown, revoked, or its user is gone). */
-  async resolve(token: string | undefined): Promise<SlackCaller | null> {
+  /** Who a session token acts as, or null (unknown, revoked, expired, or its user is gone). */
+  async resolve(token: string | undefined): Promise<ResolvedSession | null> {
     if (!token || !/^xoxc-[0-9a-f-]{20,200}$/.test(token)) return null;
     const tokenHash = sha256Hex(token);
-    const { rows } = await this.pool.query<IdentityRow>(
-      `${IDENTITY} JOIN asym.web_sessions s ON s.user_id = u.id
-       WHERE s.token_sha256 = $1 AND s.revoked_at IS NULL AND NOT u.deleted`,
-      [tokenHash],
+    const { rows } = await this.pool.query<IdentityRow & { created_at: Date }>(
+      `${IDENTITY.replace('SELECT', 'SELECT s.created_at,')} JOIN asym.web_sessions s ON s.user_id = u.id
+       WHERE s.token_sha256 = $1 AND s.revoked_at IS NULL AND s.created_at > $2 AND NOT u.deleted`,
+      [tokenHash, new Date(this.now() - SESSION_LIFETIME_MS)],
     );
     const row = rows[0];
-    return row ? toCaller(row, tokenHash) : null;
+    return row
+      ? { caller: toCaller(row, tokenHash), expiresAt: row.created_at.getTime() + SESSION_LIFETIME_MS }
+      : null;
+  }
+
+  /** Ends every session: the data they were opened on is gone (reset, reseed) or re-keyed (token mint). */
+  async endAll(): Promise<void> {
+    await this.pool.query('DELETE FROM asym.web_sessions');
   }
 
   async logout(token: string | undefined): Promise<void> {

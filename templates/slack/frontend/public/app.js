@@ -724,6 +724,10 @@ async function onLive(event) {
     case 'reset':
       await reloadEverything();
       break;
+    case 'signed_out':
+      // The session ended (the clone was reset or reseeded, its tokens minted, or it expired).
+      window.dispatchEvent(new Event('asym:signed-out'));
+      break;
   }
 }
 
@@ -819,7 +823,9 @@ function wireLogin() {
       error.textContent =
         failure.code === 'invalid_credentials'
           ? 'Sorry, that email and password do not match an account.'
-          : `Sign-in failed (${failure.code ?? failure.message}).`;
+          : failure.code === 'ratelimited'
+            ? 'Too many failed attempts. Please wait a minute and try again.'
+            : `Sign-in failed (${failure.code ?? failure.message}).`;
       error.hidden = false;
     } finally {
       button.disabled = false;

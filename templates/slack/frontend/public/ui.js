@@ -9,6 +9,8 @@ export function h(tag, props = {}, ...children) {
     if (key === 'class') element.className = value;
     else if (key === 'html') element.innerHTML = value;
     else if (key === 'dataset') Object.assign(element.dataset, value);
+    // Through the CSSOM: the page's CSP refuses style attributes (setAttribute('style')).
+    else if (key === 'style') element.style.cssText = value;
     else if (key.startsWith('on') && typeof value === 'function')
       element.addEventListener(key.slice(2), value);
     else element.setAttribute(key, value === true ? '' : String(value));
