@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { readSeedState, writeSeedState } from './bookkeeping.js';
+import { buildCredentialRestore, recordIssuedCredentials } from './credentials.js';
 import { waitForDatabase, withTransaction } from './db.js';
 import type { Logger } from './log.js';
 import { readMigrations, runMigrations } from './migrations.js';
@@ -40,7 +41,10 @@ export interface CloneRuntimeDeps<Identity extends object, Tokens extends object
 export class CloneRuntime<Identity extends object = object, Tokens extends object = object> {
   private currentStage: CloneStage = 'starting';
   private restoreSql: string | null = null;
+  /** Puts the credential tables back as last minted; null until built (again) after a mint. */
+  private credentialSql: string | null = null;
   private readonly clearers: Array<() => void | Promise<void>> = [];
+  private readonly resetHooks: Array<() => void | Promise<void>> = [];
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: CloneRuntimeDeps<Identity, Tokens>) {}
@@ -60,6 +64,15 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   /** Registers an in-memory cache to drop on reset, reseed and token changes. */
   onCachesInvalidated(clear: () => void | Promise<void>): void {
     this.clearers.push(clear);
+  }
+
+  /**
+   * Registers what else goes back to the seeded state on reset and reseed, after the
+   * database, the credentials and the Redis keys: what a backend holds in memory that a
+   * trial can change (queued deliveries and their retries, open connections, timers).
+   */
+  onReset(hook: () => void | Promise<void>): void {
+    this.resetHooks.push(hook);
   }
 
   async start(seedFixture: string | null): Promise<void> {
@@ -102,12 +115,16 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     }
   }
 
-  /** Back to the seeded state: tables and sequences from the snapshot, Redis keys, caches. */
+  /**
+   * Back to the seeded state: tables and sequences from the snapshot, credentials as last
+   * minted, Redis keys, caches and whatever the reset hooks hold.
+   */
   async reset(): Promise<{ ms: number }> {
     return this.exclusive(async () => {
       const started = performance.now();
       this.restoreSql ??= await buildRestoreSql(this.deps.pool);
       await restoreSnapshot(this.deps.pool, this.restoreSql);
+      await this.restoreCredentials();
       await this.dropVolatileState();
       return { ms: Math.round((performance.now() - started) * 10) / 10 };
     });
@@ -122,8 +139,12 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   async mintTokens(request: unknown): Promise<Tokens> {
     return this.exclusive(async () => {
       const tokens = await withTransaction(this.deps.pool, (client) =>
-        this.deps.template.mintTokens(client, request),
+        this.deps.template.mintTokens(client, request).then(async (minted) => {
+          await recordIssuedCredentials(client, this.deps.template.credentialTables);
+          return minted;
+        }),
       );
+      this.credentialSql = null;
       await this.clearCaches();
       return tokens;
     });
@@ -136,6 +157,9 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     const started = performance.now();
     const { rows } = await withTransaction(pool, async (client) => {
       await wipePublic(client);
+      // A reseed also takes back what the agent did to the tokens (none before the first mint).
+      const credentials = await buildCredentialRestore(client, template.credentialTables);
+      for (const statement of credentials) await client.query(statement);
       await apply(client);
       await writeSeedState(client, fixture);
       return takeSnapshot(client);
@@ -150,9 +174,18 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     return { rows, ms: Math.round(performance.now() - started) };
   }
 
+  private async restoreCredentials(): Promise<void> {
+    if (this.credentialSql === null) {
+      const statements = await buildCredentialRestore(this.deps.pool, this.deps.template.credentialTables);
+      this.credentialSql = statements.length === 0 ? '' : `BEGIN;\n${statements.join(';\n')};\nCOMMIT;`;
+    }
+    if (this.credentialSql !== '') await restoreSnapshot(this.deps.pool, this.credentialSql);
+  }
+
   private async dropVolatileState(): Promise<void> {
     await deleteKeysWithPrefix(this.deps.redis, this.deps.redisPrefix);
     await this.clearCaches();
+    for (const hook of this.resetHooks) await hook();
   }
 
   private async clearCaches(): Promise<void> {
