@@ -40,9 +40,8 @@ export interface CloneRuntimeDeps<Identity extends object, Tokens extends object
  */
 export class CloneRuntime<Identity extends object = object, Tokens extends object = object> {
   private currentStage: CloneStage = 'starting';
+  /** Restores `public` and the credentials as last minted; rebuilt after a seed or a mint. */
   private restoreSql: string | null = null;
-  /** Puts the credential tables back as last minted; null until built (again) after a mint. */
-  private credentialSql: string | null = null;
   private readonly clearers: Array<() => void | Promise<void>> = [];
   private readonly resetHooks: Array<() => void | Promise<void>> = [];
   private queue: Promise<unknown> = Promise.resolve();
@@ -122,9 +121,11 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   async reset(): Promise<{ ms: number }> {
     return this.exclusive(async () => {
       const started = performance.now();
-      this.restoreSql ??= await buildRestoreSql(this.deps.pool);
+      this.restoreSql ??= await buildRestoreSql(
+        this.deps.pool,
+        await buildCredentialRestore(this.deps.pool, this.deps.template.credentialTables),
+      );
       await restoreSnapshot(this.deps.pool, this.restoreSql);
-      await this.restoreCredentials();
       await this.dropVolatileState();
       return { ms: Math.round((performance.now() - started) * 10) / 10 };
     });
@@ -144,7 +145,7 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
           return minted;
         }),
       );
-      this.credentialSql = null;
+      this.restoreSql = null;
       await this.clearCaches();
       return tokens;
     });
@@ -172,14 +173,6 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     this.restoreSql = null;
     await this.dropVolatileState();
     return { rows, ms: Math.round(performance.now() - started) };
-  }
-
-  private async restoreCredentials(): Promise<void> {
-    if (this.credentialSql === null) {
-      const statements = await buildCredentialRestore(this.deps.pool, this.deps.template.credentialTables);
-      this.credentialSql = statements.length === 0 ? '' : `BEGIN;\n${statements.join(';\n')};\nCOMMIT;`;
-    }
-    if (this.credentialSql !== '') await restoreSnapshot(this.deps.pool, this.credentialSql);
   }
 
   private async dropVolatileState(): Promise<void> {
