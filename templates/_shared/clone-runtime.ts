@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { readSeedState, writeSeedState } from './bookkeeping.js';
+import { buildCredentialRestore, recordIssuedCredentials } from './credentials.js';
 import { waitForDatabase, withTransaction } from './db.js';
 import { Evaluation } from './evaluation.js';
 import type { Logger } from './log.js';
@@ -40,8 +41,10 @@ export interface CloneRuntimeDeps<Identity extends object, Tokens extends object
  */
 export class CloneRuntime<Identity extends object = object, Tokens extends object = object> {
   private currentStage: CloneStage = 'starting';
+  /** Restores `public` and the credentials as last minted; rebuilt after a seed or a mint. */
   private restoreSql: string | null = null;
   private readonly clearers: Array<() => void | Promise<void>> = [];
+  private readonly resetHooks: Array<() => void | Promise<void>> = [];
   private queue: Promise<unknown> = Promise.resolve();
   /** The journal of API calls and the injected faults (the evaluation toolkit). */
   readonly evaluation: Evaluation;
@@ -65,6 +68,15 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   /** Registers an in-memory cache to drop on reset, reseed and token changes. */
   onCachesInvalidated(clear: () => void | Promise<void>): void {
     this.clearers.push(clear);
+  }
+
+  /**
+   * Registers what else goes back to the seeded state on reset and reseed, after the
+   * database, the credentials and the Redis keys: what a backend holds in memory that a
+   * trial can change (queued deliveries and their retries, open connections, timers).
+   */
+  onReset(hook: () => void | Promise<void>): void {
+    this.resetHooks.push(hook);
   }
 
   async start(seedFixture: string | null): Promise<void> {
@@ -109,11 +121,17 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     }
   }
 
-  /** Back to the seeded state: tables and sequences from the snapshot, Redis keys, caches. */
+  /**
+   * Back to the seeded state: tables and sequences from the snapshot, credentials as last
+   * minted, Redis keys, caches and whatever the reset hooks hold.
+   */
   async reset(): Promise<{ ms: number }> {
     return this.exclusive(async () => {
       const started = performance.now();
-      this.restoreSql ??= await buildRestoreSql(this.deps.pool);
+      this.restoreSql ??= await buildRestoreSql(
+        this.deps.pool,
+        await buildCredentialRestore(this.deps.pool, this.deps.template.credentialTables),
+      );
       await restoreSnapshot(this.deps.pool, this.restoreSql);
       await this.dropVolatileState();
       // A new trial: its journal starts empty (faults are setup and stay).
@@ -131,8 +149,12 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   async mintTokens(request: unknown): Promise<Tokens> {
     return this.exclusive(async () => {
       const tokens = await withTransaction(this.deps.pool, (client) =>
-        this.deps.template.mintTokens(client, request),
+        this.deps.template.mintTokens(client, request).then(async (minted) => {
+          await recordIssuedCredentials(client, this.deps.template.credentialTables);
+          return minted;
+        }),
       );
+      this.restoreSql = null;
       await this.clearCaches();
       return tokens;
     });
@@ -145,6 +167,9 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     const started = performance.now();
     const { rows } = await withTransaction(pool, async (client) => {
       await wipePublic(client);
+      // A reseed also takes back what the agent did to the tokens (none before the first mint).
+      const credentials = await buildCredentialRestore(client, template.credentialTables);
+      for (const statement of credentials) await client.query(statement);
       await apply(client);
       await writeSeedState(client, fixture);
       return takeSnapshot(client);
@@ -163,6 +188,7 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   private async dropVolatileState(): Promise<void> {
     await deleteKeysWithPrefix(this.deps.redis, this.deps.redisPrefix);
     await this.clearCaches();
+    for (const hook of this.resetHooks) await hook();
   }
 
   private async clearCaches(): Promise<void> {

@@ -78,8 +78,9 @@ export async function hasSnapshot(db: Queryable): Promise<boolean> {
  * The whole restore as one SQL text: one round trip, one transaction. Built from the
  * catalog once per snapshot and cached by the caller. Tables that appeared after the
  * snapshot (a later migration) are emptied; generated columns are left to Postgres.
+ * `alongside` runs in the same transaction (the credential restore).
  */
-export async function buildRestoreSql(db: Queryable): Promise<string> {
+export async function buildRestoreSql(db: Queryable, alongside: readonly string[] = []): Promise<string> {
   const { rows: columns } = await db.query<{
     schema: string;
     table: string;
@@ -138,6 +139,7 @@ export async function buildRestoreSql(db: Queryable): Promise<string> {
     );
     statements.push(`SELECT ${calls.join(', ')}`);
   }
+  statements.push(...alongside);
   statements.push('COMMIT');
   return `${statements.join(';\n')};`;
 }

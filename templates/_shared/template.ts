@@ -29,4 +29,11 @@ export interface CloneTemplate<Identity extends object, Tokens extends object> {
   identity(db: Queryable): Promise<Identity>;
   /** Mints a token set and revokes every earlier one, inside the caller's transaction. */
   mintTokens(db: pg.PoolClient, request: unknown): Promise<Tokens>;
+  /**
+   * The tables of schema `asym` that hold issued credentials (tokens, keys, secrets and
+   * their revocations). The runtime records them as each set is minted and puts them back
+   * on reset and reseed: whatever the agent revoked or rotated through the API is undone,
+   * and earlier sets stay revoked.
+   */
+  credentialTables: readonly string[];
 }

@@ -63,6 +63,11 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     { retryDelaysMs: deps.events?.retryDelaysMs, ackTimeoutMs: deps.events?.timeoutMs, ...deps.socketMode },
   );
   const events = new EventDispatcher(pool, now, log, deps.events, sockets);
+  runtime.onReset(() => {
+    events.clear();
+    const closed = sockets.reset();
+    if (closed > 0) log.info(`socket mode: closed ${closed} connection(s) on reset`);
+  });
   // What every method runs with; `/api` calls set baseUrl from the request when no public URL is set.
   const context: MethodContext = {
     db: pool,

@@ -9,5 +9,6 @@ export const slackTemplate: CloneTemplate<SlackIdentity, SlackTokens> = {
   fixtures: { 'acme-corp': acmeCorp },
   emptyFixture: minimalWorkspace,
   identity: slackIdentity,
+  credentialTables: ['tokens', 'app_secrets'],
   mintTokens: mintSlackTokens,
 };

@@ -39,10 +39,9 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   const ids = deps.ids ?? randomStripeIds;
   const keys = new ApiKeyVerifier(pool);
   const webhooks = new WebhookDispatcher(pool, log, deps.webhooks);
-  runtime.onCachesInvalidated(() => {
-    keys.clear();
-    webhooks.clear();
-  });
+  runtime.onCachesInvalidated(() => keys.clear());
+  // Endpoints sign with their own secrets, so minting keys leaves pending retries alone.
+  runtime.onReset(() => webhooks.clear());
   const idempotency = new IdempotencyStore(redis);
 
   const app = new Hono<StripeEnv>();

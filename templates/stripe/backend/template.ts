@@ -9,5 +9,6 @@ export const stripeTemplate: CloneTemplate<StripeIdentity, StripeTokens> = {
   fixtures: { 'acme-corp': acmeCorp },
   emptyFixture: emptyAccount,
   identity: stripeIdentity,
+  credentialTables: ['api_keys', 'webhook_secrets'],
   mintTokens: mintStripeTokens,
 };

@@ -81,6 +81,9 @@ export class EventDispatcher implements EventSink {
   private loaded: Promise<void> | null = null;
   private chain: Promise<void> = Promise.resolve();
   private readonly records: DeliveryRecord[] = [];
+  /** Bumped by reset: what was emitted or queued for retry before it is never delivered. */
+  private generation = 0;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly retryDelays: readonly number[];
   private readonly timeoutMs: number;
 
@@ -135,14 +138,27 @@ export class EventDispatcher implements EventSink {
     this.loaded = Promise.resolve();
   }
 
+  /**
+   * Back to a clone that has delivered nothing (reset, reseed): events not yet dispatched
+   * and pending retries are dropped, the delivery log emptied. The Request URL stays: it is
+   * setup, like the app's configuration on Slack.
+   */
+  clear(): void {
+    this.generation++;
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    this.records.length = 0;
+  }
+
   emit(event: SlackEvent): void {
+    const generation = this.generation;
     // Deliveries run one after another in emit order; a failure never reaches the method.
     this.chain = this.chain
-      .then(() => this.dispatch(event))
+      .then(() => (generation === this.generation ? this.dispatch(event, generation) : undefined))
       .catch((error) => this.log.error(`events: could not dispatch ${event.type}`, error));
   }
 
-  private async dispatch(event: SlackEvent): Promise<void> {
+  private async dispatch(event: SlackEvent, generation: number): Promise<void> {
     const subscription = await this.current();
     const viaSocket = this.socketMode?.enabled === true;
     if (!subscription && !viaSocket) return;
@@ -177,8 +193,10 @@ export class EventDispatcher implements EventSink {
         is_ext_shared_channel: false,
         event_context: `4-${randomBytes(24).toString('base64url')}`,
       };
+      // The lookups above wait on Postgres: a reset may have come in meanwhile.
+      if (generation !== this.generation) return;
       if (viaSocket) this.socketMode?.deliver(envelope);
-      else if (subscription) await this.deliver(subscription.url, envelope, 0);
+      else if (subscription) await this.deliver(subscription.url, envelope, 0, generation);
     }
   }
 
@@ -267,6 +285,7 @@ export class EventDispatcher implements EventSink {
     url: string,
     envelope: { event_id: string; event: SlackEvent },
     attempt: number,
+    generation: number,
     lastReason = '',
   ) {
     let status: number | null = null;
@@ -282,6 +301,8 @@ export class EventDispatcher implements EventSink {
     } catch (error) {
       reason = error instanceof Error && error.name === 'TimeoutError' ? 'http_timeout' : 'connection_failed';
     }
+    // Reset while the request was out: its outcome belongs to the trial before, and no retry follows.
+    if (generation !== this.generation) return;
     this.record({
       event_id: envelope.event_id,
       type: envelope.event.type,
@@ -299,11 +320,14 @@ export class EventDispatcher implements EventSink {
       return;
     }
     const timer = setTimeout(() => {
-      void this.deliver(url, envelope, attempt + 1, reason).catch((error) =>
+      this.retryTimers.delete(timer);
+      if (generation !== this.generation) return;
+      void this.deliver(url, envelope, attempt + 1, generation, reason).catch((error) =>
         this.log.error(`events: retry of ${envelope.event_id} failed`, error),
       );
     }, delay);
     timer.unref();
+    this.retryTimers.add(timer);
   }
 
   private record(entry: DeliveryRecord) {

@@ -131,6 +131,22 @@ export class SocketModeHub implements SocketModeTransport {
     return count;
   }
 
+  /**
+   * Back to a clone with no connection and nothing to deliver (reset, reseed): envelopes
+   * still waiting for an ack are dropped, unused tickets and the delivery log forgotten, and
+   * every connection gets Slack's `disconnect` (refresh_requested) and is closed, so a Bolt
+   * app reconnects at once with a fresh apps.connections.open. Socket Mode itself stays on:
+   * it is the app's setup, as a Request URL is. Returns the connections closed.
+   */
+  reset(): number {
+    for (const pending of this.pending.values()) if (pending.timer) clearTimeout(pending.timer);
+    this.pending.clear();
+    this.tickets.clear();
+    const closed = this.disconnectAll('refresh_requested');
+    this.records.length = 0;
+    return closed;
+  }
+
   /** Takes WebSocket upgrades for SOCKET_MODE_PATH on `server`; returns the shutdown hook. */
   attach(server: Server): () => void {
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
