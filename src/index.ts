@@ -7,7 +7,14 @@ import { stringify } from 'yaml';
 import type { ErrorCode } from './errors.js';
 import { AsymError, isAsymError } from './errors.js';
 import type { Reporter } from './log.js';
-import type { FaultRequest, FaultView, TracePage, TraceRecord } from './services/clone-evaluation.js';
+import type {
+  ChangeView,
+  DiffResult,
+  FaultRequest,
+  FaultView,
+  TracePage,
+  TraceRecord,
+} from './services/clone-evaluation.js';
 import type { SpinRequest } from './services/clone-service.js';
 import type { AppContext } from './services/context.js';
 import { createContext } from './services/context.js';
@@ -17,7 +24,9 @@ import { parseEnvironmentSpec } from './spec/environment-spec.js';
 import { templateCatalog } from './templates/catalog.js';
 
 export type {
+  ChangeView,
   CloneView,
+  DiffResult,
   EnvironmentResetResult,
   EnvironmentSpinResult,
   EnvironmentView,
@@ -146,6 +155,21 @@ export async function destroyEnvironment(
   options: ApiOptions = {},
 ): Promise<{ name: string; destroyed: string[] }> {
   return (await environments()).destroyEnvironment(context(options), name);
+}
+
+/** `asymmetric diff <id> --json`: what changed since the seed of this trial, or since `since` (a checkpoint). */
+export async function diff(id: string, options: ApiOptions & { since?: string } = {}): Promise<DiffResult> {
+  const { since, ...rest } = options;
+  return (await evaluation()).diffClone(context(rest), id, since);
+}
+
+/** `asymmetric env diff <name> --json`: every member's diff. */
+export async function environmentDiff(
+  name: string,
+  options: ApiOptions & { since?: string } = {},
+): Promise<{ name: string; since: string; members: DiffResult[] }> {
+  const { since, ...rest } = options;
+  return (await evaluation()).diffEnvironment(context(rest), name, since);
 }
 
 /** `asymmetric trace <id> --json`: the calls since the last reset, oldest first. */

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { AsymError, EXIT_BUG, EXIT_OK, EXIT_USER_ERROR, isAsymError } from '../errors.js';
+import { registerDiff } from './commands/diff.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEnv } from './commands/env.js';
 import { registerEvents } from './commands/events.js';
@@ -43,6 +44,7 @@ export function createProgram(io: CliIO): Command {
     registerDoctor,
     registerEnv,
     registerTrace,
+    registerDiff,
     registerFault,
   ]) {
     register(program, kit);

@@ -184,3 +184,55 @@ export async function clearFaults(
   }
   return { id, cleared };
 }
+
+/** One object an agent created, changed or deleted, in the vendor's terms (`diff --json`). */
+export interface ChangeView {
+  type: string;
+  op: 'created' | 'updated' | 'deleted';
+  id: string;
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+  fields?: string[];
+}
+
+export interface DiffResult {
+  id: string;
+  template: string;
+  since: string;
+  changes: ChangeView[];
+}
+
+/** `diff <id>`: what changed since the seeded state of this trial (or since a checkpoint). */
+export async function diffClone(ctx: AppContext, id: string, since?: string): Promise<DiffResult> {
+  const clone = requireClone(await ctx.store.read(), id);
+  const query = since === undefined ? '' : `?since=${encodeURIComponent(since)}`;
+  try {
+    const result = await adminCall<{ since: string; changes: ChangeView[] }>(
+      clone,
+      `/_asym/diff${query}`,
+      undefined,
+      60_000,
+      'GET',
+    );
+    return { id, template: clone.template, since: result.since, changes: result.changes };
+  } catch (error) {
+    if (error instanceof AdminRefusal && error.reason.code === 'unknown_checkpoint') {
+      throw new AsymError('CHECKPOINT_NOT_FOUND', `Clone ${id} has no checkpoint "${since}".`, {
+        hint: `List its checkpoints with \`asymmetric snapshot ls ${id}\`.`,
+      });
+    }
+    throw error;
+  }
+}
+
+/** `env diff <name>`: every member's diff. */
+export async function diffEnvironment(
+  ctx: AppContext,
+  name: string,
+  since?: string,
+): Promise<{ name: string; since: string; members: DiffResult[] }> {
+  const members = await Promise.all(
+    (await environmentMembers(ctx, name)).map((id) => diffClone(ctx, id, since)),
+  );
+  return { name, since: since ?? 'seed', members };
+}

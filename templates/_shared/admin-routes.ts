@@ -138,6 +138,11 @@ export function createAdminRoutes({ runtime, adminTokenSha256, log }: AdminRoute
     }),
   );
 
+  admin.get(
+    '/diff',
+    guarded(async () => ({ status: 200, body: { ok: true, since: 'seed', changes: await runtime.diff() } })),
+  );
+
   // For benchmarks: what the journal costs is measured by turning it off and on in one run.
   admin.put(
     '/journal',

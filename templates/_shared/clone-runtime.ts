@@ -4,11 +4,19 @@ import type pg from 'pg';
 import { readSeedState, writeSeedState } from './bookkeeping.js';
 import { buildCredentialRestore, recordIssuedCredentials } from './credentials.js';
 import { waitForDatabase, withTransaction } from './db.js';
+import { type Change, copiedTables, diffTables } from './diff.js';
 import { Evaluation } from './evaluation.js';
 import type { Logger } from './log.js';
 import { readMigrations, runMigrations } from './migrations.js';
 import { deleteKeysWithPrefix } from './redis.js';
-import { buildRestoreSql, hasSnapshot, restoreSnapshot, takeSnapshot, wipePublic } from './snapshot.js';
+import {
+  buildRestoreSql,
+  hasSnapshot,
+  restoreSnapshot,
+  SNAPSHOT_SCHEMA,
+  takeSnapshot,
+  wipePublic,
+} from './snapshot.js';
 import type { CloneTemplate } from './template.js';
 
 export type CloneStage = 'starting' | 'connecting' | 'migrating' | 'seeding' | 'ready' | 'failed';
@@ -138,6 +146,15 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
       this.evaluation.journal.clear();
       return { ms: Math.round((performance.now() - started) * 10) / 10 };
     });
+  }
+
+  /**
+   * What changed since the seeded state of this trial (the last seed or reset), as vendor
+   * objects. Reads only: it runs beside the API, not in the queue of resets.
+   */
+  async diff(): Promise<Change[]> {
+    const { pool, template } = this.deps;
+    return diffTables(pool, await template.diffSources(pool, Date.now), copiedTables(SNAPSHOT_SCHEMA));
   }
 
   /** Wipes `public`, applies `fixture` (or the template's empty one) and snapshots the result. */

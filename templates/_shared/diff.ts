@@ -125,7 +125,8 @@ export async function diffTables(
       }
     }
   }
-  return changes;
+  // The order a reader expects, the same every time: by type, then id.
+  return changes.sort((a, b) => a.type.localeCompare(b.type) || a.id.localeCompare(b.id));
 }
 
 function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): string[] {

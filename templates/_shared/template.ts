@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Queryable } from './db.js';
+import type { DiffSource } from './diff.js';
 
 /**
  * A fixture writes its rows into an empty `public` schema. It must be deterministic:
@@ -36,4 +37,9 @@ export interface CloneTemplate<Identity extends object, Tokens extends object> {
    * and earlier sets stay revoked.
    */
   credentialTables: readonly string[];
+  /**
+   * Which tables hold which vendor objects, and how the API renders a row (`diff`). `now`
+   * is the clone's clock in milliseconds, for objects whose rendering depends on it.
+   */
+  diffSources(db: Queryable, now: () => number): Promise<DiffSource[]>;
 }

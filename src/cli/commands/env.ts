@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { FailedAfterOutput } from '../io.js';
 import type { CommandKit } from '../kit.js';
 import { parsePositiveInt } from '../kit.js';
+import { renderDiff } from './diff.js';
 import { printTrace } from './trace.js';
 
 export function registerEnv(program: Command, kit: CommandKit): void {
@@ -84,5 +85,20 @@ export function registerEnv(program: Command, kit: CommandKit): void {
     .action(async (name: string, options: { follow?: boolean; json?: boolean; limit?: number }) => {
       const { environmentMembers } = await import('../../services/clone-evaluation.js');
       await printTrace(kit, (ctx) => environmentMembers(ctx, name), options);
+    });
+
+  env
+    .command('diff')
+    .description("what every member's API shows changed since the seed (or a checkpoint)")
+    .argument('<name>', 'an environment name')
+    .option('--since <checkpoint>', 'compare with an environment checkpoint instead of the seed')
+    .option('--json', 'print { name, since, members: [diff...] } as JSON')
+    .action(async (name: string, options: { since?: string; json?: boolean }) => {
+      const { diffEnvironment } = await import('../../services/clone-evaluation.js');
+      await kit.run(
+        options.json,
+        (ctx) => diffEnvironment(ctx, name, options.since),
+        (result) => result.members.map(renderDiff).join(''),
+      );
     });
 }

@@ -1,5 +1,6 @@
 import type { CloneTemplate } from '../../_shared/template.js';
 import { acmeCorp } from '../fixtures/acme-corp.js';
+import { slackDiffSources } from './diff-sources.js';
 import { minimalWorkspace } from './seed/minimal-workspace.js';
 import { mintSlackTokens, type SlackIdentity, type SlackTokens, slackIdentity } from './tokens.js';
 
@@ -11,4 +12,5 @@ export const slackTemplate: CloneTemplate<SlackIdentity, SlackTokens> = {
   identity: slackIdentity,
   credentialTables: ['tokens', 'app_secrets'],
   mintTokens: mintSlackTokens,
+  diffSources: (db) => slackDiffSources(db),
 };

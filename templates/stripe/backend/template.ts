@@ -1,5 +1,6 @@
 import type { CloneTemplate } from '../../_shared/template.js';
 import { acmeCorp } from '../fixtures/acme-corp.js';
+import { stripeDiffSources } from './diff-sources.js';
 import { emptyAccount } from './seed/account.js';
 import { mintStripeTokens, type StripeIdentity, type StripeTokens, stripeIdentity } from './tokens.js';
 
@@ -11,4 +12,5 @@ export const stripeTemplate: CloneTemplate<StripeIdentity, StripeTokens> = {
   identity: stripeIdentity,
   credentialTables: ['api_keys', 'webhook_secrets'],
   mintTokens: mintStripeTokens,
+  diffSources: stripeDiffSources,
 };
