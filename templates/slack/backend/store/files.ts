@@ -64,6 +64,16 @@ export interface FileUpload {
   abort(): Promise<void>;
 }
 
+// Chunks written per statement: fewer commits for a big file (each waits for the WAL to
+// reach the disk), at a bounded 1 MiB held per upload.
+const CHUNKS_PER_WRITE = 4;
+
+const insertChunks = (rows: number) =>
+  `INSERT INTO file_chunks (file_id, upload, seq, data) VALUES ${Array.from(
+    { length: rows },
+    (_, i) => `($1, $2, $${3 + 2 * i}, $${4 + 2 * i})`,
+  ).join(', ')}`;
+
 /**
  * Starts an upload of the pending file's bytes. Chunks are written outside a transaction
  * (an upload does not hold one of the pool's few connections while a client sends) under
@@ -75,14 +85,22 @@ export function beginUpload(pool: pg.Pool, fileId: string, size: number): FileUp
   let pendingBytes = 0;
   let seq = 0;
   let received = 0;
-  const flush = async (bytes: Buffer) => {
-    await pool.query('INSERT INTO file_chunks (file_id, upload, seq, data) VALUES ($1, $2, $3, $4)', [
-      fileId,
-      upload,
-      seq,
-      bytes,
-    ]);
-    seq += 1;
+  /** Writes what is pending as whole chunks (and, with `all`, the short last one). */
+  const flush = async (all: boolean) => {
+    const joined = Buffer.concat(pending, pendingBytes);
+    const chunks: Buffer[] = [];
+    let at = 0;
+    while (joined.length - at >= FILE_CHUNK_BYTES || (all && at < joined.length)) {
+      chunks.push(joined.subarray(at, at + FILE_CHUNK_BYTES));
+      at += FILE_CHUNK_BYTES;
+    }
+    const rest = joined.subarray(Math.min(at, joined.length));
+    pending = rest.length > 0 ? [rest] : [];
+    pendingBytes = rest.length;
+    if (chunks.length === 0) return;
+    const values: unknown[] = [fileId, upload];
+    for (const chunk of chunks) values.push(seq++, chunk);
+    await pool.query(insertChunks(chunks.length), values);
   };
   const drop = () =>
     pool.query('DELETE FROM file_chunks WHERE file_id = $1 AND upload = $2', [fileId, upload]);
@@ -95,13 +113,7 @@ export function beginUpload(pool: pg.Pool, fileId: string, size: number): FileUp
       if (received > size) return;
       pending.push(bytes);
       pendingBytes += bytes.length;
-      while (pendingBytes >= FILE_CHUNK_BYTES) {
-        const joined = Buffer.concat(pending, pendingBytes);
-        await flush(joined.subarray(0, FILE_CHUNK_BYTES));
-        const rest = joined.subarray(FILE_CHUNK_BYTES);
-        pending = rest.length > 0 ? [rest] : [];
-        pendingBytes = rest.length;
-      }
+      if (pendingBytes >= CHUNKS_PER_WRITE * FILE_CHUNK_BYTES) await flush(false);
     },
     async finish() {
       try {
@@ -109,8 +121,7 @@ export function beginUpload(pool: pg.Pool, fileId: string, size: number): FileUp
           await drop();
           return 'size';
         }
-        if (pendingBytes > 0) await flush(Buffer.concat(pending, pendingBytes));
-        pending = [];
+        if (pendingBytes > 0) await flush(true);
         return await withTransaction(pool, async (tx) => {
           const { rowCount } = await tx.query(
             'UPDATE files SET upload = $2 WHERE id = $1 AND NOT completed',
