@@ -24,6 +24,11 @@ let stripe: any;
 let bot: WebClient;
 let backend: Docker.Container;
 let before: Docker.ContainerInspectInfo;
+let idleBytes = 0;
+
+interface MemoryStats {
+  memory_stats: { max_usage?: number; usage?: number; limit?: number };
+}
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -135,6 +140,7 @@ beforeAll(async () => {
   if (!found) throw new Error('no backend container for the Slack clone');
   backend = docker.getContainer(found.Id);
   before = await backend.inspect();
+  idleBytes = ((await backend.stats({ stream: false })) as unknown as MemoryStats).memory_stats.usage ?? 0;
 });
 
 afterAll(async () => {
@@ -170,12 +176,10 @@ describe('20 MB files on a spun Slack clone', () => {
     expect((await bot.auth.test()).ok).toBe(true);
 
     // Cgroup v1 keeps the container's high-water mark; v2 engines may not report it.
-    const stats = (await backend.stats({ stream: false })) as unknown as {
-      memory_stats: { max_usage?: number; usage?: number; limit?: number };
-    };
+    const stats = (await backend.stats({ stream: false })) as unknown as MemoryStats;
     const peak = stats.memory_stats.max_usage ?? stats.memory_stats.usage ?? 0;
     console.log(
-      `slack backend memory: peak ${(peak / MB).toFixed(1)} MiB of ${((stats.memory_stats.limit ?? 0) / MB).toFixed(0)} MiB (4 x 20 MB uploads, 6 x 20 MB downloads)`,
+      `slack backend memory: idle ${(idleBytes / MB).toFixed(1)} MiB, peak ${(peak / MB).toFixed(1)} MiB of ${((stats.memory_stats.limit ?? 0) / MB).toFixed(0)} MiB (4 x 20 MB uploads, 6 x 20 MB downloads)`,
     );
     expect(peak).toBeLessThan(256 * MB);
   });
