@@ -9,6 +9,9 @@ const bodies = new WeakMap<Context, Promise<Buffer>>();
  * connection is cut. Closing while the client still sends makes its kernel reset the
  * connection, and a reset loses the answer the client has not read yet (Node clients see
  * EPIPE or ECONNRESET instead of the 413): reading the rest lets the answer arrive first.
+ * No `Connection: close` on such answers either: Node destroys the socket as soon as one
+ * is written. (@hono/node-server drains too, and closes 500 ms after the answer went out,
+ * by when the client has it.)
  */
 const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
 const DISCARD_MAX_MS = 10_000;
