@@ -137,6 +137,57 @@ describe('file bytes', () => {
     ).toMatchObject({ error: 'file_upload_size_restricted' });
   });
 
+  it('drops the chunks of an upload the client abandons halfway, raw or multipart', async () => {
+    const file = await pending(CHUNK * 8);
+    const abandon = async (contentType: string | null, head: Uint8Array) => {
+      const controller = new AbortController();
+      let sent = 0;
+      let writtenBeforeAbort = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(stream) {
+          if (sent === 0) stream.enqueue(head);
+          if (sent >= CHUNK * 5) {
+            // Let the clone take what was sent, then go away mid-body.
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            writtenBeforeAbort = (await chunkRows(file.id)).length;
+            controller.abort();
+            return;
+          }
+          stream.enqueue(randomBytes(CHUNK));
+          sent += CHUNK;
+        },
+      });
+      await expect(
+        fetch(file.url, {
+          method: 'POST',
+          body,
+          duplex: 'half',
+          signal: controller.signal,
+          headers: contentType ? { 'content-type': contentType } : {},
+        } as RequestInit),
+      ).rejects.toThrow();
+      expect(writtenBeforeAbort).toBeGreaterThan(0);
+      // The handler drops what it wrote once it sees the client gone.
+      const deadline = Date.now() + 10_000;
+      while ((await chunkRows(file.id)).length > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await chunkRows(file.id)).toEqual([]);
+    };
+    await abandon(null, new Uint8Array(0));
+    const boundary = 'x-boundary-x';
+    await abandon(
+      `multipart/form-data; boundary=${boundary}`,
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+    );
+    // The file still takes its bytes afterwards.
+    const bytes = randomBytes(CHUNK * 8);
+    expect((await fetch(file.url, { method: 'POST', body: bytes })).status).toBe(200);
+    expect(sha256((await download(await complete(file.id))).bytes)).toBe(sha256(bytes));
+  });
+
   it('drops the chunks with the file (delete) and with everything after the seed (reset)', async () => {
     const deleted = await pending(CHUNK + 1);
     await fetch(deleted.url, { method: 'POST', body: randomBytes(CHUNK + 1) });
