@@ -270,4 +270,50 @@ describe('20 MB files on a spun Slack clone', () => {
     }
     expect((await bot.auth.test()).ok).toBe(true);
   });
+
+  it('answers a 21 MB body to other routes (unknown, unauthenticated) in the vendor shape too', async () => {
+    const huge = Buffer.alloc(21 * MB, 0x61);
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const stripeOrigin = new URL(stripe.endpoints.api).origin;
+    const routes: Array<{ url: string; headers: Record<string, string>; vendor: 'slack' | 'stripe' }> = [
+      {
+        url: `${slack.endpoints.api}nope.method`,
+        headers: { ...form, authorization: `Bearer ${slack.tokens.botToken}` },
+        vendor: 'slack',
+      },
+      { url: `${slack.endpoints.api}chat.postMessage`, headers: form, vendor: 'slack' },
+      {
+        url: `${slack.endpoints.api}files.upload`,
+        headers: {
+          'content-type': 'multipart/form-data; boundary=b',
+          authorization: `Bearer ${slack.tokens.botToken}`,
+        },
+        vendor: 'slack',
+      },
+      {
+        url: `${stripeOrigin}/v1/nope`,
+        headers: { ...form, authorization: `Bearer ${stripe.tokens.secretKey}` },
+        vendor: 'stripe',
+      },
+      {
+        url: `${stripeOrigin}/v1/customers`,
+        headers: { ...form, authorization: 'Bearer sk_test_wrong' },
+        vendor: 'stripe',
+      },
+      { url: `${stripeOrigin}/v1/customers`, headers: form, vendor: 'stripe' },
+    ];
+    for (const route of routes) {
+      const answer = await fetch(route.url, { method: 'POST', headers: route.headers, body: huge });
+      expect(answer.status, route.url).toBeLessThan(500);
+      const body = await answer.json();
+      if (route.vendor === 'slack')
+        expect(body, route.url).toMatchObject({ ok: false, error: expect.any(String) });
+      else
+        expect(body.error, route.url).toMatchObject({
+          type: expect.any(String),
+          message: expect.any(String),
+        });
+    }
+    expect((await bot.auth.test()).ok).toBe(true);
+  });
 });
