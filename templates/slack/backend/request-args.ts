@@ -5,8 +5,8 @@ import { SlackError } from './slack-error.js';
 // Slack refuses bodies this large long before; it keeps a stray upload from filling memory.
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
-// The rest of an oversized body is never read, so the connection cannot be reused.
-const tooLarge = () => new SlackError('request_too_large', {}, 413, { Connection: 'close' });
+// readBody answers at once and discards the rest, so the client reads this, not a reset.
+const tooLarge = () => new SlackError('request_too_large', {}, 413);
 const bodyBytes = (c: Context) => readBody(c, MAX_BODY_BYTES, tooLarge);
 const bodyText = async (c: Context) => (await bodyBytes(c)).toString('utf8');
 

@@ -5,11 +5,8 @@ import { invalidRequest, StripeError } from './stripe-error.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-// The rest of an oversized body is never read, so the connection cannot be reused.
-const tooLarge = () =>
-  new StripeError(413, 'invalid_request_error', 'Request body too large.', {
-    headers: { Connection: 'close' },
-  });
+// readBody answers at once and discards the rest, so the client reads this, not a reset.
+const tooLarge = () => new StripeError(413, 'invalid_request_error', 'Request body too large.');
 
 /** Parsed request parameters: nested objects and arrays from Stripe's bracket notation. */
 export type Params = Record<string, unknown>;
