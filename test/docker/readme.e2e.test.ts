@@ -66,3 +66,22 @@ describe('README: Using a clone', () => {
     expect(history.messages?.map((m) => m.text)).toContain('hello');
   });
 });
+
+describe('examples/grader.ts', () => {
+  it('spins acme, grades two trials on diff, passes, and leaves nothing behind', async () => {
+    const graderHome = realHome();
+    try {
+      const run = await execa('node', ['--import', 'tsx', join(PROJECT_ROOT, 'examples/grader.ts')], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, ASYM_HOME: graderHome.dir },
+        reject: false,
+      });
+      expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(run.stdout.split('\n').filter((line) => line.startsWith('PASS'))).toHaveLength(6);
+      expect(run.stdout).not.toContain('FAIL');
+      expect(await graderHome.objects()).toEqual({ containers: [], volumes: [], networks: [] });
+    } finally {
+      await graderHome.destroyAll();
+    }
+  });
+});
