@@ -3,6 +3,7 @@ import type { CloneRecord } from '../registry/schema.js';
 import { type CloneService, cloneLabels } from '../runtime/labels.js';
 import type { ContainerSpec } from '../runtime/types.js';
 import type { TemplateManifest } from '../templates/catalog.js';
+import type { HomeInfra } from './home-infra.js';
 import { names } from './naming.js';
 
 const MiB = 1024 * 1024;
@@ -19,13 +20,15 @@ export const databaseUrl = (cloneId: string) =>
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
- * The containers a clone is made of, as pure data from its record: the same record always
- * yields the same specs, which is what lets `doctor --fix` recreate a missing container.
+ * The containers a clone is made of, as pure data from its record and its home's infra:
+ * the same record always yields the same specs, which is what lets `doctor --fix`
+ * recreate a missing container.
  */
 export function cloneContainerSpecs(
   homeId: string,
   clone: CloneRecord,
   template: TemplateManifest,
+  infra: HomeInfra = { relayUrl: null },
 ): ContainerSpec[] {
   const services = template.modes[clone.mode]?.services ?? [];
   const network = names.homeNetwork(homeId);
@@ -65,11 +68,13 @@ export function cloneContainerSpecs(
         ASYM_SEED_FIXTURE: clone.seed?.fixture ?? '',
         ASYM_PUBLIC_URL: `http://127.0.0.1:${clone.ports.backend}`,
         ASYM_HOST_ALIAS: HOST_ALIAS,
+        ...(infra.relayUrl ? { ASYM_RELAY_URL: infra.relayUrl } : {}),
         ASYM_RATE_LIMITS: clone.rateLimits ? 'on' : 'off',
       },
       ports: [{ containerPort: template.services.backend.port, hostPort: clone.ports.backend, hostIp }],
       // Webhooks and Events API deliveries to a URL on localhost mean the user's machine:
-      // the backend sends them to this name instead.
+      // the backend sends them through the home's relay, or where there is none (Docker
+      // Desktop) to this name, which reaches the host's loopback there.
       extraHosts: [`${HOST_ALIAS}:host-gateway`],
       memoryBytes: 256 * MiB,
       stopTimeoutSeconds: 3,

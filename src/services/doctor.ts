@@ -204,8 +204,8 @@ async function recreateServices(
   clone: CloneRecord,
   missing: string[],
 ): Promise<void> {
-  await ensureRedis(ctx);
-  const specs = cloneContainerSpecs(ctx.home.id, clone, getTemplate(clone.template))
+  const infra = await ensureRedis(ctx);
+  const specs = cloneContainerSpecs(ctx.home.id, clone, getTemplate(clone.template), infra)
     .filter((spec) => missing.includes(serviceOf(spec)))
     .sort((a, b) => START_ORDER.indexOf(serviceOf(a)) - START_ORDER.indexOf(serviceOf(b)));
   for (const spec of specs) {
@@ -225,9 +225,9 @@ async function recreateServices(
   }
 }
 
-async function ensureRedis(ctx: AppContext): Promise<void> {
+async function ensureRedis(ctx: AppContext) {
   const images = await ctx.images(['redis']);
-  await ensureHomeInfra(ctx, images.get('redis')!.tag);
+  return ensureHomeInfra(ctx, images.get('redis')!.tag);
 }
 
 async function forgetClone(ctx: AppContext, id: string): Promise<void> {

@@ -46,8 +46,36 @@ describe('spin and status', () => {
     expect(status.json()).toHaveLength(1);
     expect(status.json()[0]).toMatchObject({ id: clone.id, state: 'running' });
     expect(status.json()[0].tokens).toBeUndefined();
-    // backend + postgres, plus the shared redis
-    expect((await managedContainers()).length).toBe(3);
+    // backend + postgres, plus the shared redis and the delivery relay
+    expect((await managedContainers()).length).toBe(4);
+  });
+
+  it('runs a delivery relay on the home network gateway (Docker Engine) and names it to backends', async () => {
+    await cli(fake, home, 'spin', 'stripe');
+    const containers = [...fake.runtime.containers.values()];
+    const relay = containers.find((c) => c.labels[LABEL.kind] === 'relay');
+    const [network] = [...fake.runtime.networks.values()];
+    expect(relay?.spec.hostNetwork).toBe(true);
+    expect(relay?.status).toBe('running');
+    const port = relay?.labels[LABEL.relayPort];
+    expect(relay?.spec.env).toEqual({
+      ASYM_RELAY_LISTEN: `${network?.gateway}:${port}`,
+      ASYM_RELAY_ALLOW: network?.subnet,
+    });
+    const backend = containers.find((c) => c.labels[LABEL.service] === 'backend');
+    expect(backend?.spec.env?.ASYM_RELAY_URL).toBe(`http://${network?.gateway}:${port}`);
+    expect((await cli(fake, home, 'destroy', backend?.labels[LABEL.clone] ?? '')).code).toBe(0);
+    expect(await managedContainers()).toEqual([]);
+  });
+
+  it('runs no relay on Docker Desktop, where host.docker.internal reaches the loopback', async () => {
+    fake.runtime.operatingSystem = 'Docker Desktop';
+    await cli(fake, home, 'spin', 'stripe');
+    const containers = [...fake.runtime.containers.values()];
+    expect(containers.filter((c) => c.labels[LABEL.kind] === 'relay')).toEqual([]);
+    const backend = containers.find((c) => c.labels[LABEL.service] === 'backend');
+    expect(backend?.spec.env?.ASYM_RELAY_URL).toBeUndefined();
+    expect(backend?.spec.env?.ASYM_HOST_ALIAS).toBe('host.docker.internal');
   });
 
   it('publishes on 127.0.0.1 unless --expose', async () => {
