@@ -4,6 +4,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerEnv } from './commands/env.js';
 import { registerEvents } from './commands/events.js';
 import { registerLifecycle } from './commands/lifecycle.js';
+import { registerListen } from './commands/listen.js';
 import { registerLogs } from './commands/logs.js';
 import { registerSeed } from './commands/seed.js';
 import { registerSpin } from './commands/spin.js';
@@ -37,6 +38,7 @@ export function createProgram(io: CliIO): Command {
     registerSeed,
     registerTokens,
     registerEvents,
+    registerListen,
     registerTemplates,
     registerDoctor,
     registerEnv,

@@ -4,8 +4,15 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { createAdminRoutes } from '../../_shared/admin-routes.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
+import { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import { CallerResolver, type SlackCaller } from './caller.js';
-import { type DispatcherOptions, EventDispatcher } from './events/dispatcher.js';
+import {
+  type DispatcherOptions,
+  EventDispatcher,
+  readSigningSecret,
+  SUPPORTED_SUBSCRIPTIONS,
+  slackRequestHeaders,
+} from './events/dispatcher.js';
 import { createEventRoutes } from './events/event-routes.js';
 import { createFileRoutes } from './file-routes.js';
 import type { MethodContext } from './method.js';
@@ -51,7 +58,16 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     log,
     { retryDelaysMs: deps.events?.retryDelaysMs, ackTimeoutMs: deps.events?.timeoutMs, ...deps.socketMode },
   );
-  const events = new EventDispatcher(pool, now, log, deps.events, sockets);
+  // `asymmetric listen` signs with the app's signing secret, as Slack signs Request URL POSTs.
+  const deliveries = new DeliveryFeed(
+    {
+      secret: () => readSigningSecret(pool),
+      headers: (body, secret) => slackRequestHeaders(secret, Math.floor(now() / 1000), body),
+      topics: SUPPORTED_SUBSCRIPTIONS,
+    },
+    log,
+  );
+  const events = new EventDispatcher(pool, now, log, deps.events, sockets, deliveries);
   // What every method runs with; `/api` calls set baseUrl from the request when no public URL is set.
   const context: MethodContext = {
     db: pool,
@@ -72,7 +88,10 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     await next();
   });
 
-  app.route('/_asym', createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log }));
+  app.route(
+    '/_asym',
+    createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log, deliveries }),
+  );
   app.route('/_asym/web', createWebRoutes({ runtime, log, databaseUrl: config.databaseUrl, context }));
 
   app.route(

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { createAdminRoutes } from '../../_shared/admin-routes.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
+import { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import { ApiKeyVerifier, presentedKey } from './api-keys.js';
 import { createAuthenticationRoutes } from './authentication-routes.js';
 import { IdempotencyStore } from './idempotency.js';
@@ -12,7 +13,7 @@ import type { StripeEnv } from './route-env.js';
 import { StripeError } from './stripe-error.js';
 import type { StripeIdentity, StripeTokens } from './tokens.js';
 import { DEFAULT_API_VERSION } from './tx.js';
-import { WebhookDispatcher, type WebhookOptions } from './webhooks.js';
+import { WebhookDispatcher, type WebhookOptions, webhookHeaders } from './webhooks.js';
 
 export { DEFAULT_API_VERSION };
 
@@ -36,7 +37,22 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   const now = deps.now ?? Date.now;
   const ids = deps.ids ?? randomStripeIds;
   const keys = new ApiKeyVerifier(pool);
-  const webhooks = new WebhookDispatcher(pool, log, deps.webhooks);
+  // `asymmetric listen` signs with the token document's webhookSecret, as `stripe listen`
+  // signs with its own whsec_.
+  const deliveries = new DeliveryFeed(
+    {
+      async secret() {
+        const { rows } = await pool.query<{ secret: string }>(
+          'SELECT secret FROM asym.webhook_secrets WHERE revoked_at IS NULL ORDER BY created_at DESC LIMIT 1',
+        );
+        return rows[0]?.secret ?? '';
+      },
+      headers: (body, secret) => webhookHeaders(body, secret, Math.floor(now() / 1000)),
+      wildcard: '*',
+    },
+    log,
+  );
+  const webhooks = new WebhookDispatcher(pool, log, deps.webhooks, deliveries);
   runtime.onCachesInvalidated(() => {
     keys.clear();
     webhooks.clear();
@@ -56,7 +72,10 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
     await next();
   });
 
-  app.route('/_asym', createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log }));
+  app.route(
+    '/_asym',
+    createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log, deliveries }),
+  );
 
   app.use('/v1/*', async (c, next) => {
     if (!runtime.ready) {
