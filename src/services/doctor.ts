@@ -8,7 +8,7 @@ import { cloneContainerSpecs, START_ORDER, serviceOf } from './clone-containers.
 import { cloneContainers, createLabelledVolumes, removeCloneObjects } from './clone-service.js';
 import type { AppContext } from './context.js';
 import { environmentNetworkDrift, syncEnvironmentNetwork } from './environment-network.js';
-import { ensureHomeInfra } from './home-infra.js';
+import { ensureHomeInfra, relayMissing } from './home-infra.js';
 import { isAlive } from './views.js';
 
 export interface DoctorProblem {
@@ -22,7 +22,8 @@ export interface DoctorProblem {
     | 'orphan-network'
     | 'network-drift'
     | 'member-missing'
-    | 'redis-missing';
+    | 'redis-missing'
+    | 'relay-missing';
   subject: string;
   message: string;
   fixed: boolean;
@@ -179,6 +180,15 @@ export async function runDoctor(ctx: AppContext, fix: boolean): Promise<DoctorRe
         kind: 'redis-missing',
         subject: 'redis',
         message: 'the shared Redis is not running',
+      });
+      if (fix) needsRedis = true;
+      if (fix) problem.fixed = true;
+    }
+    if (await relayMissing(ctx, runtime)) {
+      const problem = report({
+        kind: 'relay-missing',
+        subject: 'relay',
+        message: 'the delivery relay (deliveries to localhost) is not running',
       });
       if (fix) needsRedis = true;
       if (fix) problem.fixed = true;

@@ -120,7 +120,16 @@ async function ensureRelay(
   return url;
 }
 
-/** Removes the shared Redis and network once no clone of the home is left. */
+/** Whether the home should have a running relay and has none (for doctor). */
+export async function relayMissing(ctx: AppContext, runtime: ContainerRuntime): Promise<boolean> {
+  const [network] = await runtime.listNetworks(homeLabels(ctx.home.id, 'home-network'));
+  if (!network?.gateway || !network.subnet) return false;
+  if (isDockerDesktop((await runtime.engineInfo()).operatingSystem)) return false;
+  const [relay] = await runtime.listContainers(homeLabels(ctx.home.id, 'relay'));
+  return relay?.status !== 'running';
+}
+
+/** Removes the shared Redis, relay and network once no clone of the home is left. */
 export async function removeHomeInfraIfUnused(ctx: AppContext): Promise<void> {
   await withHomeLock(ctx.home, 'infra', () => removeIfUnusedUnlocked(ctx));
 }

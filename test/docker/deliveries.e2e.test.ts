@@ -242,13 +242,28 @@ describe('asymmetric listen --forward-to', () => {
     expect(receiver.requests.filter((r) => r.path === '/y')).toHaveLength(1);
   });
 
-  it('refuses a clone that is not there, and a --forward-to that is not http', async () => {
+  it('refuses a clone that is not there, a --forward-to that is not http and an unknown event name', async () => {
     const missing = await home.run('listen', 'stripe-none', '--forward-to', 'http://127.0.0.1:1/x', '--json');
     expect(missing.exitCode).toBe(1);
     expect(missing.json().error.code).toBe('CLONE_NOT_FOUND');
     const bad = await home.run('listen', stripeClone.id, '--forward-to', 'ftp://x', '--json');
     expect(bad.exitCode).toBe(1);
     expect(bad.json().error.code).toBe('INVALID_ARGUMENT');
+    const unknown = await home.run(
+      'listen',
+      slackClone.id,
+      '--forward-to',
+      'http://127.0.0.1:1/x',
+      '--events',
+      'message.nowhere',
+      '--json',
+    );
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.json().error).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/message\.nowhere/),
+      hint: expect.stringMatching(/message\.channels/),
+    });
   });
 });
 

@@ -323,6 +323,22 @@ describe('doctor', () => {
     expect((await cli(fake, home, 'doctor')).code).toBe(0);
   });
 
+  it('recreates a missing delivery relay on its port with --fix', async () => {
+    await cli(fake, home, 'spin', 'stripe');
+    const relays = () => fake.runtime.listContainers({ [LABEL.kind]: 'relay' });
+    const [relay] = await relays();
+    await fake.runtime.removeContainer(relay!.id);
+    expect((await cli(fake, home, 'doctor', '--json')).json().problems).toEqual([
+      expect.objectContaining({ kind: 'relay-missing', subject: 'relay', fixed: false }),
+    ]);
+    expect((await cli(fake, home, 'doctor', '--fix')).code).toBe(0);
+    const [again] = await relays();
+    expect(again?.status).toBe('running');
+    // Where the backends already send.
+    expect(again?.labels[LABEL.relayPort]).toBe(relay?.labels[LABEL.relayPort]);
+    expect((await cli(fake, home, 'doctor', '--json')).json().problems).toEqual([]);
+  });
+
   it('removes orphans the registry forgot, and repairs environment network drift', async () => {
     const env = (await cli(fake, home, 'env', 'spin', spec(ACME), '--json')).json();
     // The registry forgets one member (as after a crash or a lost file).
