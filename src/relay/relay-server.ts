@@ -8,8 +8,8 @@ import { isIPv4 } from 'node:net';
  * webhook. The relay runs in a container with host networking, listens on the home
  * network's gateway address only (never 0.0.0.0), and sends each request on to the host's
  * loopback. It is not a proxy: the target is `/<loopback host>:<port>` at the start of the
- * path and can only ever be 127.0.0.1 or ::1; connections from outside the home network's
- * subnet are dropped before a byte is read.
+ * path and can only ever be 127.0.0.1 or ::1, only POSTs (deliveries) pass, and
+ * connections from outside the home network's subnet are dropped before a byte is read.
  */
 export interface RelayOptions {
   /** Whether a peer address may use the relay (the home network's subnet). */
@@ -87,6 +87,11 @@ export function createRelayServer(options: RelayOptions): Server {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
       res.end(`asymmetric relay: ${message}\n`);
     };
+    // Deliveries are POSTs; nothing else reaches the host's loopback services.
+    if (req.method !== 'POST') {
+      refuse(405, 'only POST deliveries are relayed');
+      return;
+    }
     const target = relayTarget(req.url ?? '');
     if (!target) {
       log(`refused ${req.method} ${req.url}: not a loopback target`);

@@ -99,6 +99,19 @@ describe('the delivery relay', () => {
     }
   });
 
+  it('relays deliveries (POST) only', async () => {
+    const relayPort = await listen(createRelayServer({ allowPeer: cidrMatcher('127.0.0.0/8') }), '127.0.0.1');
+    const answer = await new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port: relayPort, path: '/127.0.0.1:80/', method: 'GET' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(answer).toBe(405);
+  });
+
   it('drops connections from outside the allowed subnet', async () => {
     const relayPort = await listen(createRelayServer({ allowPeer: cidrMatcher('10.0.0.0/8') }), '127.0.0.1');
     await expect(send(relayPort, '/127.0.0.1:80/')).rejects.toThrow(/socket hang up|ECONNRESET/);
