@@ -1,5 +1,6 @@
 import { AsymError } from '../errors.js';
 import { requireClone } from '../registry/lookup.js';
+import type { CloneRecord } from '../registry/schema.js';
 import { getTemplate } from '../templates/catalog.js';
 import type { AppContext } from './context.js';
 
@@ -36,6 +37,8 @@ export interface ListenOptions {
   onDelivery(delivery: ListenDelivery): void;
   /** Per forwarded delivery. */
   forwardTimeoutMs?: number;
+  /** How long to keep trying to reopen a stream that dropped. */
+  reconnectForMs?: number;
 }
 
 interface StreamedDelivery {
@@ -64,6 +67,58 @@ export async function listenToClone(ctx: AppContext, id: string, options: Listen
     );
   }
   const target = checkForwardUrl(options.forwardTo);
+  // Forwarded one after another, in the order the clone made them.
+  let chain = Promise.resolve();
+  const forward = (delivery: StreamedDelivery) => {
+    chain = chain.then(async () => options.onDelivery(await post(clone.id, target, delivery, options)));
+  };
+  // A stream that drops (the clone restarted, stopped a moment) is opened again, as
+  // `stripe listen` reconnects; the clone gone for good ends listen with an error.
+  let lost: unknown = null;
+  let lostSince = 0;
+  for (let attempt = 0; ; attempt++) {
+    let body: ReadableStream<Uint8Array>;
+    try {
+      body = await openStream(clone, deliveries.events, options);
+    } catch (error) {
+      if (options.signal.aborted) return;
+      // A clone that never answered, or a refusal (bad --events): nothing to wait for.
+      if (attempt === 0 || !(error instanceof AsymError) || error.code === 'INVALID_ARGUMENT') throw error;
+      if (Date.now() - lostSince > (options.reconnectForMs ?? 30_000)) throw streamLost(id, lost ?? error);
+      await sleep(500, options.signal);
+      continue;
+    }
+    try {
+      for await (const event of serverSentEvents(body)) {
+        if (event.name === 'ready') {
+          const ready = JSON.parse(event.data) as { secret: string; events: string[] };
+          options.onReady({
+            type: 'ready',
+            clone: id,
+            forwardTo: target,
+            secret: ready.secret,
+            events: ready.events,
+          });
+        } else if (event.name === 'delivery') {
+          forward(JSON.parse(event.data) as StreamedDelivery);
+        }
+      }
+      lost = null;
+    } catch (error) {
+      lost = error;
+    }
+    if (options.signal.aborted) return;
+    lostSince = Date.now();
+    await chain;
+    await sleep(500, options.signal);
+  }
+}
+
+async function openStream(
+  clone: CloneRecord,
+  eventsInWords: string,
+  options: ListenOptions,
+): Promise<ReadableStream<Uint8Array>> {
   const query = options.events.length ? `?events=${encodeURIComponent(options.events.join(','))}` : '';
   const url = `http://127.0.0.1:${clone.ports.backend}/_asym/deliveries/stream${query}`;
   let response: Response;
@@ -73,53 +128,33 @@ export async function listenToClone(ctx: AppContext, id: string, options: Listen
       signal: options.signal,
     });
   } catch (error) {
-    if (options.signal.aborted) return;
-    throw new AsymError('CLONE_NOT_RUNNING', `Clone ${id} does not answer on port ${clone.ports.backend}.`, {
-      hint: `Start it with \`asymmetric start ${id}\` (or check \`asymmetric logs ${id}\`).`,
+    throw new AsymError('CLONE_NOT_RUNNING', `Clone ${clone.id} does not answer on port ${clone.ports.backend}.`, {
+      hint: `Start it with \`asymmetric start ${clone.id}\` (or check \`asymmetric logs ${clone.id}\`).`,
       cause: error,
     });
   }
-  if (!response.ok || !response.body) {
-    const text = await response.text().catch(() => '');
-    if (response.status === 400) {
-      throw new AsymError('INVALID_ARGUMENT', `Clone ${id} refused --events: ${errorMessage(text)}.`, {
-        hint: `--events takes ${deliveries.events}.`,
-      });
-    }
-    throw new AsymError(
-      'CLONE_UNHEALTHY',
-      `Clone ${id} refused to stream deliveries (HTTP ${response.status}: ${errorMessage(text)}).`,
-      { hint: `See \`asymmetric logs ${id}\`.` },
-    );
+  if (response.ok && response.body) return response.body;
+  const text = await response.text().catch(() => '');
+  if (response.status === 400) {
+    throw new AsymError('INVALID_ARGUMENT', `Clone ${clone.id} refused --events: ${errorMessage(text)}.`, {
+      hint: `--events takes ${eventsInWords}.`,
+    });
   }
-
-  // Forwarded one after another, in the order the clone made them.
-  let chain = Promise.resolve();
-  const forward = (delivery: StreamedDelivery) => {
-    chain = chain.then(async () => options.onDelivery(await post(clone.id, target, delivery, options)));
-  };
-  try {
-    for await (const event of serverSentEvents(response.body)) {
-      if (event.name === 'ready') {
-        const ready = JSON.parse(event.data) as { secret: string; events: string[] };
-        options.onReady({
-          type: 'ready',
-          clone: id,
-          forwardTo: target,
-          secret: ready.secret,
-          events: ready.events,
-        });
-      } else if (event.name === 'delivery') {
-        forward(JSON.parse(event.data) as StreamedDelivery);
-      }
-    }
-  } catch (error) {
-    if (!options.signal.aborted) throw streamLost(id, error);
-  }
-  if (options.signal.aborted) return;
-  await chain;
-  throw streamLost(id);
+  throw new AsymError(
+    'CLONE_UNHEALTHY',
+    `Clone ${clone.id} refused to stream deliveries (HTTP ${response.status}: ${errorMessage(text)}).`,
+    { hint: `See \`asymmetric logs ${clone.id}\`.` },
+  );
 }
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 
 function checkForwardUrl(value: string): string {
   let parsed: URL;
