@@ -128,10 +128,14 @@ async function openStream(
       signal: options.signal,
     });
   } catch (error) {
-    throw new AsymError('CLONE_NOT_RUNNING', `Clone ${clone.id} does not answer on port ${clone.ports.backend}.`, {
-      hint: `Start it with \`asymmetric start ${clone.id}\` (or check \`asymmetric logs ${clone.id}\`).`,
-      cause: error,
-    });
+    throw new AsymError(
+      'CLONE_NOT_RUNNING',
+      `Clone ${clone.id} does not answer on port ${clone.ports.backend}.`,
+      {
+        hint: `Start it with \`asymmetric start ${clone.id}\` (or check \`asymmetric logs ${clone.id}\`).`,
+        cause: error,
+      },
+    );
   }
   if (response.ok && response.body) return response.body;
   const text = await response.text().catch(() => '');
