@@ -14,6 +14,8 @@ export interface CliIO {
   /** Images that already exist, instead of building them (tests). */
   images?: ImageProvider;
   now?: () => Date;
+  /** Ends a command that runs until interrupted (`listen`); the process's ^C otherwise. */
+  interrupt?: AbortSignal;
 }
 
 export function processIO(): CliIO {

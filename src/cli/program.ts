@@ -6,6 +6,7 @@ import { registerEnv } from './commands/env.js';
 import { registerEvents } from './commands/events.js';
 import { registerFault } from './commands/fault.js';
 import { registerLifecycle } from './commands/lifecycle.js';
+import { registerListen } from './commands/listen.js';
 import { registerLogs } from './commands/logs.js';
 import { registerSeed } from './commands/seed.js';
 import { registerSpin } from './commands/spin.js';
@@ -40,6 +41,7 @@ export function createProgram(io: CliIO): Command {
     registerSeed,
     registerTokens,
     registerEvents,
+    registerListen,
     registerTemplates,
     registerDoctor,
     registerEnv,

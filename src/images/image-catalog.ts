@@ -90,8 +90,25 @@ function frontendRecipe(template: TemplateManifest): ImageRecipe | null {
   };
 }
 
+/** The home's delivery relay (src/relay), bundled like a backend. */
+const relayRecipe: ImageRecipe = {
+  name: 'relay',
+  parent: 'node',
+  sources: [join(PROJECT_ROOT, 'src', 'relay'), join(DOCKER_DIR, 'relay')],
+  extraInputs: [],
+  async prepare(contextDir) {
+    await copyFile(join(DOCKER_DIR, 'relay', 'Dockerfile'), join(contextDir, 'Dockerfile'));
+    await bundle(join(PROJECT_ROOT, 'src', 'relay', 'main.ts'), join(contextDir, 'relay.mjs'));
+  },
+};
+
 export function imageRecipes(): Map<string, ImageRecipe> {
-  const recipes: ImageRecipe[] = [nodeRecipe, dockerfileFolder('postgres'), dockerfileFolder('redis')];
+  const recipes: ImageRecipe[] = [
+    nodeRecipe,
+    dockerfileFolder('postgres'),
+    dockerfileFolder('redis'),
+    relayRecipe,
+  ];
   for (const template of loadTemplates()) {
     recipes.push(backendRecipe(template));
     const frontend = frontendRecipe(template);

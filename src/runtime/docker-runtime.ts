@@ -7,6 +7,7 @@ import type {
   ContainerSpec,
   ContainerState,
   ContainerStatus,
+  EngineInfo,
   ImageState,
   Labels,
   LogOptions,
@@ -39,6 +40,13 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async engineInfo(): Promise<EngineInfo> {
+    const info = (await this.wrap('read engine info', () => this.docker.info())) as {
+      OperatingSystem?: string;
+    };
+    return { operatingSystem: info.OperatingSystem ?? '' };
+  }
+
   async createContainer(spec: ContainerSpec): Promise<ContainerState> {
     debug(`Creating container ${spec.name}...`);
     const exposed: Record<string, object> = {};
@@ -62,10 +70,14 @@ export class DockerRuntime implements ContainerRuntime {
           ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
           ...(spec.init ? { Init: true } : {}),
           ...(spec.extraHosts ? { ExtraHosts: spec.extraHosts } : {}),
-          ...(spec.network ? { NetworkMode: spec.network.name } : {}),
+          ...(spec.hostNetwork
+            ? { NetworkMode: 'host' }
+            : spec.network
+              ? { NetworkMode: spec.network.name }
+              : {}),
           RestartPolicy: { Name: 'no' },
         },
-        ...(spec.network
+        ...(spec.network && !spec.hostNetwork
           ? {
               NetworkingConfig: {
                 EndpointsConfig: { [spec.network.name]: { Aliases: spec.network.aliases } },
@@ -200,7 +212,8 @@ export class DockerRuntime implements ContainerRuntime {
       }),
     );
     debug(`Created network ${spec.name} (${network.id.slice(0, 12)})`);
-    return { id: network.id, name: spec.name, labels: spec.labels, containerIds: [] };
+    const info = await this.wrap(`inspect network ${spec.name}`, () => network.inspect());
+    return { id: network.id, name: spec.name, labels: spec.labels, containerIds: [], ...ipv4Of(info) };
   }
 
   async removeNetwork(id: string): Promise<void> {
@@ -226,6 +239,7 @@ export class DockerRuntime implements ContainerRuntime {
           name: summary.Name,
           labels: summary.Labels ?? {},
           containerIds: members.map((c) => c.Id),
+          ...ipv4Of(summary),
         };
       }),
     );
@@ -359,6 +373,15 @@ export class DockerRuntime implements ContainerRuntime {
     }
     return new AsymError('DOCKER_ERROR', `Docker could not ${what}: ${describe(error)}`, { cause: error });
   }
+}
+
+/** A network's IPv4 gateway and subnet from Docker's IPAM config (null when it has none). */
+export function ipv4Of(info: { IPAM?: { Config?: Array<{ Gateway?: string; Subnet?: string }> | null } }): {
+  gateway: string | null;
+  subnet: string | null;
+} {
+  const config = (info.IPAM?.Config ?? []).find((c) => c.Subnet && !c.Subnet.includes(':'));
+  return { gateway: config?.Gateway ?? null, subnet: config?.Subnet ?? null };
 }
 
 function labelFilters(labels: Labels): string[] {

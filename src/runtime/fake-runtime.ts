@@ -5,6 +5,7 @@ import type {
   ContainerRuntime,
   ContainerSpec,
   ContainerState,
+  EngineInfo,
   ImageState,
   Labels,
   LogOptions,
@@ -31,6 +32,9 @@ export class FakeRuntime implements ContainerRuntime {
   readonly networks = new Map<string, NetworkState>();
   readonly images = new Map<string, ImageState>();
   available = true;
+  /** What engineInfo() reports (tests play Docker Desktop by changing it). */
+  operatingSystem = 'Debian GNU/Linux 12 (bookworm)';
+  private subnets = 0;
   /** Called when a container starts; tests use it to play the container's process. */
   onStart: ((container: ContainerState, spec: ContainerSpec) => void) | undefined;
   /** Called when a running container stops or is removed. */
@@ -38,6 +42,11 @@ export class FakeRuntime implements ContainerRuntime {
 
   async ping(): Promise<void> {
     this.assertUp();
+  }
+
+  async engineInfo(): Promise<EngineInfo> {
+    this.assertUp();
+    return { operatingSystem: this.operatingSystem };
   }
 
   async createContainer(spec: ContainerSpec): Promise<ContainerState> {
@@ -57,14 +66,14 @@ export class FakeRuntime implements ContainerRuntime {
     for (const volume of Object.keys(spec.volumes ?? {})) {
       if (!this.volumes.has(volume)) this.volumes.set(volume, { name: volume, labels: {} });
     }
-    const network = spec.network ? this.findNetwork(spec.network.name) : undefined;
+    const network = spec.network && !spec.hostNetwork ? this.findNetwork(spec.network.name) : undefined;
     const container: FakeContainer = {
       id: randomBytes(32).toString('hex'),
       name: spec.name,
       image: spec.image,
       labels: { ...spec.labels },
       status: 'created',
-      networks: network ? [network.name] : [],
+      networks: spec.hostNetwork ? ['host'] : network ? [network.name] : [],
       spec,
     };
     this.containers.set(container.id, container);
@@ -157,11 +166,15 @@ export class FakeRuntime implements ContainerRuntime {
         `Docker could not create network ${spec.name}: network already exists`,
       );
     }
-    const network = {
+    // Like Docker's default address pools: each bridge gets the next /16 and its .1 gateway.
+    const octet = 18 + (this.subnets++ % 200);
+    const network: NetworkState = {
       id: randomBytes(32).toString('hex'),
       name: spec.name,
       labels: { ...spec.labels },
       containerIds: [],
+      gateway: `172.${octet}.0.1`,
+      subnet: `172.${octet}.0.0/16`,
     };
     this.networks.set(network.id, network);
     return { ...network, containerIds: [] };

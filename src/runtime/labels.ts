@@ -13,6 +13,8 @@ export const LABEL = {
   members: 'dev.asymmetric.members',
   image: 'dev.asymmetric.image',
   sourceHash: 'dev.asymmetric.source-hash',
+  /** The port of the home's delivery relay (on the home network and the relay container). */
+  relayPort: 'dev.asymmetric.relay-port',
 } as const;
 
 /** What an object is. */
@@ -20,6 +22,7 @@ export type ObjectKind =
   | 'clone-container'
   | 'clone-volume'
   | 'redis'
+  | 'relay'
   | 'home-network'
   | 'environment-network';
 

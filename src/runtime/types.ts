@@ -24,6 +24,11 @@ export interface ContainerSpec {
   volumes?: Record<string, string>;
   /** Network to join at creation, with DNS aliases. */
   network?: { name: string; aliases: string[] };
+  /**
+   * Share the host's network namespace (Docker's `NetworkMode: host`): the container
+   * listens on the host's own addresses, so it takes neither `network` nor `ports`.
+   */
+  hostNetwork?: boolean;
   memoryBytes?: number;
   /** Run a tiny init as PID 1 so signals reach the process and zombies are reaped. */
   init?: boolean;
@@ -73,6 +78,15 @@ export interface NetworkState {
   labels: Labels;
   /** Ids of the containers attached. */
   containerIds: string[];
+  /** The bridge's IPv4 gateway (the host's address on it) and subnet, when it has one. */
+  gateway: string | null;
+  subnet: string | null;
+}
+
+/** What the engine says about itself. */
+export interface EngineInfo {
+  /** `Docker Desktop` on Docker Desktop; the host's distribution on Docker Engine. */
+  operatingSystem: string;
 }
 
 export interface ImageState {
@@ -100,6 +114,7 @@ export type ProgressListener = (line: string) => void;
 export interface ContainerRuntime {
   /** Throws `DOCKER_UNAVAILABLE` when the engine cannot be reached. */
   ping(): Promise<void>;
+  engineInfo(): Promise<EngineInfo>;
 
   createContainer(spec: ContainerSpec): Promise<ContainerState>;
   startContainer(id: string): Promise<void>;

@@ -3,6 +3,7 @@ import type { CloneRecord } from '../registry/schema.js';
 import { type CloneService, cloneLabels } from '../runtime/labels.js';
 import type { ContainerSpec } from '../runtime/types.js';
 import type { TemplateManifest } from '../templates/catalog.js';
+import type { HomeInfra } from './home-infra.js';
 import { names } from './naming.js';
 
 const MiB = 1024 * 1024;
@@ -27,13 +28,15 @@ export const frontendSecret = (clone: CloneRecord) =>
   createHmac('sha256', clone.adminToken).update('asym-frontend-secret').digest('hex');
 
 /**
- * The containers a clone is made of, as pure data from its record: the same record always
- * yields the same specs, which is what lets `doctor --fix` recreate a missing container.
+ * The containers a clone is made of, as pure data from its record and its home's infra:
+ * the same record always yields the same specs, which is what lets `doctor --fix`
+ * recreate a missing container.
  */
 export function cloneContainerSpecs(
   homeId: string,
   clone: CloneRecord,
   template: TemplateManifest,
+  infra: HomeInfra = { relayUrl: null },
 ): ContainerSpec[] {
   const services = template.modes[clone.mode]?.services ?? [];
   const network = names.homeNetwork(homeId);
@@ -75,12 +78,14 @@ export function cloneContainerSpecs(
         ASYM_SEED_FIXTURE: clone.seed?.fixture ?? '',
         ASYM_PUBLIC_URL: `http://127.0.0.1:${clone.ports.backend}`,
         ASYM_HOST_ALIAS: HOST_ALIAS,
+        ...(infra.relayUrl ? { ASYM_RELAY_URL: infra.relayUrl } : {}),
         ASYM_RATE_LIMITS: clone.rateLimits ? 'on' : 'off',
         ...(withFrontend ? { ASYM_FRONTEND_SECRET_SHA256: sha256(frontendSecret(clone)) } : {}),
       },
       ports: [{ containerPort: template.services.backend.port, hostPort: clone.ports.backend, hostIp }],
       // Webhooks and Events API deliveries to a URL on localhost mean the user's machine:
-      // the backend sends them to this name instead.
+      // the backend sends them through the home's relay, or where there is none (Docker
+      // Desktop) to this name, which reaches the host's loopback there.
       extraHosts: [`${HOST_ALIAS}:host-gateway`],
       memoryBytes: 256 * MiB,
       stopTimeoutSeconds: 3,

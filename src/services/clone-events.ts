@@ -1,5 +1,6 @@
 import { AsymError } from '../errors.js';
 import { requireClone } from '../registry/lookup.js';
+import { getTemplate } from '../templates/catalog.js';
 import { AdminRefusal, adminCall } from './clone-admin.js';
 import type { AppContext } from './context.js';
 
@@ -10,9 +11,9 @@ export interface EventsSubscription {
 }
 
 /**
- * A Slack clone's Events API Request URL: shown, set (after Slack's url_verification
- * handshake, which the clone performs) or turned off. Stripe clones take webhook endpoints
- * through their own API instead, as Stripe does.
+ * A clone's Request URL (Slack's Events API): shown, set (after the url_verification
+ * handshake, which the clone performs) or turned off, for templates whose manifest says
+ * `deliveries.requestUrl`. Others (Stripe) take webhook endpoints through their own API.
  */
 export async function cloneEvents(
   ctx: AppContext,
@@ -20,15 +21,13 @@ export async function cloneEvents(
   change: { url: string } | { off: true } | null,
 ): Promise<EventsSubscription> {
   const clone = requireClone(await ctx.store.read(), id);
-  if (clone.template !== 'slack') {
+  const deliveries = getTemplate(clone.template).deliveries;
+  if (!deliveries?.requestUrl) {
     throw new AsymError(
       'INVALID_ARGUMENT',
-      `Clone ${id} is a ${clone.template} clone; only Slack clones have a Request URL.`,
+      `Clone ${id} is a ${clone.template} clone, which has no Request URL.`,
       {
-        hint:
-          clone.template === 'stripe'
-            ? 'Register webhooks through the API, as with Stripe: POST /v1/webhook_endpoints.'
-            : 'Use a Slack clone.',
+        hint: deliveries?.register ?? 'Use a clone whose template takes one (see `asymmetric templates`).',
       },
     );
   }
@@ -54,7 +53,7 @@ export async function cloneEvents(
   } catch (error) {
     if (error instanceof AdminRefusal) {
       throw new AsymError('INVALID_ARGUMENT', `The Request URL was not accepted: ${error.reason.message}`, {
-        hint: 'The URL must answer Slack\'s url_verification POST with its "challenge" (Bolt does this), and listen on all interfaces if it is on localhost.',
+        hint: 'The URL must answer Slack\'s url_verification POST with its "challenge" (Bolt does this).',
       });
     }
     throw error;

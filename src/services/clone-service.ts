@@ -9,7 +9,7 @@ import { adminCall, waitForHttp } from './clone-admin.js';
 import { cloneContainerSpecs, START_ORDER, serviceOf } from './clone-containers.js';
 import type { AppContext } from './context.js';
 import { syncEnvironmentNetwork } from './environment-network.js';
-import { ensureHomeInfra, removeHomeInfraIfUnused } from './home-infra.js';
+import { ensureHomeInfra, type HomeInfra, removeHomeInfraIfUnused } from './home-infra.js';
 import { names } from './naming.js';
 
 export { resetClone } from './clone-reset.js';
@@ -77,8 +77,8 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
   try {
     // After the record exists: a concurrent destroy of the home's last clone then sees
     // this one and leaves the shared Redis and network in place.
-    await ensureHomeInfra(ctx, images.get('redis')!.tag);
-    const started = await startWithFreePorts(ctx, runtime, record, template);
+    const infra = await ensureHomeInfra(ctx, images.get('redis')!.tag);
+    const started = await startWithFreePorts(ctx, runtime, record, template, infra);
     await waitUntilServing(runtime, started, template);
     const tokens = await adminCall<Record<string, string>>(started, '/_asym/tokens');
     const view = await ctx.store.update((registry) => {
@@ -144,12 +144,13 @@ async function startWithFreePorts(
   runtime: ContainerRuntime,
   record: CloneRecord,
   template: TemplateManifest,
+  infra: HomeInfra,
 ): Promise<CloneRecord> {
   let clone = record;
   const avoid = new Set<number>();
   for (let attempt = 1; ; attempt++) {
     try {
-      await createAndStart(runtime, ctx.home.id, clone, template);
+      await createAndStart(runtime, ctx.home.id, clone, template, infra);
       return clone;
     } catch (error) {
       if (!isPortClash(error) || attempt >= PORT_ATTEMPTS) throw error;
@@ -180,12 +181,13 @@ async function createAndStart(
   homeId: string,
   clone: CloneRecord,
   template: TemplateManifest,
+  infra: HomeInfra,
 ): Promise<void> {
   const existing = await cloneContainers(runtime, homeId, clone.id);
   // All at once: creating Postgres copies its cluster into the new volume, and the backend
   // waits for Postgres on its own, so nothing gains from going one by one.
   const containers = await Promise.all(
-    orderSpecs(cloneContainerSpecs(homeId, clone, template)).map(async (spec) => {
+    orderSpecs(cloneContainerSpecs(homeId, clone, template, infra)).map(async (spec) => {
       const found = existing.find((c) => c.labels[LABEL.service] === serviceOf(spec));
       if (found) return found;
       await createLabelledVolumes(runtime, homeId, clone, spec);
@@ -313,9 +315,9 @@ export async function startClone(ctx: AppContext, id: string): Promise<CloneView
   const template = getTemplate(clone.template);
   const runtime = await ctx.runtime();
   await runtime.ping();
-  await ensureHomeInfra(ctx, (await ctx.images(['redis'])).get('redis')!.tag);
+  const infra = await ensureHomeInfra(ctx, (await ctx.images(['redis'])).get('redis')!.tag);
   ctx.reporter.step(`Starting ${id}`);
-  await createAndStart(runtime, ctx.home.id, clone, template);
+  await createAndStart(runtime, ctx.home.id, clone, template, infra);
   await waitUntilServing(runtime, clone, template);
   await setState(ctx, id, 'running');
   return getClone(ctx, id);

@@ -8,7 +8,7 @@ import { cloneContainerSpecs, START_ORDER, serviceOf } from './clone-containers.
 import { cloneContainers, createLabelledVolumes, removeCloneObjects } from './clone-service.js';
 import type { AppContext } from './context.js';
 import { environmentNetworkDrift, syncEnvironmentNetwork } from './environment-network.js';
-import { ensureHomeInfra } from './home-infra.js';
+import { ensureHomeInfra, relayMissing } from './home-infra.js';
 import { isAlive } from './views.js';
 
 export interface DoctorProblem {
@@ -22,7 +22,8 @@ export interface DoctorProblem {
     | 'orphan-network'
     | 'network-drift'
     | 'member-missing'
-    | 'redis-missing';
+    | 'redis-missing'
+    | 'relay-missing';
   subject: string;
   message: string;
   fixed: boolean;
@@ -183,6 +184,15 @@ export async function runDoctor(ctx: AppContext, fix: boolean): Promise<DoctorRe
       if (fix) needsRedis = true;
       if (fix) problem.fixed = true;
     }
+    if (await relayMissing(ctx, runtime)) {
+      const problem = report({
+        kind: 'relay-missing',
+        subject: 'relay',
+        message: 'the delivery relay (deliveries to localhost) is not running',
+      });
+      if (fix) needsRedis = true;
+      if (fix) problem.fixed = true;
+    }
   }
   if (needsRedis) await ensureRedis(ctx);
 
@@ -204,8 +214,8 @@ async function recreateServices(
   clone: CloneRecord,
   missing: string[],
 ): Promise<void> {
-  await ensureRedis(ctx);
-  const specs = cloneContainerSpecs(ctx.home.id, clone, getTemplate(clone.template))
+  const infra = await ensureRedis(ctx);
+  const specs = cloneContainerSpecs(ctx.home.id, clone, getTemplate(clone.template), infra)
     .filter((spec) => missing.includes(serviceOf(spec)))
     .sort((a, b) => START_ORDER.indexOf(serviceOf(a)) - START_ORDER.indexOf(serviceOf(b)));
   for (const spec of specs) {
@@ -225,9 +235,9 @@ async function recreateServices(
   }
 }
 
-async function ensureRedis(ctx: AppContext): Promise<void> {
+async function ensureRedis(ctx: AppContext) {
   const images = await ctx.images(['redis']);
-  await ensureHomeInfra(ctx, images.get('redis')!.tag);
+  return ensureHomeInfra(ctx, images.get('redis')!.tag);
 }
 
 async function forgetClone(ctx: AppContext, id: string): Promise<void> {

@@ -1,28 +1,58 @@
 import { isAsymError } from '../errors.js';
 import { withHomeLock } from '../home-lock.js';
 import { homeLabels, LABEL } from '../runtime/labels.js';
-import type { ContainerRuntime } from '../runtime/types.js';
+import type { ContainerRuntime, NetworkState } from '../runtime/types.js';
 import type { AppContext } from './context.js';
 import { names } from './naming.js';
+import { freePortOn } from './ports.js';
+
+/** What the clones of a home are told about its infrastructure. */
+export interface HomeInfra {
+  /**
+   * The home's delivery relay (`http://<gateway>:<port>`), through which backends reach
+   * receivers on the host's loopback; null where the engine needs none (Docker Desktop).
+   */
+  relayUrl: string | null;
+}
 
 /**
  * What all clones of one home share: a Docker network (each clone's containers reach
- * their Postgres and the Redis over it) and one Redis. Made on the first spin, removed
- * with the last clone.
+ * their Postgres and the Redis over it), one Redis and, on Docker Engine, the delivery
+ * relay. Made on the first spin, removed with the last clone.
  */
-export async function ensureHomeInfra(ctx: AppContext, redisImage: string): Promise<void> {
-  await withHomeLock(ctx.home, 'infra', () => ensureUnlocked(ctx, redisImage));
+export async function ensureHomeInfra(ctx: AppContext, redisImage: string): Promise<HomeInfra> {
+  return withHomeLock(ctx.home, 'infra', () => ensureUnlocked(ctx, redisImage));
 }
 
-async function ensureUnlocked(ctx: AppContext, redisImage: string): Promise<void> {
+async function ensureUnlocked(ctx: AppContext, redisImage: string): Promise<HomeInfra> {
   const runtime = await ctx.runtime();
   const networkName = names.homeNetwork(ctx.home.id);
-  const networks = await runtime.listNetworks(homeLabels(ctx.home.id, 'home-network'));
-  if (networks.length === 0) {
+  let [network] = await runtime.listNetworks(homeLabels(ctx.home.id, 'home-network'));
+  if (!network) {
+    // The relay's port is chosen with the network and kept on its labels, so a relay that
+    // has to be recreated (doctor) listens where the backends already send.
+    const relayPort = await freePortOn('0.0.0.0');
     await idempotent(() =>
-      runtime.createNetwork({ name: networkName, labels: homeLabels(ctx.home.id, 'home-network') }),
+      runtime.createNetwork({
+        name: networkName,
+        labels: {
+          ...homeLabels(ctx.home.id, 'home-network'),
+          ...(relayPort ? { [LABEL.relayPort]: String(relayPort) } : {}),
+        },
+      }),
     );
+    [network] = await runtime.listNetworks(homeLabels(ctx.home.id, 'home-network'));
   }
+  await ensureRedis(ctx, runtime, redisImage, networkName);
+  return { relayUrl: network ? await ensureRelay(ctx, runtime, network) : null };
+}
+
+async function ensureRedis(
+  ctx: AppContext,
+  runtime: ContainerRuntime,
+  redisImage: string,
+  networkName: string,
+): Promise<void> {
   const [redis] = await runtime.listContainers(homeLabels(ctx.home.id, 'redis'));
   if (redis?.status === 'running') return;
   if (redis) {
@@ -48,7 +78,58 @@ async function ensureUnlocked(ctx: AppContext, redisImage: string): Promise<void
   }
 }
 
-/** Removes the shared Redis and network once no clone of the home is left. */
+/** Docker Desktop's `host.docker.internal` already reaches the host's loopback. */
+export const isDockerDesktop = (operatingSystem: string) => /docker desktop/i.test(operatingSystem);
+
+/**
+ * The delivery relay (src/relay): host networking, listening on the home network's
+ * gateway only, for the home network's subnet only. Null where none is needed or possible.
+ */
+async function ensureRelay(
+  ctx: AppContext,
+  runtime: ContainerRuntime,
+  network: NetworkState,
+): Promise<string | null> {
+  if (!network.gateway || !network.subnet) return null;
+  if (isDockerDesktop((await runtime.engineInfo()).operatingSystem)) return null;
+  const [relay] = await runtime.listContainers(homeLabels(ctx.home.id, 'relay'));
+  const port = Number(
+    relay?.labels[LABEL.relayPort] ??
+      network.labels[LABEL.relayPort] ??
+      (await freePortOn(network.gateway)) ??
+      (await freePortOn('0.0.0.0')),
+  );
+  const url = `http://${network.gateway}:${port}`;
+  if (relay) {
+    if (relay.status !== 'running') await runtime.startContainer(relay.id);
+    return url;
+  }
+  const image = (await ctx.images(['relay'])).get('relay')!.tag;
+  ctx.reporter.step('Starting the delivery relay');
+  const created = await runtime.createContainer({
+    name: names.relay(ctx.home.id),
+    image,
+    labels: { ...homeLabels(ctx.home.id, 'relay'), [LABEL.relayPort]: String(port) },
+    hostNetwork: true,
+    init: true,
+    env: { ASYM_RELAY_LISTEN: `${network.gateway}:${port}`, ASYM_RELAY_ALLOW: network.subnet },
+    memoryBytes: 64 * 1024 * 1024,
+    stopTimeoutSeconds: 1,
+  });
+  await runtime.startContainer(created.id);
+  return url;
+}
+
+/** Whether the home should have a running relay and has none (for doctor). */
+export async function relayMissing(ctx: AppContext, runtime: ContainerRuntime): Promise<boolean> {
+  const [network] = await runtime.listNetworks(homeLabels(ctx.home.id, 'home-network'));
+  if (!network?.gateway || !network.subnet) return false;
+  if (isDockerDesktop((await runtime.engineInfo()).operatingSystem)) return false;
+  const [relay] = await runtime.listContainers(homeLabels(ctx.home.id, 'relay'));
+  return relay?.status !== 'running';
+}
+
+/** Removes the shared Redis, relay and network once no clone of the home is left. */
 export async function removeHomeInfraIfUnused(ctx: AppContext): Promise<void> {
   await withHomeLock(ctx.home, 'infra', () => removeIfUnusedUnlocked(ctx));
 }
@@ -66,8 +147,10 @@ async function removeIfUnusedUnlocked(ctx: AppContext): Promise<void> {
 }
 
 export async function removeHomeInfra(runtime: ContainerRuntime, homeId: string): Promise<void> {
-  for (const redis of await runtime.listContainers(homeLabels(homeId, 'redis')))
-    await runtime.removeContainer(redis.id);
+  for (const kind of ['redis', 'relay'] as const) {
+    for (const container of await runtime.listContainers(homeLabels(homeId, kind)))
+      await runtime.removeContainer(container.id);
+  }
   for (const network of await runtime.listNetworks(homeLabels(homeId, 'home-network'))) {
     await runtime.removeNetwork(network.id).catch(() => {});
   }

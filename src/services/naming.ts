@@ -7,6 +7,7 @@ import type { CloneService } from '../runtime/labels.js';
 export const names = {
   homeNetwork: (homeId: string) => `asym-${homeId}`,
   redis: (homeId: string) => `asym-${homeId}-redis`,
+  relay: (homeId: string) => `asym-${homeId}-relay`,
   container: (homeId: string, cloneId: string, service: CloneService) =>
     `asym-${homeId}-${cloneId}-${service}`,
   volume: (homeId: string, cloneId: string) => `asym-${homeId}-${cloneId}-pgdata`,

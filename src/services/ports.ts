@@ -22,6 +22,19 @@ export async function isPortFree(port: number): Promise<boolean> {
   return (await tryListen('127.0.0.1')) && (await tryListen('0.0.0.0'));
 }
 
+/** A port the kernel says is free on `host` now (an ephemeral one); null if it cannot bind there. */
+export function freePortOn(host: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(null));
+    server.listen({ port: 0, host, exclusive: true }, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : null;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /**
  * Picks `count` ports from the range, skipping the registry's and any another process
  * holds. Call it under the registry lock and record the result in the same update, so two

@@ -10,6 +10,18 @@ const serviceSchema = z
   .object({ entry: z.string(), port: z.number().int(), static: z.string().optional() })
   .strict();
 
+/** What a template delivers to the user's URLs (webhooks, Events API callbacks). */
+const deliveriesSchema = z
+  .object({
+    /** What `listen --events` names, in words (shown in help and errors). */
+    events: z.string(),
+    /** Its clones take a Request URL through `asymmetric events --url`. */
+    requestUrl: z.boolean().default(false),
+    /** Otherwise: how a receiver is registered through the clone's own API. */
+    register: z.string().optional(),
+  })
+  .strict();
+
 const manifestSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9]*$/),
@@ -23,6 +35,7 @@ const manifestSchema = z
     apiPath: z.string().startsWith('/'),
     migrations: z.string(),
     fixtures: z.record(z.string(), z.string()),
+    deliveries: deliveriesSchema.optional(),
   })
   .strict();
 

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { type CloneRuntime, UnknownFixtureError } from './clone-runtime.js';
 import { hexDigestsEqual, sha256Hex } from './crypto.js';
+import { type DeliveryFeed, UnknownTopicError } from './delivery-feed.js';
 import { UnknownFaultMethodError } from './evaluation.js';
 import type { Logger } from './log.js';
 import { AdminRequestError } from './template.js';
@@ -11,6 +12,8 @@ export interface AdminRoutesDeps {
   runtime: CloneRuntime;
   adminTokenSha256: string;
   log: Logger;
+  /** The template's deliveries, streamed to `asymmetric listen` (templates that deliver). */
+  deliveries?: DeliveryFeed;
 }
 
 const MAX_ADMIN_BODY = 64 * 1024;
@@ -43,7 +46,7 @@ type AdminResult = { status: 200 | 400 | 401 | 413 | 500 | 503; body: unknown };
  * The admin API of templates/README.md, mounted at `/_asym`. It answers in its own
  * envelope (`{ ok, error: { code, message } }`), not the vendor's: only the CLI calls it.
  */
-export function createAdminRoutes({ runtime, adminTokenSha256, log }: AdminRoutesDeps): Hono {
+export function createAdminRoutes({ runtime, adminTokenSha256, log, deliveries }: AdminRoutesDeps): Hono {
   const admin = new Hono();
 
   const fail = (status: AdminResult['status'], code: string, message: string): AdminResult => ({
@@ -53,18 +56,21 @@ export function createAdminRoutes({ runtime, adminTokenSha256, log }: AdminRoute
 
   // Auth is checked per route rather than with `use('*')`: a middleware on the mounted
   // path would also guard the template's own public `/_asym/...` routes.
+  const refusal = (c: Context): AdminResult | null => {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1] || !hexDigestsEqual(sha256Hex(match[1]), adminTokenSha256)) {
+      return fail(401, 'unauthorized', 'admin routes need Authorization: Bearer <admin token>');
+    }
+    if (!runtime.ready)
+      return fail(503, 'not_ready', `the clone is still starting (stage: ${runtime.stage})`);
+    return null;
+  };
+
   const guarded = (work: (c: Context) => Promise<AdminResult>) => async (c: Context) => {
     let result: AdminResult;
     try {
-      const header = c.req.header('authorization') ?? '';
-      const match = /^Bearer\s+(\S+)$/i.exec(header);
-      if (!match?.[1] || !hexDigestsEqual(sha256Hex(match[1]), adminTokenSha256)) {
-        result = fail(401, 'unauthorized', 'admin routes need Authorization: Bearer <admin token>');
-      } else if (!runtime.ready) {
-        result = fail(503, 'not_ready', `the clone is still starting (stage: ${runtime.stage})`);
-      } else {
-        result = await work(c);
-      }
+      result = refusal(c) ?? (await work(c));
     } catch (error) {
       if (error instanceof AdminRequestError) result = fail(400, error.code, error.message);
       else if (error instanceof UnknownFaultMethodError) result = fail(400, 'unknown_method', error.message);
@@ -191,6 +197,19 @@ export function createAdminRoutes({ runtime, adminTokenSha256, log }: AdminRoute
       return { status: 200, body: { ok: true, cleared } };
     }),
   );
+  if (deliveries) {
+    // Server-Sent Events: `ready` { secret, events }, then one `delivery` per delivery.
+    admin.get('/deliveries/stream', (c) => {
+      const refused = refusal(c);
+      if (refused) return c.json(refused.body, refused.status);
+      try {
+        return deliveries.stream(c, deliveries.parseEvents(c.req.query('events')));
+      } catch (error) {
+        if (!(error instanceof UnknownTopicError)) throw error;
+        return c.json(fail(400, 'unknown_event', error.message).body, 400);
+      }
+    });
+  }
 
   return admin;
 }

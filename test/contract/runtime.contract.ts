@@ -82,6 +82,37 @@ export function runtimeContract(
       expect(await runtime.listNetworks({ ...labels, n: '1' })).toEqual([]);
     });
 
+    it('names the engine, and gives a bridge network an IPv4 gateway inside its subnet', async () => {
+      const { runtime } = await setup();
+      expect((await runtime.engineInfo()).operatingSystem).not.toBe('');
+      const created = await runtime.createNetwork({
+        name: `asym-contract-${run}-gw`,
+        labels: { ...labels, gw: '1' },
+      });
+      cleanup.push(() => runtime.removeNetwork(created.id));
+      const [listed] = await runtime.listNetworks({ ...labels, gw: '1' });
+      for (const network of [created, listed]) {
+        expect(network?.gateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+        const [base, bits] = (network?.subnet ?? '').split('/');
+        expect(Number(bits)).toBeGreaterThanOrEqual(8);
+        // Same /16 at least: the gateway is an address of the subnet.
+        expect(network?.gateway?.split('.').slice(0, 2)).toEqual(base?.split('.').slice(0, 2));
+      }
+    });
+
+    it('runs a container on the host network, attached to no bridge', async () => {
+      const { runtime, image } = await setup();
+      const created = await runtime.createContainer({
+        name: `asym-contract-${run}-host`,
+        image,
+        labels: { ...labels, role: 'host' },
+        hostNetwork: true,
+      });
+      cleanup.push(() => runtime.removeContainer(created.id));
+      expect(created.networks).toEqual(['host']);
+      expect((await runtime.listContainers({ ...labels, role: 'host' }))[0]?.networks).toEqual(['host']);
+    });
+
     it('reports a host port another container holds as "port is already allocated"', async () => {
       const { runtime, image } = await setup();
       const port = 39000 + Math.floor(Math.random() * 900);

@@ -181,8 +181,8 @@ describe("webhooks from a container reach a server on the user's machine", () =>
     const home = newHome();
     const clone = (await home.run('spin', 'stripe', '--json')).json();
     const received: Array<{ body: string; signature: string }> = [];
-    // Listening on all interfaces, as Node's default: the container reaches the host through
-    // Docker's host gateway, not through the host's loopback.
+    // Listening on all interfaces (Node's default) works too; deliveries.e2e.test.ts has a
+    // receiver on the loopback only.
     const server = createHttpServer((req, res) => {
       let body = '';
       req.on('data', (chunk) => {

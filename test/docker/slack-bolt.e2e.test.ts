@@ -52,8 +52,8 @@ describe('Bolt against a spun Slack clone', () => {
     app.event('app_mention', async ({ event, say }) => {
       await say(`http pong ${event.ts}`);
     });
-    // Every interface: the container reaches `localhost` through the host gateway.
-    const server = await app.start({ port: 0, host: '0.0.0.0' });
+    // The loopback only, as a dev server listens: the clone reaches it through the home's relay.
+    const server = await app.start({ port: 0, host: '127.0.0.1' });
     try {
       const url = `http://localhost:${(server.address() as AddressInfo).port}/slack/events`;
       // Bolt answers the url_verification handshake the CLI triggers.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -22,6 +22,18 @@ export class FakeClones {
   /** Templates whose backend "crashes" on start (to test rollback and partial environments). */
   readonly crashing = new Set<string>();
   readonly resets: string[] = [];
+  /** Open `GET /_asym/deliveries/stream` responses, by clone id (what `listen` reads). */
+  readonly streams = new Map<string, Set<ServerResponse>>();
+
+  /** Plays a delivery the clone made: every open stream of the clone gets it. */
+  deliver(
+    cloneId: string,
+    delivery: { id: string; type: string; body: string; headers: Record<string, string> },
+  ) {
+    for (const res of this.streams.get(cloneId) ?? []) {
+      res.write(`event: delivery\ndata: ${JSON.stringify(delivery)}\n\n`);
+    }
+  }
 
   constructor() {
     this.runtime.onStart = (container, spec) => this.started(container.id, spec);
@@ -65,6 +77,21 @@ export class FakeClones {
         return send(200, { ok: true, ms: 1 });
       }
       if (req.url === '/_asym/seed') return send(200, { ok: true, identity: {} });
+      if (req.url?.startsWith('/_asym/deliveries/stream')) {
+        const events = (new URL(req.url, 'http://x').searchParams.get('events') ?? '')
+          .split(',')
+          .filter(Boolean);
+        if (events.includes('nope')) {
+          return send(400, { ok: false, error: { code: 'unknown_event', message: 'unknown event nope' } });
+        }
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`event: ready\ndata: ${JSON.stringify({ secret: 'whsec_fake', events })}\n\n`);
+        const open = this.streams.get(cloneId) ?? new Set<ServerResponse>();
+        this.streams.set(cloneId, open);
+        open.add(res);
+        res.on('close', () => open.delete(res));
+        return;
+      }
       if (req.url === '/_asym/tokens') {
         const secret = randomBytes(8).toString('hex');
         return send(

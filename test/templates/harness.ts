@@ -49,10 +49,10 @@ export interface RunningBackend<Identity extends object, Tokens extends object> 
 export const CLONE_TARGET = process.env.ASYM_CLONE_TARGET === 'container' ? 'container' : 'in-process';
 
 /**
- * Where a suite's own receivers (webhooks, Request URLs) listen. A container reaches a
- * `localhost` URL through the host gateway, so there they must listen on every interface.
+ * Where a suite's own receivers (webhooks, Request URLs) listen: the loopback only, as
+ * users' dev servers do. A spun clone reaches it through the home's relay (src/relay).
  */
-export const RECEIVER_HOST = CLONE_TARGET === 'container' ? '0.0.0.0' : '127.0.0.1';
+export const RECEIVER_HOST = '127.0.0.1';
 
 async function adminRequest(url: string, path: string, body: unknown, token: string) {
   const response = await fetch(`${url}/_asym${path}`, {

@@ -48,8 +48,36 @@ describe('spin and status', () => {
     expect(status.json()).toHaveLength(1);
     expect(status.json()[0]).toMatchObject({ id: clone.id, state: 'running' });
     expect(status.json()[0].tokens).toBeUndefined();
-    // backend + postgres, plus the shared redis
-    expect((await managedContainers()).length).toBe(3);
+    // backend + postgres, plus the shared redis and the delivery relay
+    expect((await managedContainers()).length).toBe(4);
+  });
+
+  it('runs a delivery relay on the home network gateway (Docker Engine) and names it to backends', async () => {
+    await cli(fake, home, 'spin', 'stripe');
+    const containers = [...fake.runtime.containers.values()];
+    const relay = containers.find((c) => c.labels[LABEL.kind] === 'relay');
+    const [network] = [...fake.runtime.networks.values()];
+    expect(relay?.spec.hostNetwork).toBe(true);
+    expect(relay?.status).toBe('running');
+    const port = relay?.labels[LABEL.relayPort];
+    expect(relay?.spec.env).toEqual({
+      ASYM_RELAY_LISTEN: `${network?.gateway}:${port}`,
+      ASYM_RELAY_ALLOW: network?.subnet,
+    });
+    const backend = containers.find((c) => c.labels[LABEL.service] === 'backend');
+    expect(backend?.spec.env?.ASYM_RELAY_URL).toBe(`http://${network?.gateway}:${port}`);
+    expect((await cli(fake, home, 'destroy', backend?.labels[LABEL.clone] ?? '')).code).toBe(0);
+    expect(await managedContainers()).toEqual([]);
+  });
+
+  it('runs no relay on Docker Desktop, where host.docker.internal reaches the loopback', async () => {
+    fake.runtime.operatingSystem = 'Docker Desktop';
+    await cli(fake, home, 'spin', 'stripe');
+    const containers = [...fake.runtime.containers.values()];
+    expect(containers.filter((c) => c.labels[LABEL.kind] === 'relay')).toEqual([]);
+    const backend = containers.find((c) => c.labels[LABEL.service] === 'backend');
+    expect(backend?.spec.env?.ASYM_RELAY_URL).toBeUndefined();
+    expect(backend?.spec.env?.ASYM_HOST_ALIAS).toBe('host.docker.internal');
   });
 
   it('publishes on 127.0.0.1 unless --expose', async () => {
@@ -322,6 +350,22 @@ describe('doctor', () => {
     expect(fixed.json().problems[0].fixed).toBe(true);
     expect((await cli(fake, home, 'status', id, '--json')).json()[0].state).toBe('running');
     expect((await cli(fake, home, 'doctor')).code).toBe(0);
+  });
+
+  it('recreates a missing delivery relay on its port with --fix', async () => {
+    await cli(fake, home, 'spin', 'stripe');
+    const relays = () => fake.runtime.listContainers({ [LABEL.kind]: 'relay' });
+    const [relay] = await relays();
+    await fake.runtime.removeContainer(relay!.id);
+    expect((await cli(fake, home, 'doctor', '--json')).json().problems).toEqual([
+      expect.objectContaining({ kind: 'relay-missing', subject: 'relay', fixed: false }),
+    ]);
+    expect((await cli(fake, home, 'doctor', '--fix')).code).toBe(0);
+    const [again] = await relays();
+    expect(again?.status).toBe('running');
+    // Where the backends already send.
+    expect(again?.labels[LABEL.relayPort]).toBe(relay?.labels[LABEL.relayPort]);
+    expect((await cli(fake, home, 'doctor', '--json')).json().problems).toEqual([]);
   });
 
   it('removes orphans the registry forgot, and repairs environment network drift', async () => {

@@ -4,9 +4,16 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { createAdminRoutes } from '../../_shared/admin-routes.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
+import { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import { frontendOnly } from '../../_shared/frontend-gate.js';
 import { CallerResolver, type SlackCaller } from './caller.js';
-import { type DispatcherOptions, EventDispatcher } from './events/dispatcher.js';
+import {
+  type DispatcherOptions,
+  EventDispatcher,
+  readSigningSecret,
+  SUPPORTED_SUBSCRIPTIONS,
+  slackRequestHeaders,
+} from './events/dispatcher.js';
 import { createEventRoutes } from './events/event-routes.js';
 import { createFileRoutes } from './file-routes.js';
 import type { MethodContext } from './method.js';
@@ -62,7 +69,16 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     log,
     { retryDelaysMs: deps.events?.retryDelaysMs, ackTimeoutMs: deps.events?.timeoutMs, ...deps.socketMode },
   );
-  const events = new EventDispatcher(pool, now, log, deps.events, sockets);
+  // `asymmetric listen` signs with the app's signing secret, as Slack signs Request URL POSTs.
+  const deliveries = new DeliveryFeed(
+    {
+      secret: () => readSigningSecret(pool),
+      headers: (body, secret) => slackRequestHeaders(secret, Math.floor(now() / 1000), body),
+      topics: SUPPORTED_SUBSCRIPTIONS,
+    },
+    log,
+  );
+  const events = new EventDispatcher(pool, now, log, deps.events, sockets, deliveries);
   runtime.onReset(() => {
     events.clear();
     const closed = sockets.reset();
@@ -110,7 +126,10 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   });
   app.use('*', runtime.evaluation.middleware(log));
 
-  app.route('/_asym', createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log }));
+  app.route(
+    '/_asym',
+    createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log, deliveries }),
+  );
   // The web client's routes exist only behind the clone's frontend (full mode): on the API
   // port, and in a mode without a frontend, they answer like any unknown route.
   if (config.frontendSecretSha256) {

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { createAdminRoutes } from '../../_shared/admin-routes.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
+import { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import type { Fault } from '../../_shared/evaluation.js';
 import { ApiKeyVerifier, presentedKey } from './api-keys.js';
 import { createAuthenticationRoutes } from './authentication-routes.js';
@@ -14,7 +15,7 @@ import type { StripeEnv } from './route-env.js';
 import { StripeError } from './stripe-error.js';
 import type { StripeIdentity, StripeTokens } from './tokens.js';
 import { DEFAULT_API_VERSION } from './tx.js';
-import { WebhookDispatcher, type WebhookOptions } from './webhooks.js';
+import { WebhookDispatcher, type WebhookOptions, webhookHeaders } from './webhooks.js';
 
 export { DEFAULT_API_VERSION };
 
@@ -38,7 +39,22 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   const now = deps.now ?? Date.now;
   const ids = deps.ids ?? randomStripeIds;
   const keys = new ApiKeyVerifier(pool);
-  const webhooks = new WebhookDispatcher(pool, log, deps.webhooks);
+  // `asymmetric listen` signs with the token document's webhookSecret, as `stripe listen`
+  // signs with its own whsec_.
+  const deliveries = new DeliveryFeed(
+    {
+      async secret() {
+        const { rows } = await pool.query<{ secret: string }>(
+          'SELECT secret FROM asym.webhook_secrets WHERE revoked_at IS NULL ORDER BY created_at DESC LIMIT 1',
+        );
+        return rows[0]?.secret ?? '';
+      },
+      headers: (body, secret) => webhookHeaders(body, secret, Math.floor(now() / 1000)),
+      wildcard: '*',
+    },
+    log,
+  );
+  const webhooks = new WebhookDispatcher(pool, log, deps.webhooks, deliveries);
   runtime.onCachesInvalidated(() => keys.clear());
   // Endpoints sign with their own secrets, so minting keys leaves pending retries alone.
   runtime.onReset(() => webhooks.clear());
@@ -83,7 +99,10 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   app.use('*', runtime.evaluation.middleware(log));
   const keyChecked = new WeakSet<Context>();
 
-  app.route('/_asym', createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log }));
+  app.route(
+    '/_asym',
+    createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log, deliveries }),
+  );
 
   app.use('/v1/*', async (c, next) => {
     if (!runtime.ready) {

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type pg from 'pg';
+import type { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import type { Logger } from '../../_shared/log.js';
 import { outboundUrl } from '../../_shared/outbound-url.js';
 import type { StripeObject } from './store/objects.js';
@@ -22,10 +23,21 @@ export interface WebhookOptions {
 // Stripe retries for up to three days; a clone lives for minutes, so the schedule is short.
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
 
+export const webhookPayload = (event: StripeObject) => JSON.stringify(event, null, 2);
+
 /** `Stripe-Signature` for `payload`, as `stripe.webhooks.constructEvent` checks it. */
 export function signPayload(payload: string, secret: string, timestamp: number): string {
   const v1 = createHmac('sha256', secret).update(`${timestamp}.${payload}`, 'utf8').digest('hex');
   return `t=${timestamp},v1=${v1}`;
+}
+
+/** The headers of a webhook POST, as Stripe sends them. */
+export function webhookHeaders(payload: string, secret: string, timestamp: number): Record<string, string> {
+  return {
+    'content-type': 'application/json; charset=utf-8',
+    'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+    'stripe-signature': signPayload(payload, secret, timestamp),
+  };
 }
 
 /**
@@ -44,6 +56,8 @@ export class WebhookDispatcher {
     private readonly pool: pg.Pool,
     private readonly log: Logger,
     options: WebhookOptions = {},
+    /** `asymmetric listen` gets every event too, as `stripe listen` does. */
+    private readonly feed: DeliveryFeed | null = null,
   ) {
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -51,6 +65,10 @@ export class WebhookDispatcher {
   }
 
   deliver(event: StripeObject, targets: readonly WebhookTarget[]): void {
+    if (this.feed?.listening) {
+      const type = String(event.type);
+      this.feed.publish({ id: event.id, type, topics: [type], body: webhookPayload(event) });
+    }
     for (const target of targets) this.attempt(event, target, 0, this.generation);
   }
 
@@ -89,16 +107,11 @@ export class WebhookDispatcher {
   }
 
   private async send(event: StripeObject, target: WebhookTarget): Promise<string> {
-    const payload = JSON.stringify(event, null, 2);
-    const signature = signPayload(payload, target.secret, Math.floor(this.now() / 1000));
+    const payload = webhookPayload(event);
     try {
       const response = await fetch(outboundUrl(target.url), {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
-          'stripe-signature': signature,
-        },
+        headers: webhookHeaders(payload, target.secret, Math.floor(this.now() / 1000)),
         body: payload,
         signal: AbortSignal.timeout(this.timeoutMs),
       });

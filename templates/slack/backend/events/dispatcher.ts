@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { randomString } from '../../../_shared/crypto.js';
+import type { DeliveryFeed } from '../../../_shared/delivery-feed.js';
 import type { Logger } from '../../../_shared/log.js';
 import { outboundUrl } from '../../../_shared/outbound-url.js';
 import { formatTs } from '../slack-ts.js';
@@ -70,6 +71,24 @@ export function signRequest(secret: string, timestamp: number, body: string): st
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
+/** The headers of an Events API POST, as Slack sends them. */
+export function slackRequestHeaders(secret: string, timestamp: number, body: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+    'x-slack-request-timestamp': String(timestamp),
+    'x-slack-signature': signRequest(secret, timestamp, body),
+  };
+}
+
+/** The app's signing secret (plain text: a signature needs the secret itself). */
+export async function readSigningSecret(pool: pg.Pool): Promise<string> {
+  const { rows } = await pool.query<{ value: string }>(
+    "SELECT value FROM asym.app_secrets WHERE name = 'signing_secret'",
+  );
+  return rows[0]?.value ?? '';
+}
+
 /**
  * The Events API: what methods emit becomes `event_callback` POSTs to the Request URL set
  * with `POST /_asym/events`, signed with the app's signing secret, retried with
@@ -94,6 +113,8 @@ export class EventDispatcher implements EventSink {
     options: DispatcherOptions = {},
     /** While the app is in Socket Mode, events go to its sockets instead of the Request URL. */
     private readonly socketMode: SocketModeTransport | null = null,
+    /** `asymmetric listen` hears what the app would, with its own event filter. */
+    private readonly feed: DeliveryFeed | null = null,
   ) {
     this.retryDelays = options.retryDelaysMs ?? DEFAULT_RETRIES;
     this.timeoutMs = options.timeoutMs ?? 3_000;
@@ -161,7 +182,8 @@ export class EventDispatcher implements EventSink {
   private async dispatch(event: SlackEvent, generation: number): Promise<void> {
     const subscription = await this.current();
     const viaSocket = this.socketMode?.enabled === true;
-    if (!subscription && !viaSocket) return;
+    const listening = this.feed?.listening === true;
+    if (!subscription && !viaSocket && !listening) return;
     // A Socket Mode app with no subscription list set hears everything the clone emits.
     const subscribed = subscription?.events ?? SUPPORTED_SUBSCRIPTIONS;
     const app = await this.app();
@@ -171,7 +193,9 @@ export class EventDispatcher implements EventSink {
         one.type === 'message'
           ? MESSAGE_SUBSCRIPTIONS[String(one.channel_type)]
           : SUBSCRIPTION_NAMES[one.type];
-      if (!name || !subscribed.includes(name)) continue;
+      if (!name) continue;
+      const toApp = (viaSocket || subscription !== null) && subscribed.includes(name);
+      if (!toApp && !listening) continue;
       if (!(await this.visibleToBot(one, app))) continue;
       const envelope = {
         token: await this.verificationToken(),
@@ -195,6 +219,11 @@ export class EventDispatcher implements EventSink {
       };
       // The lookups above wait on Postgres: a reset may have come in meanwhile.
       if (generation !== this.generation) return;
+      if (listening) {
+        const body = JSON.stringify(envelope);
+        this.feed?.publish({ id: envelope.event_id, type: one.type, topics: [name], body });
+      }
+      if (!toApp) continue;
       if (viaSocket) this.socketMode?.deliver(envelope);
       else if (subscription) await this.deliver(subscription.url, envelope, 0, generation);
     }
@@ -250,11 +279,8 @@ export class EventDispatcher implements EventSink {
     return rows[0] ?? null;
   }
 
-  private async signingSecret(): Promise<string> {
-    const { rows } = await this.pool.query<{ value: string }>(
-      "SELECT value FROM asym.app_secrets WHERE name = 'signing_secret'",
-    );
-    return rows[0]?.value ?? '';
+  private signingSecret(): Promise<string> {
+    return readSigningSecret(this.pool);
   }
 
   // The legacy verification token: derived from the signing secret, so it changes with it.
@@ -265,16 +291,9 @@ export class EventDispatcher implements EventSink {
 
   private async post(url: string, body: string, headers: Record<string, string> = {}) {
     const timestamp = Math.floor(this.now() / 1000);
-    const signature = signRequest(await this.signingSecret(), timestamp, body);
     return fetch(outboundUrl(url), {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
-        'x-slack-request-timestamp': String(timestamp),
-        'x-slack-signature': signature,
-        ...headers,
-      },
+      headers: { ...slackRequestHeaders(await this.signingSecret(), timestamp, body), ...headers },
       body,
       redirect: 'manual',
       signal: AbortSignal.timeout(this.timeoutMs),
