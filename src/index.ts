@@ -9,6 +9,8 @@ import { AsymError, isAsymError } from './errors.js';
 import type { Reporter } from './log.js';
 import type {
   ChangeView,
+  CheckpointResult,
+  CheckpointView,
   DiffResult,
   FaultRequest,
   FaultView,
@@ -25,6 +27,8 @@ import { templateCatalog } from './templates/catalog.js';
 
 export type {
   ChangeView,
+  CheckpointResult,
+  CheckpointView,
   CloneView,
   DiffResult,
   EnvironmentResetResult,
@@ -170,6 +174,36 @@ export async function environmentDiff(
 ): Promise<{ name: string; since: string; members: DiffResult[] }> {
   const { since, ...rest } = options;
   return (await evaluation()).diffEnvironment(context(rest), name, since);
+}
+
+/** `asymmetric snapshot save <clone|env> <name>`: everything a reset restores, as it is now. */
+export async function saveSnapshot(
+  target: string,
+  name: string,
+  options: ApiOptions = {},
+): Promise<CheckpointResult> {
+  return (await evaluation()).saveCheckpoint(context(options), target, name);
+}
+
+/** `asymmetric snapshot restore <clone|env> <name>`: back to it, no restart; the journal starts afresh. */
+export async function restoreSnapshot(
+  target: string,
+  name: string,
+  options: ApiOptions = {},
+): Promise<CheckpointResult> {
+  return (await evaluation()).restoreCheckpoint(context(options), target, name);
+}
+
+export async function listSnapshots(target: string, options: ApiOptions = {}): Promise<CheckpointView[]> {
+  return (await evaluation()).listCheckpoints(context(options), target);
+}
+
+export async function removeSnapshot(
+  target: string,
+  name: string,
+  options: ApiOptions = {},
+): Promise<{ target: string; name: string; removed: true }> {
+  return (await evaluation()).removeCheckpoint(context(options), target, name);
 }
 
 /** `asymmetric trace <id> --json`: the calls since the last reset, oldest first. */

@@ -9,6 +9,7 @@ import { registerLifecycle } from './commands/lifecycle.js';
 import { registerListen } from './commands/listen.js';
 import { registerLogs } from './commands/logs.js';
 import { registerSeed } from './commands/seed.js';
+import { registerSnapshot } from './commands/snapshot.js';
 import { registerSpin } from './commands/spin.js';
 import { registerStatus } from './commands/status.js';
 import { registerTemplates } from './commands/templates.js';
@@ -47,6 +48,7 @@ export function createProgram(io: CliIO): Command {
     registerEnv,
     registerTrace,
     registerDiff,
+    registerSnapshot,
     registerFault,
   ]) {
     register(program, kit);

@@ -217,9 +217,7 @@ export async function diffClone(ctx: AppContext, id: string, since?: string): Pr
     return { id, template: clone.template, since: result.since, changes: result.changes };
   } catch (error) {
     if (error instanceof AdminRefusal && error.reason.code === 'unknown_checkpoint') {
-      throw new AsymError('CHECKPOINT_NOT_FOUND', `Clone ${id} has no checkpoint "${since}".`, {
-        hint: `List its checkpoints with \`asymmetric snapshot ls ${id}\`.`,
-      });
+      throw missingCheckpoint(id, since ?? '');
     }
     throw error;
   }
@@ -235,4 +233,157 @@ export async function diffEnvironment(
     (await environmentMembers(ctx, name)).map((id) => diffClone(ctx, id, since)),
   );
   return { name, since: since ?? 'seed', members };
+}
+
+/** A clone id or an environment name: a checkpoint is of one clone, or of every member. */
+async function checkpointTargets(
+  ctx: AppContext,
+  target: string,
+): Promise<{ env: string | null; ids: string[] }> {
+  const registry = await ctx.store.read();
+  if (registry.clones[target]) return { env: null, ids: [target] };
+  if (registry.environments[target]) return { env: target, ids: registry.environments[target].members };
+  throw new AsymError('CLONE_NOT_FOUND', `There is no clone or environment named "${target}".`, {
+    hint: 'See `asymmetric status` and `asymmetric env status`.',
+  });
+}
+
+const missingCheckpoint = (id: string, name: string) =>
+  new AsymError('CHECKPOINT_NOT_FOUND', `Clone ${id} has no checkpoint "${name}".`, {
+    hint: `List its checkpoints with \`asymmetric snapshot ls ${id}\`.`,
+  });
+
+const checkpointRefusal = (id: string, name: string) => (error: unknown) => {
+  if (error instanceof AdminRefusal && error.reason.code === 'unknown_checkpoint')
+    throw missingCheckpoint(id, name);
+  if (error instanceof AdminRefusal && error.reason.code === 'invalid_checkpoint_name') {
+    throw new AsymError('INVALID_ARGUMENT', `${error.reason.message.replace(/^"/, 'The name "')}.`, {
+      hint: 'For example `asymmetric snapshot save <id> before-refund`.',
+    });
+  }
+  throw error;
+};
+
+export interface CheckpointResult {
+  /** The clone id, or the environment name. */
+  target: string;
+  name: string;
+  members: Array<{ id: string; ms: number }>;
+  ms: number;
+}
+
+/** `snapshot save <clone|env> <name>`: every member under one name (one at a time, then together). */
+export async function saveCheckpoint(
+  ctx: AppContext,
+  target: string,
+  name: string,
+): Promise<CheckpointResult> {
+  const { ids } = await checkpointTargets(ctx, target);
+  const registry = await ctx.store.read();
+  const started = performance.now();
+  ctx.reporter.step(`Saving checkpoint ${name} of ${target}`);
+  const members = await Promise.all(
+    ids.map(async (id) => {
+      const { checkpoint } = await adminCall<{ checkpoint: { ms: number } }>(
+        requireClone(registry, id),
+        '/_asym/checkpoints',
+        { name },
+        120_000,
+      ).catch(checkpointRefusal(id, name));
+      return { id, ms: checkpoint.ms };
+    }),
+  );
+  return { target, name, members, ms: Math.round(performance.now() - started) };
+}
+
+/** `snapshot restore <clone|env> <name>`: every member back to it, together. */
+export async function restoreCheckpoint(
+  ctx: AppContext,
+  target: string,
+  name: string,
+): Promise<CheckpointResult> {
+  const { ids } = await checkpointTargets(ctx, target);
+  const registry = await ctx.store.read();
+  const started = performance.now();
+  // Check every member holds it before touching any: a half-restored environment is no state at all.
+  for (const id of ids) {
+    const names = (await listCheckpointsOf(ctx, id)).map((c) => c.name);
+    if (!names.includes(name)) throw missingCheckpoint(id, name);
+  }
+  ctx.reporter.step(`Restoring ${target} to checkpoint ${name}`);
+  const members = await Promise.all(
+    ids.map(async (id) => {
+      const clone = requireClone(registry, id);
+      const { ms } = await adminCall<{ ms: number }>(
+        clone,
+        `/_asym/checkpoints/${encodeURIComponent(name)}/restore`,
+      ).catch(checkpointRefusal(id, name));
+      return { id, ms };
+    }),
+  );
+  return { target, name, members, ms: Math.round(performance.now() - started) };
+}
+
+export interface CheckpointView {
+  name: string;
+  createdAt: string;
+  /** The members that hold it (one for a clone). */
+  members: string[];
+}
+
+async function listCheckpointsOf(
+  ctx: AppContext,
+  id: string,
+): Promise<Array<{ name: string; createdAt: string }>> {
+  const clone = requireClone(await ctx.store.read(), id);
+  const { checkpoints } = await adminCall<{ checkpoints: Array<{ name: string; createdAt: string }> }>(
+    clone,
+    '/_asym/checkpoints',
+    undefined,
+    30_000,
+    'GET',
+  );
+  return checkpoints;
+}
+
+/** `snapshot ls <clone|env>`: an environment's checkpoints are the names every member holds. */
+export async function listCheckpoints(ctx: AppContext, target: string): Promise<CheckpointView[]> {
+  const { ids } = await checkpointTargets(ctx, target);
+  const lists = await Promise.all(ids.map((id) => listCheckpointsOf(ctx, id)));
+  const byName = new Map<string, CheckpointView>();
+  lists.forEach((list, index) => {
+    for (const checkpoint of list) {
+      const view = byName.get(checkpoint.name) ?? {
+        name: checkpoint.name,
+        createdAt: checkpoint.createdAt,
+        members: [],
+      };
+      view.members.push(ids[index]!);
+      if (checkpoint.createdAt < view.createdAt) view.createdAt = checkpoint.createdAt;
+      byName.set(checkpoint.name, view);
+    }
+  });
+  return [...byName.values()]
+    .filter((view) => view.members.length === ids.length)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+/** `snapshot rm <clone|env> <name>`. */
+export async function removeCheckpoint(
+  ctx: AppContext,
+  target: string,
+  name: string,
+): Promise<{ target: string; name: string; removed: true }> {
+  const { ids } = await checkpointTargets(ctx, target);
+  const registry = await ctx.store.read();
+  for (const id of ids) {
+    await adminCall(
+      requireClone(registry, id),
+      `/_asym/checkpoints/${encodeURIComponent(name)}`,
+      undefined,
+      30_000,
+      'DELETE',
+    ).catch(checkpointRefusal(id, name));
+  }
+  return { target, name, removed: true };
 }

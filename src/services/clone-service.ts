@@ -336,7 +336,7 @@ export async function seedClone(ctx: AppContext, id: string, fixture: string): P
   const clone = requireClone(registry, id);
   resolveChoice(clone.template, clone.mode, fixture);
   ctx.reporter.step(`Seeding ${id} with ${fixture}`);
-  const result = await adminCall<{ identity?: Record<string, string> }>(
+  const result = await adminCall<{ identity?: Record<string, string>; checkpointsDropped?: number }>(
     clone,
     '/_asym/seed',
     { fixture },
@@ -348,6 +348,12 @@ export async function seedClone(ctx: AppContext, id: string, fixture: string): P
     if (record.tokens && result.identity) record.tokens = { ...record.tokens, ...result.identity };
     record.updatedAt = ctx.now().toISOString();
   });
+  // Checkpoints belong to the old fixture; say so rather than let them vanish quietly.
+  if (result.checkpointsDropped) {
+    ctx.reporter.step(
+      `Dropped ${result.checkpointsDropped} checkpoint${result.checkpointsDropped === 1 ? '' : 's'} of the old seed`,
+    );
+  }
   return getClone(ctx, id);
 }
 

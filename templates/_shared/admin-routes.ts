@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { InvalidCheckpointNameError, UnknownCheckpointError } from './checkpoints.js';
 import { type CloneRuntime, UnknownFixtureError } from './clone-runtime.js';
 import { hexDigestsEqual, sha256Hex } from './crypto.js';
 import { type DeliveryFeed, UnknownTopicError } from './delivery-feed.js';
@@ -74,6 +75,10 @@ export function createAdminRoutes({ runtime, adminTokenSha256, log, deliveries }
     } catch (error) {
       if (error instanceof AdminRequestError) result = fail(400, error.code, error.message);
       else if (error instanceof UnknownFaultMethodError) result = fail(400, 'unknown_method', error.message);
+      else if (error instanceof UnknownCheckpointError)
+        result = fail(400, 'unknown_checkpoint', error.message);
+      else if (error instanceof InvalidCheckpointNameError)
+        result = fail(400, 'invalid_checkpoint_name', error.message);
       else if (error instanceof UnknownFixtureError) {
         result = {
           status: 400,
@@ -114,9 +119,9 @@ export function createAdminRoutes({ runtime, adminTokenSha256, log, deliveries }
       if (!parsed.success) {
         return fail(400, 'invalid_body', 'expected { "fixture": string | null }');
       }
-      const identity = await runtime.seed(parsed.data.fixture);
+      const { identity, checkpointsDropped } = await runtime.seed(parsed.data.fixture);
       log.info(`reseeded with ${parsed.data.fixture ?? '(no fixture)'}`);
-      return { status: 200, body: { ok: true, identity } };
+      return { status: 200, body: { ok: true, identity, checkpointsDropped } };
     }),
   );
 
@@ -146,7 +151,49 @@ export function createAdminRoutes({ runtime, adminTokenSha256, log, deliveries }
 
   admin.get(
     '/diff',
-    guarded(async () => ({ status: 200, body: { ok: true, since: 'seed', changes: await runtime.diff() } })),
+    guarded(async (c) => {
+      const since = c.req.query('since') || undefined;
+      return { status: 200, body: { ok: true, since: since ?? 'seed', changes: await runtime.diff(since) } };
+    }),
+  );
+
+  // Checkpoints: named snapshots of everything a reset restores.
+  admin.get(
+    '/checkpoints',
+    guarded(async () => ({ status: 200, body: { ok: true, checkpoints: await runtime.listCheckpoints() } })),
+  );
+
+  admin.post(
+    '/checkpoints',
+    guarded(async (c) => {
+      const body = await readJsonBody(c);
+      if (!body.ok) return fail(body.status, body.code, body.message);
+      const parsed = z
+        .object({ name: z.string() })
+        .strict()
+        .safeParse(body.value ?? {});
+      if (!parsed.success) return fail(400, 'invalid_body', 'expected { "name": string }');
+      const checkpoint = await runtime.saveCheckpoint(parsed.data.name);
+      log.info(`checkpoint ${checkpoint.name} saved (${checkpoint.rows} rows, ${checkpoint.ms} ms)`);
+      return { status: 200, body: { ok: true, checkpoint } };
+    }),
+  );
+
+  admin.post(
+    '/checkpoints/:name/restore',
+    guarded(async (c) => {
+      const { ms } = await runtime.restoreCheckpoint(c.req.param('name') ?? '');
+      log.info(`checkpoint ${c.req.param('name')} restored in ${ms} ms`);
+      return { status: 200, body: { ok: true, ms } };
+    }),
+  );
+
+  admin.delete(
+    '/checkpoints/:name',
+    guarded(async (c) => {
+      await runtime.removeCheckpoint(c.req.param('name') ?? '');
+      return { status: 200, body: { ok: true } };
+    }),
   );
 
   // For benchmarks: what the journal costs is measured by turning it off and on in one run.

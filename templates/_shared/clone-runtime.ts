@@ -2,6 +2,15 @@ import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { readSeedState, writeSeedState } from './bookkeeping.js';
+import {
+  type Checkpoint,
+  checkpointRestore,
+  checkpointTablesSchema,
+  dropCheckpoints,
+  listCheckpoints,
+  removeCheckpoint,
+  saveCheckpoint,
+} from './checkpoints.js';
 import { buildCredentialRestore, recordIssuedCredentials } from './credentials.js';
 import { waitForDatabase, withTransaction } from './db.js';
 import { type Change, copiedTables, diffTables } from './diff.js';
@@ -152,15 +161,54 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
    * What changed since the seeded state of this trial (the last seed or reset), as vendor
    * objects. Reads only: it runs beside the API, not in the queue of resets.
    */
-  async diff(): Promise<Change[]> {
+  async diff(since?: string): Promise<Change[]> {
     const { pool, template } = this.deps;
-    return diffTables(pool, await template.diffSources(pool, Date.now), copiedTables(SNAPSHOT_SCHEMA));
+    const baseline = since === undefined ? SNAPSHOT_SCHEMA : await checkpointTablesSchema(pool, since);
+    return diffTables(pool, await template.diffSources(pool, Date.now), copiedTables(baseline));
   }
 
-  /** Wipes `public`, applies `fixture` (or the template's empty one) and snapshots the result. */
-  async seed(fixture: string | null): Promise<Identity> {
-    await this.exclusive(() => this.seedNow(fixture));
-    return this.deps.template.identity(this.deps.pool);
+  /** Saves everything a reset restores, as it is now, under `name` (replacing one of that name). */
+  async saveCheckpoint(name: string): Promise<Checkpoint & { replaced: boolean; ms: number }> {
+    return this.exclusive(async () => {
+      const started = performance.now();
+      const saved = await withTransaction(this.deps.pool, (client) =>
+        saveCheckpoint(client, name, this.deps.template.credentialTables),
+      );
+      return { ...saved, ms: Math.round((performance.now() - started) * 10) / 10 };
+    });
+  }
+
+  /** Back to a checkpoint, like a reset back to the seed: a new trial from there (journal cleared). */
+  async restoreCheckpoint(name: string): Promise<{ ms: number }> {
+    return this.exclusive(async () => {
+      const started = performance.now();
+      const { pool, template } = this.deps;
+      const { sql } = await checkpointRestore(pool, name, template.credentialTables);
+      await restoreSnapshot(pool, sql);
+      await this.dropVolatileState();
+      this.evaluation.journal.clear();
+      return { ms: Math.round((performance.now() - started) * 10) / 10 };
+    });
+  }
+
+  listCheckpoints(): Promise<Checkpoint[]> {
+    return listCheckpoints(this.deps.pool);
+  }
+
+  removeCheckpoint(name: string): Promise<void> {
+    return this.exclusive(() => removeCheckpoint(this.deps.pool, name));
+  }
+
+  /**
+   * Wipes `public`, applies `fixture` (or the template's empty one) and snapshots the result.
+   * Checkpoints belong to the old fixture: they are dropped, and the count says how many.
+   */
+  async seed(fixture: string | null): Promise<{ identity: Identity; checkpointsDropped: number }> {
+    const checkpointsDropped = await this.exclusive(async () => {
+      await this.seedNow(fixture);
+      return dropCheckpoints(this.deps.pool);
+    });
+    return { identity: await this.deps.template.identity(this.deps.pool), checkpointsDropped };
   }
 
   async mintTokens(request: unknown): Promise<Tokens> {

@@ -10,12 +10,15 @@ import { quoteIdent } from './db.js';
 export const ISSUED_SCHEMA = 'asym_issued';
 
 /** Copies `tables` (names in schema `asym`) into ISSUED_SCHEMA. Run it inside the mint's transaction. */
-export async function recordIssuedCredentials(db: Queryable, tables: readonly string[]): Promise<void> {
-  await db.query(`DROP SCHEMA IF EXISTS ${ISSUED_SCHEMA} CASCADE; CREATE SCHEMA ${ISSUED_SCHEMA}`);
+export async function recordIssuedCredentials(
+  db: Queryable,
+  tables: readonly string[],
+  into: string = ISSUED_SCHEMA,
+): Promise<void> {
+  const schema = quoteIdent(into);
+  await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
   for (const table of tables) {
-    await db.query(
-      `CREATE TABLE ${ISSUED_SCHEMA}.${quoteIdent(table)} AS SELECT * FROM asym.${quoteIdent(table)}`,
-    );
+    await db.query(`CREATE TABLE ${schema}.${quoteIdent(table)} AS SELECT * FROM asym.${quoteIdent(table)}`);
   }
 }
 
@@ -24,7 +27,11 @@ export async function recordIssuedCredentials(db: Queryable, tables: readonly st
  * from the catalog (columns both copies have, generated ones left to Postgres) once per
  * mint and cached by the caller.
  */
-export async function buildCredentialRestore(db: Queryable, tables: readonly string[]): Promise<string[]> {
+export async function buildCredentialRestore(
+  db: Queryable,
+  tables: readonly string[],
+  from: string = ISSUED_SCHEMA,
+): Promise<string[]> {
   if (tables.length === 0) return [];
   const { rows } = await db.query<{ schema: string; table: string; column: string; generated: string }>(
     `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, a.attgenerated AS generated
@@ -34,12 +41,12 @@ export async function buildCredentialRestore(db: Queryable, tables: readonly str
      WHERE n.nspname IN ('asym', $1) AND c.relname = ANY($2) AND c.relkind = 'r'
        AND a.attnum > 0 AND NOT a.attisdropped
      ORDER BY c.relname, a.attnum`,
-    [ISSUED_SCHEMA, [...tables]],
+    [from, [...tables]],
   );
   const statements: string[] = [];
   for (const table of tables) {
     const issued = new Set(
-      rows.filter((row) => row.schema === ISSUED_SCHEMA && row.table === table).map((row) => row.column),
+      rows.filter((row) => row.schema === from && row.table === table).map((row) => row.column),
     );
     // Not minted yet (or the table came with a later migration): nothing was issued there.
     if (issued.size === 0) continue;
@@ -52,7 +59,7 @@ export async function buildCredentialRestore(db: Queryable, tables: readonly str
     statements.push(`DELETE FROM asym.${name}`);
     if (shared.length > 0) {
       const list = shared.join(', ');
-      statements.push(`INSERT INTO asym.${name} (${list}) SELECT ${list} FROM ${ISSUED_SCHEMA}.${name}`);
+      statements.push(`INSERT INTO asym.${name} (${list}) SELECT ${list} FROM ${quoteIdent(from)}.${name}`);
     }
   }
   return statements;

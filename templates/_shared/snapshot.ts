@@ -74,13 +74,61 @@ export async function hasSnapshot(db: Queryable): Promise<boolean> {
   return rows[0]?.present === true;
 }
 
+/** Where a restore copies from: a schema of table copies, and a relation of sequence values. */
+export interface RestoreSource {
+  schema: string;
+  /** A relation with columns (name, last_value, is_called). */
+  sequences: string;
+}
+
+export const SEED_SOURCE: RestoreSource = { schema: SNAPSHOT_SCHEMA, sequences: 'asym.snapshot_sequences' };
+
+/**
+ * Copies every table of `public` into `schema` (made afresh) and the sequence values into
+ * `schema."#sequences"`: a checkpoint, restored with `buildRestoreSql(..., checkpointSource(schema))`.
+ */
+export async function copyPublicInto(
+  db: Queryable,
+  schema: string,
+): Promise<{ tables: number; rows: number }> {
+  const target = quoteIdent(schema);
+  await db.query(`DROP SCHEMA IF EXISTS ${target} CASCADE; CREATE SCHEMA ${target}`);
+  let rows = 0;
+  const tables = await publicTables(db);
+  for (const table of tables) {
+    const { rowCount } = await db.query(
+      `CREATE TABLE ${target}.${quoteIdent(table)} AS SELECT * FROM public.${quoteIdent(table)}`,
+    );
+    rows += rowCount ?? 0;
+  }
+  await db.query(
+    `CREATE TABLE ${target}."#sequences" (name text PRIMARY KEY, last_value bigint, is_called boolean)`,
+  );
+  for (const sequence of await publicSequences(db)) {
+    await db.query(
+      `INSERT INTO ${target}."#sequences" SELECT $1, last_value, is_called FROM public.${quoteIdent(sequence)}`,
+      [sequence],
+    );
+  }
+  return { tables: tables.length, rows };
+}
+
+export const checkpointSource = (schema: string): RestoreSource => ({
+  schema,
+  sequences: `${quoteIdent(schema)}."#sequences"`,
+});
+
 /**
  * The whole restore as one SQL text: one round trip, one transaction. Built from the
  * catalog once per snapshot and cached by the caller. Tables that appeared after the
  * snapshot (a later migration) are emptied; generated columns are left to Postgres.
  * `alongside` runs in the same transaction (the credential restore).
  */
-export async function buildRestoreSql(db: Queryable, alongside: readonly string[] = []): Promise<string> {
+export async function buildRestoreSql(
+  db: Queryable,
+  alongside: readonly string[] = [],
+  from: RestoreSource = SEED_SOURCE,
+): Promise<string> {
   const { rows: columns } = await db.query<{
     schema: string;
     table: string;
@@ -94,7 +142,7 @@ export async function buildRestoreSql(db: Queryable, alongside: readonly string[
      WHERE n.nspname IN ('public', $1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
        AND a.attnum > 0 AND NOT a.attisdropped
      ORDER BY c.relname, a.attnum`,
-    [SNAPSHOT_SCHEMA],
+    [from.schema],
   );
   const live = new Map<string, string[]>();
   const saved = new Map<string, Set<string>>();
@@ -123,11 +171,11 @@ export async function buildRestoreSql(db: Queryable, alongside: readonly string[
     if (shared.length === 0) continue;
     const list = shared.join(', ');
     statements.push(
-      `INSERT INTO public.${quoteIdent(table)} (${list}) OVERRIDING SYSTEM VALUE SELECT ${list} FROM ${SNAPSHOT_SCHEMA}.${quoteIdent(table)}`,
+      `INSERT INTO public.${quoteIdent(table)} (${list}) OVERRIDING SYSTEM VALUE SELECT ${list} FROM ${quoteIdent(from.schema)}.${quoteIdent(table)}`,
     );
   }
   const { rows: sequences } = await db.query<{ name: string; last_value: number; is_called: boolean }>(
-    `SELECT s.name, s.last_value, s.is_called FROM asym.snapshot_sequences s
+    `SELECT s.name, s.last_value, s.is_called FROM ${from.sequences} s
      JOIN pg_class c ON c.relname = s.name AND c.relkind = 'S'
      JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
      ORDER BY s.name`,
