@@ -66,6 +66,8 @@ export function cloneContainerSpecs(
         ASYM_PUBLIC_URL: `http://127.0.0.1:${clone.ports.backend}`,
         ASYM_HOST_ALIAS: HOST_ALIAS,
         ASYM_RATE_LIMITS: clone.rateLimits ? 'on' : 'off',
+        // Empty: real time. Every reset places the timeline around it again.
+        ASYM_CLOCK: clone.clock ?? '',
       },
       ports: [{ containerPort: template.services.backend.port, hostPort: clone.ports.backend, hostIp }],
       // Webhooks and Events API deliveries to a URL on localhost mean the user's machine:

@@ -67,6 +67,7 @@ export async function spinEnvironment(ctx: AppContext, specPath: string): Promis
           template: clone.template,
           mode: clone.mode,
           fixture: clone.seed,
+          clock: clone.clock,
           environment: spec.name,
         }),
       );

@@ -1,12 +1,20 @@
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { readSeedState, writeSeedState } from './bookkeeping.js';
+import { readSeedState, readTimelineState, writeSeedState } from './bookkeeping.js';
+import { CloneClock, timelineShift } from './clock.js';
 import { waitForDatabase, withTransaction } from './db.js';
 import type { Logger } from './log.js';
 import { readMigrations, runMigrations } from './migrations.js';
 import { deleteKeysWithPrefix } from './redis.js';
-import { buildRestoreSql, hasSnapshot, restoreSnapshot, takeSnapshot, wipePublic } from './snapshot.js';
+import {
+  bindRestore,
+  buildRestoreSql,
+  hasSnapshot,
+  restoreSnapshot,
+  takeSnapshot,
+  wipePublic,
+} from './snapshot.js';
 import type { CloneTemplate } from './template.js';
 
 export type CloneStage = 'starting' | 'connecting' | 'migrating' | 'seeding' | 'ready' | 'failed';
@@ -30,6 +38,8 @@ export interface CloneRuntimeDeps<Identity extends object, Tokens extends object
   log: Logger;
   /** How long to wait for Postgres at startup. */
   databaseDeadlineMs?: number;
+  /** The clone's clock (real time unless pinned); every vendor-visible time reads it. */
+  clock?: CloneClock;
 }
 
 /**
@@ -42,8 +52,18 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   private restoreSql: string | null = null;
   private readonly clearers: Array<() => void | Promise<void>> = [];
   private queue: Promise<unknown> = Promise.resolve();
+  private fixture: string | null = null;
+  private shift = 0;
+  readonly clock: CloneClock;
 
-  constructor(private readonly deps: CloneRuntimeDeps<Identity, Tokens>) {}
+  constructor(private readonly deps: CloneRuntimeDeps<Identity, Tokens>) {
+    this.clock = deps.clock ?? new CloneClock();
+  }
+
+  /** Seconds the seeded timeline is moved by (whole days), as of the last seed or reset. */
+  get timelineShift(): number {
+    return this.shift;
+  }
 
   get stage(): CloneStage {
     return this.currentStage;
@@ -84,15 +104,25 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
       if (state === null) {
         const { rows, ms } = await this.exclusive(() => this.seedNow(seedFixture));
         log.info(`seeded ${seedFixture ?? '(no fixture)'}: ${rows} rows, snapshot taken (${ms} ms)`);
-      } else if (!(await hasSnapshot(pool))) {
-        // Seed state without a snapshot cannot come from this code (both commit together),
-        // but a hand-edited database should still come up resettable.
-        await withTransaction(pool, (client) => takeSnapshot(client));
-        log.info(`seed from an earlier boot kept (${state.fixture ?? 'no fixture'}); snapshot retaken`);
       } else {
-        log.info(
-          `seed from an earlier boot kept (${state.fixture ?? 'no fixture'}, ${state.seededAt.toISOString()})`,
-        );
+        // A restart keeps the data and its timeline as they were; a pinned clock carries on
+        // from the last reset instead of jumping back to its anchor.
+        this.fixture = state.fixture;
+        const timeline = await readTimelineState(pool);
+        if (timeline) {
+          this.shift = timeline.shiftSeconds;
+          this.clock.resumeFrom(timeline.resetAtMs);
+        }
+        if (!(await hasSnapshot(pool))) {
+          // Seed state without a snapshot cannot come from this code (both commit together),
+          // but a hand-edited database should still come up resettable.
+          await withTransaction(pool, (client) => takeSnapshot(client, this.deps.template.timeline));
+          log.info(`seed from an earlier boot kept (${state.fixture ?? 'no fixture'}); snapshot retaken`);
+        } else {
+          log.info(
+            `seed from an earlier boot kept (${state.fixture ?? 'no fixture'}, ${state.seededAt.toISOString()})`,
+          );
+        }
       }
       this.currentStage = 'ready';
       log.info('ready');
@@ -102,15 +132,28 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     }
   }
 
-  /** Back to the seeded state: tables and sequences from the snapshot, Redis keys, caches. */
+  /**
+   * Back to the seeded state: tables and sequences from the snapshot, Redis keys, caches,
+   * with the timeline placed around now again (a pinned clock back at its anchor).
+   */
   async reset(): Promise<{ ms: number }> {
     return this.exclusive(async () => {
       const started = performance.now();
-      this.restoreSql ??= await buildRestoreSql(this.deps.pool);
-      await restoreSnapshot(this.deps.pool, this.restoreSql);
+      await this.restoreShifted();
       await this.dropVolatileState();
       return { ms: Math.round((performance.now() - started) * 10) / 10 };
     });
+  }
+
+  /** The snapshot restored with the shift that puts the fixture's anchor on today. */
+  private async restoreShifted(): Promise<void> {
+    const { pool, template } = this.deps;
+    this.restoreSql ??= await buildRestoreSql(pool, template.timeline);
+    this.clock.rewind();
+    const anchor = template.timeline.anchors[this.fixture ?? ''];
+    const nowMs = this.clock.pinnedMs ?? this.clock.now();
+    this.shift = anchor === undefined ? 0 : timelineShift(anchor, nowMs);
+    await restoreSnapshot(pool, bindRestore(this.restoreSql, this.shift, this.clock.real()));
   }
 
   /** Wipes `public`, applies `fixture` (or the template's empty one) and snapshots the result. */
@@ -138,7 +181,7 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
       await wipePublic(client);
       await apply(client);
       await writeSeedState(client, fixture);
-      return takeSnapshot(client);
+      return takeSnapshot(client, template.timeline);
     });
     // Planner statistics for the seeded tables. Without them Postgres guesses a handful of
     // rows per table and reads a whole channel to sort out a page of history (1 ms instead
@@ -146,6 +189,10 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     // refreshes them as an agent's writes grow the tables.
     await pool.query('ANALYZE');
     this.restoreSql = null;
+    this.fixture = fixture;
+    // The fixture wrote its own fixed times (so does the snapshot); the live tables get them
+    // moved around now, the way every reset will.
+    await this.restoreShifted();
     await this.dropVolatileState();
     return { rows, ms: Math.round(performance.now() - started) };
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseClock } from './clock.js';
 
 /**
  * The environment every clone backend reads (templates/README.md). Parsed once at
@@ -22,6 +23,18 @@ const envSchema = z.object({
     .transform((value) => (value === undefined || value.trim() === '' ? null : value.trim())),
   ASYM_PUBLIC_URL: z.string().optional(),
   ASYM_MIGRATIONS_DIR: z.string().min(1).default('/app/migrations'),
+  // A pinned clock (ISO 8601 instant): resets place the timeline around it, not real time.
+  ASYM_CLOCK: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return parseClock(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export interface CloneConfig {
@@ -34,6 +47,8 @@ export interface CloneConfig {
   seedFixture: string | null;
   publicUrl: string | null;
   migrationsDir: string;
+  /** The pinned clock, ms since the epoch; null for real time. */
+  clockMs: number | null;
 }
 
 export class ConfigError extends Error {
@@ -59,5 +74,6 @@ export function loadCloneConfig(env: NodeJS.ProcessEnv): CloneConfig {
     seedFixture: e.ASYM_SEED_FIXTURE,
     publicUrl: e.ASYM_PUBLIC_URL ?? null,
     migrationsDir: e.ASYM_MIGRATIONS_DIR,
+    clockMs: e.ASYM_CLOCK,
   };
 }

@@ -5,6 +5,7 @@ import { serve } from '@hono/node-server';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { CloneBackendDeps } from '../../templates/_shared/backend-main.js';
+import type { CloneClock } from '../../templates/_shared/clock.js';
 import { CloneRuntime } from '../../templates/_shared/clone-runtime.js';
 import type { CloneConfig } from '../../templates/_shared/config.js';
 import { sha256Hex } from '../../templates/_shared/crypto.js';
@@ -108,6 +109,8 @@ export async function startBackend<Identity extends object, Tokens extends objec
     database: string;
     seedFixture: string | null;
     start?: boolean;
+    /** The clone's clock (a fake real-time source, a pinned anchor); real time by default. */
+    clock?: CloneClock;
   },
 ): Promise<RunningBackend<Identity, Tokens>> {
   const adminToken = randomBytes(16).toString('hex');
@@ -122,6 +125,7 @@ export async function startBackend<Identity extends object, Tokens extends objec
     seedFixture: options.seedFixture,
     publicUrl: null,
     migrationsDir: migrationsDir(options.template.name),
+    clockMs: options.clock?.pinnedMs ?? null,
   };
   const log = createMemoryLogger();
   const pool = createPool(config.databaseUrl, log);
@@ -133,6 +137,7 @@ export async function startBackend<Identity extends object, Tokens extends objec
     redisPrefix,
     migrationsDir: config.migrationsDir,
     log,
+    clock: options.clock,
   });
   const app = options.createApp({ runtime, pool, redis, log, config });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

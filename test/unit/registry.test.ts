@@ -79,7 +79,7 @@ describe('registry', () => {
     await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
         store.update((registry) => {
-          registry.clones[`c-${i}`] = { ...clone(`c-${i}`), exposed: false, rateLimits: true, images: {} };
+          registry.clones[`c-${i}`] = { ...clone(`c-${i}`), exposed: false, rateLimits: true, clock: null, images: {} };
         }),
       ),
     );

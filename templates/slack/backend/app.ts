@@ -22,7 +22,7 @@ import { createWebRoutes } from './web/web-routes.js';
 
 export interface SlackAppDeps extends CloneBackendDeps<SlackIdentity, SlackTokens> {
   rateLimits: RateLimitOptions;
-  /** Milliseconds since the epoch; defaults to the real clock. */
+  /** Milliseconds since the epoch; defaults to the clone's clock (runtime.clock). */
   now?: () => number;
   /** Events API delivery timing (tests shorten the retry delays). */
   events?: DispatcherOptions;
@@ -39,7 +39,7 @@ export type SlackApp = Hono & { attach: (server: Server) => () => void };
  */
 export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const { runtime, pool, redis, log, config } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? runtime.clock.now;
   const callers = new CallerResolver(pool);
   runtime.onCachesInvalidated(() => callers.clear());
   const limiter = new RateLimiter(redis, deps.rateLimits, now, log);

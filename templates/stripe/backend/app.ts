@@ -17,7 +17,7 @@ import { WebhookDispatcher, type WebhookOptions } from './webhooks.js';
 export { DEFAULT_API_VERSION };
 
 export interface StripeAppDeps extends CloneBackendDeps<StripeIdentity, StripeTokens> {
-  /** Milliseconds since the epoch; defaults to the real clock. */
+  /** Milliseconds since the epoch; defaults to the clone's clock (runtime.clock). */
   now?: () => number;
   ids?: StripeIds;
   webhooks?: WebhookOptions;
@@ -33,7 +33,7 @@ const REPLAYABLE = (status: number) => status < 500 && ![400, 401, 409, 429].inc
  */
 export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   const { runtime, pool, redis, log, config } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? runtime.clock.now;
   const ids = deps.ids ?? randomStripeIds;
   const keys = new ApiKeyVerifier(pool);
   const webhooks = new WebhookDispatcher(pool, log, deps.webhooks);
