@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Queryable } from './db.js';
 import { quoteIdent, quoteLiteral } from './db.js';
-import type { Timeline, TimeColumn } from './template.js';
+import type { TimeColumn, Timeline } from './template.js';
 
 /**
  * The seeded state of schema `public`, kept as plain tables in schema `asym_seed` (and
@@ -210,7 +210,8 @@ export async function buildRestoreSql(db: Queryable, timeline?: Timeline): Promi
     if (shared.length === 0) continue;
     const times = timeline?.columns[table] ?? {};
     for (const [column, kind] of Object.entries(times)) {
-      if (kind === 'json' && savedColumns.has(shiftedColumn(column))) statements.push(jsonShiftRefresh(table, column));
+      if (kind === 'json' && savedColumns.has(shiftedColumn(column)))
+        statements.push(jsonShiftRefresh(table, column));
     }
     const values = shared.map((column) => {
       const kind = times[column];
