@@ -65,6 +65,15 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     return this.shift;
   }
 
+  /**
+   * The fixture's anchor (epoch seconds, what its data treats as "now"; null without one),
+   * the shift applied to it, and the pinned clock (ms) if any.
+   */
+  timeline(): { anchor: number | null; shift: number; clock: number | null } {
+    const anchor = this.deps.template.timeline.anchors[this.fixture ?? ''];
+    return { anchor: anchor ?? null, shift: this.shift, clock: this.clock.pinnedMs };
+  }
+
   get stage(): CloneStage {
     return this.currentStage;
   }
