@@ -7,14 +7,7 @@ import { waitForDatabase, withTransaction } from './db.js';
 import type { Logger } from './log.js';
 import { readMigrations, runMigrations } from './migrations.js';
 import { deleteKeysWithPrefix } from './redis.js';
-import {
-  bindRestore,
-  buildRestoreSql,
-  hasSnapshot,
-  restoreSnapshot,
-  takeSnapshot,
-  wipePublic,
-} from './snapshot.js';
+import { buildRestoreSql, hasSnapshot, restoreSnapshot, takeSnapshot, wipePublic } from './snapshot.js';
 import type { CloneTemplate } from './template.js';
 
 export type CloneStage = 'starting' | 'connecting' | 'migrating' | 'seeding' | 'ready' | 'failed';
@@ -162,7 +155,7 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     const anchor = template.timeline.anchors[this.fixture ?? ''];
     const nowMs = this.clock.pinnedMs ?? this.clock.now();
     this.shift = anchor === undefined ? 0 : timelineShift(anchor, nowMs);
-    await restoreSnapshot(pool, bindRestore(this.restoreSql, this.shift, this.clock.real()));
+    await restoreSnapshot(pool, this.restoreSql, { shiftSeconds: this.shift, resetAtMs: this.clock.real() });
   }
 
   /** Wipes `public`, applies `fixture` (or the template's empty one) and snapshots the result. */

@@ -147,7 +147,7 @@ function jsonShiftRefresh(table: string, column: string): string {
 }
 
 /** A restore text with its shift bound: seconds to move every declared time by. */
-export function bindRestore(restoreSql: string, shiftSeconds: number, resetAtMs: number): string {
+function bindRestore(restoreSql: string, shiftSeconds: number, resetAtMs: number): string {
   if (!Number.isSafeInteger(shiftSeconds) || !Number.isSafeInteger(resetAtMs))
     throw new Error(`timeline shift must be whole seconds (got ${shiftSeconds})`);
   return restoreSql.replaceAll(SHIFT, String(shiftSeconds)).replaceAll(RESET_AT, String(resetAtMs));
@@ -244,11 +244,19 @@ export async function buildRestoreSql(db: Queryable, timeline?: Timeline): Promi
   return `${statements.join(';\n')};`;
 }
 
-/** Runs a restore built by `buildRestoreSql` on one connection (simple query protocol). */
-export async function restoreSnapshot(pool: pg.Pool, restoreSql: string): Promise<void> {
+/**
+ * Runs a restore built by `buildRestoreSql` on one connection (simple query protocol), with
+ * the timeline moved by `shiftSeconds` (none by default).
+ */
+export async function restoreSnapshot(
+  pool: pg.Pool,
+  restoreSql: string,
+  shift: { shiftSeconds: number; resetAtMs: number } = { shiftSeconds: 0, resetAtMs: Date.now() },
+): Promise<void> {
+  const sql = bindRestore(restoreSql, shift.shiftSeconds, shift.resetAtMs);
   const client = await pool.connect();
   try {
-    await client.query(restoreSql);
+    await client.query(sql);
   } catch (error) {
     // A failed statement leaves the explicit transaction open and aborted.
     await client.query('ROLLBACK').catch(() => undefined);

@@ -168,6 +168,24 @@ export async function startBackend<Identity extends object, Tokens extends objec
   };
 }
 
+/**
+ * Where a clone's seeded timeline sits (GET /_asym/timeline): `shift` seconds are added to
+ * every time the fixture wrote, so a fixture time t is live at t + shift.
+ */
+export async function seedTimeline(
+  clone: Pick<CloneUnderTest, 'url' | 'adminToken'>,
+): Promise<{ anchor: number | null; shift: number; clock: string | null; now: string }> {
+  const response = await fetch(`${clone.url}/_asym/timeline`, {
+    headers: { authorization: `Bearer ${clone.adminToken}` },
+  });
+  return response.json() as Promise<{
+    anchor: number | null;
+    shift: number;
+    clock: string | null;
+    now: string;
+  }>;
+}
+
 /** Every row of every table in `public`, ordered, for comparing whole states. */
 export async function dumpPublic(pool: pg.Pool): Promise<Record<string, unknown[]>> {
   const { rows: tables } = await pool.query<{ name: string }>(
