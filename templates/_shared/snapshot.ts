@@ -155,7 +155,7 @@ function bindRestore(restoreSql: string, shiftSeconds: number, resetAtMs: number
 
 /**
  * The whole restore as one SQL text: one round trip, one transaction. Built from the
- * catalog once per snapshot and cached by the caller; `bindRestore` puts in the timeline
+ * catalog once per snapshot and cached by the caller; `restoreSnapshot` binds the timeline
  * shift each time. The snapshot keeps the fixture's own times; the columns the template's
  * timeline declares are copied moved by the shift. Tables that appeared after the snapshot
  * (a later migration) are emptied; generated columns are left to Postgres.
@@ -215,7 +215,10 @@ export async function buildRestoreSql(db: Queryable, timeline?: Timeline): Promi
     }
     const values = shared.map((column) => {
       const kind = times[column];
-      return kind ? shifted(column, kind) : quoteIdent(column);
+      // A snapshot taken before its template declared a json column has no cut copy of it:
+      // those documents are restored as they were.
+      if (!kind || (kind === 'json' && !savedColumns.has(shiftedColumn(column)))) return quoteIdent(column);
+      return shifted(column, kind);
     });
     statements.push(
       `INSERT INTO public.${quoteIdent(table)} (${shared.map(quoteIdent).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${values.join(', ')} FROM ${SNAPSHOT_SCHEMA}.${quoteIdent(table)}`,
