@@ -43,6 +43,10 @@ export interface CloneRuntimeDeps<Identity extends object, Tokens extends object
 export class CloneRuntime<Identity extends object = object, Tokens extends object = object> {
   private currentStage: CloneStage = 'starting';
   private restoreSql: string | null = null;
+  // The same restore without refreshing the shifted json copies, and the shift those copies
+  // carry: most resets fall on the same day as the one before and skip the refresh.
+  private restoreSqlSameShift: string | null = null;
+  private snapshotShift: number | null = null;
   private readonly clearers: Array<() => void | Promise<void>> = [];
   private queue: Promise<unknown> = Promise.resolve();
   private fixture: string | null = null;
@@ -151,11 +155,14 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   private async restoreShifted(): Promise<void> {
     const { pool, template } = this.deps;
     this.restoreSql ??= await buildRestoreSql(pool, template.timeline);
+    this.restoreSqlSameShift ??= await buildRestoreSql(pool, template.timeline, { refreshJson: false });
     this.clock.rewind();
     const anchor = template.timeline.anchors[this.fixture ?? ''];
     const nowMs = this.clock.pinnedMs ?? this.clock.now();
     this.shift = anchor === undefined ? 0 : timelineShift(anchor, nowMs);
-    await restoreSnapshot(pool, this.restoreSql, { shiftSeconds: this.shift, resetAtMs: this.clock.real() });
+    const sql = this.snapshotShift === this.shift ? this.restoreSqlSameShift : this.restoreSql;
+    await restoreSnapshot(pool, sql, { shiftSeconds: this.shift, resetAtMs: this.clock.real() });
+    this.snapshotShift = this.shift;
   }
 
   /** Wipes `public`, applies `fixture` (or the template's empty one) and snapshots the result. */
@@ -191,6 +198,8 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     // refreshes them as an agent's writes grow the tables.
     await pool.query('ANALYZE');
     this.restoreSql = null;
+    this.restoreSqlSameShift = null;
+    this.snapshotShift = null;
     this.fixture = fixture;
     // The fixture wrote its own fixed times (so does the snapshot); the live tables get them
     // moved around now, the way every reset will.

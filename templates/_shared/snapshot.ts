@@ -160,7 +160,11 @@ function bindRestore(restoreSql: string, shiftSeconds: number, resetAtMs: number
  * timeline declares are copied moved by the shift. Tables that appeared after the snapshot
  * (a later migration) are emptied; generated columns are left to Postgres.
  */
-export async function buildRestoreSql(db: Queryable, timeline?: Timeline): Promise<string> {
+export async function buildRestoreSql(
+  db: Queryable,
+  timeline?: Timeline,
+  options: { refreshJson?: boolean } = {},
+): Promise<string> {
   const { rows: columns } = await db.query<{
     schema: string;
     table: string;
@@ -210,7 +214,9 @@ export async function buildRestoreSql(db: Queryable, timeline?: Timeline): Promi
     if (shared.length === 0) continue;
     const times = timeline?.columns[table] ?? {};
     for (const [column, kind] of Object.entries(times)) {
-      if (kind === 'json' && savedColumns.has(shiftedColumn(column)))
+      // Skippable when the caller knows the copies already carry this shift: the check
+      // alone scans every snapshot table holding documents.
+      if (kind === 'json' && savedColumns.has(shiftedColumn(column)) && options.refreshJson !== false)
         statements.push(jsonShiftRefresh(table, column));
     }
     const values = shared.map((column) => {
