@@ -20,6 +20,12 @@ const cloneRecordSchema = z.object({
   exposed: z.boolean().default(false),
   /** Vendor rate limits (Slack's tiers); on unless the clone was spun with --no-rate-limits. */
   rateLimits: z.boolean().default(true),
+  /**
+   * The pinned clock (`spin --clock`, `clock:` in environment.yaml), an ISO instant in UTC:
+   * the clone places its timeline and reports times from it. Null: real time. Records from
+   * before it existed are real-time clones.
+   */
+  clock: z.string().nullable().default(null),
   /** Image tag of each service, and the image id (digest) it ran. */
   images: z.record(z.string(), z.object({ tag: z.string(), digest: z.string() })),
   /** The clone's API tokens (shown once at spin; the clone's database keeps only hashes). */
@@ -38,6 +44,7 @@ const environmentCloneSpecSchema = z.object({
   template: z.string(),
   mode: z.string(),
   seed: z.string().nullable(),
+  clock: z.string().optional(),
 });
 
 const environmentRecordSchema = z.object({
@@ -72,7 +79,7 @@ const registryV1Schema = z.object({
   version: z.literal(1),
   clones: z.array(
     cloneRecordSchema
-      .omit({ exposed: true, rateLimits: true, images: true })
+      .omit({ exposed: true, rateLimits: true, clock: true, images: true })
       .extend({ environment: z.string().nullable().optional(), image: z.string(), imageDigest: z.string() }),
   ),
 });
@@ -84,6 +91,7 @@ function migrateV1(v1: z.infer<typeof registryV1Schema>): Registry {
       ...clone,
       exposed: false,
       rateLimits: true,
+      clock: null,
       images: { backend: { tag: image, digest: imageDigest } },
     };
     if (environment) {

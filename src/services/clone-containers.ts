@@ -81,6 +81,8 @@ export function cloneContainerSpecs(
         ...(infra.relayUrl ? { ASYM_RELAY_URL: infra.relayUrl } : {}),
         ASYM_RATE_LIMITS: clone.rateLimits ? 'on' : 'off',
         ...(withFrontend ? { ASYM_FRONTEND_SECRET_SHA256: sha256(frontendSecret(clone)) } : {}),
+        // Empty: real time. Every reset places the timeline around it again.
+        ASYM_CLOCK: clone.clock ?? '',
       },
       ports: [{ containerPort: template.services.backend.port, hostPort: clone.ports.backend, hostIp }],
       // Webhooks and Events API deliveries to a URL on localhost mean the user's machine:

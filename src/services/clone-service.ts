@@ -4,6 +4,7 @@ import { requireClone } from '../registry/lookup.js';
 import type { CloneRecord, Registry } from '../registry/schema.js';
 import { type CloneService, cloneLabels, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime, ContainerSpec, ContainerState } from '../runtime/types.js';
+import { CLOCK_EXAMPLE, normalizeClock } from '../spec/environment-spec.js';
 import { getTemplate, resolveChoice, type TemplateManifest } from '../templates/catalog.js';
 import { adminCall, waitForHttp } from './clone-admin.js';
 import { cloneContainerSpecs, START_ORDER, serviceOf } from './clone-containers.js';
@@ -27,6 +28,8 @@ export interface SpinRequest {
   rateLimits?: boolean | undefined;
   /** Join this environment once running (created ad hoc if it does not exist). */
   environment?: string | undefined;
+  /** Pin the clone's clock to this ISO instant (its timeline and every time it reports). */
+  clock?: string | null | undefined;
 }
 
 const READY_DEADLINE_MS = 90_000;
@@ -35,6 +38,7 @@ const PORT_ATTEMPTS = 5;
 /** Creates one clone and waits until it serves; on any failure nothing of it remains. */
 export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<CloneView> {
   const { template, mode, fixture } = resolveChoice(request.template, request.mode, request.fixture);
+  const clock = checkClock(request.clock);
   const runtime = await ctx.runtime();
   await runtime.ping();
   const images = await ctx.images(['redis', ...imagesForMode(template, mode)]);
@@ -57,6 +61,7 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
       ports: { backend: backend!, ...(frontend ? { frontend } : {}) },
       exposed: Boolean(request.expose),
       rateLimits: request.rateLimits !== false,
+      clock,
       images: Object.fromEntries(
         services.map((service) => {
           const image = images.get(service === 'postgres' ? 'postgres' : `${template.name}-${service}`)!;
@@ -110,6 +115,17 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
     });
     throw error;
   }
+}
+
+function checkClock(value: string | null | undefined): string | null {
+  if (value === undefined || value === null) return null;
+  const clock = normalizeClock(value);
+  if (clock === null) {
+    throw new AsymError('INVALID_ARGUMENT', `--clock "${value}" is not an ISO 8601 date-time with a zone.`, {
+      hint: `Pass an instant such as ${CLOCK_EXAMPLE} (or with an offset, +01:00).`,
+    });
+  }
+  return clock;
 }
 
 function joinEnvironment(registry: Registry, name: string, cloneId: string, now: string): void {

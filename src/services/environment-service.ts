@@ -71,6 +71,7 @@ export async function spinEnvironment(
           template: clone.template,
           mode: clone.mode,
           fixture: clone.seed,
+          clock: clone.clock,
           environment: spec.name,
         }),
       );

@@ -12,6 +12,8 @@ export interface CloneView {
   state: CloneState;
   environment: string | null;
   seed: { fixture: string } | null;
+  /** The pinned clock (ISO, UTC), or null for real time. */
+  clock: string | null;
   endpoints: { api: string; web?: string };
   ports: { backend: number; frontend?: number };
   database: string;
@@ -52,6 +54,7 @@ export function cloneView(
     state,
     environment: environmentOf(registry, clone.id),
     seed: clone.seed,
+    clock: clone.clock,
     endpoints: {
       // Slack's ends in /api/ (what WebClient takes as slackApiUrl); Stripe's is the origin.
       api: template.apiPath === '/' ? origin : `${origin}${template.apiPath}`,

@@ -1,6 +1,7 @@
 import type { Document, Node } from 'yaml';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
+import { ISO_INSTANT } from '../../templates/_shared/clock.js';
 import { AsymError } from '../errors.js';
 import { didYouMean } from './did-you-mean.js';
 import type { PathSegment, Position, YamlLocator } from './yaml-positions.js';
@@ -17,7 +18,8 @@ export interface TemplateCatalogEntry {
 /** A checked and normalised environment.yaml: every default filled in. */
 export interface EnvironmentSpec {
   name: string;
-  clones: Array<{ template: string; mode: string; seed: string | null }>;
+  /** `clock` (a pinned ISO instant, normalised to UTC) only where the file sets one. */
+  clones: Array<{ template: string; mode: string; seed: string | null; clock?: string }>;
 }
 
 /** One problem in the file; `path` is empty for problems of the file as a whole. */
@@ -38,6 +40,8 @@ const cloneSchema = z.strictObject({
   mode: z.string().optional(),
   // null is accepted as an explicit "no seed": it is what the normalised form holds.
   seed: z.string().nullable().optional(),
+  // A pinned clock for byte-identical timelines: an ISO 8601 instant (checked below).
+  clock: z.string().optional(),
 });
 
 const specSchema = z.strictObject({
@@ -204,6 +208,31 @@ function schemaIssues(
   }
 }
 
+/** A clock value the clone can pin to, in its normal form (UTC, milliseconds), or null. */
+export function normalizeClock(value: string): string | null {
+  const text = value.trim();
+  if (!ISO_INSTANT.test(text)) return null;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+export const CLOCK_EXAMPLE = '2026-03-02T09:00:00Z';
+
+/** Values the shape allows but a clone cannot use. */
+function valueIssues(data: unknown, locate: YamlLocator, issues: IssueList): void {
+  if (!isRecord(data) || !Array.isArray(data.clones)) return;
+  data.clones.forEach((clone: unknown, index) => {
+    if (!isRecord(clone) || typeof clone.clock !== 'string') return;
+    if (normalizeClock(clone.clock) !== null) return;
+    const path = ['clones', index, 'clock'];
+    issues.add(
+      locate.value(path),
+      path,
+      `"${clone.clock}" is not an ISO 8601 date-time with a zone (e.g. ${CLOCK_EXAMPLE})`,
+    );
+  });
+}
+
 /** Rules that need the catalog; run on the raw data so they report alongside shape issues. */
 function catalogIssues(
   data: unknown,
@@ -329,6 +358,7 @@ function checkEnvironmentSpec(text: string, catalog: readonly TemplateCatalogEnt
 
   schemaIssues(data, catalog, locate, issues);
   catalogIssues(data, catalog, locate, issues);
+  valueIssues(data, locate, issues);
   const sorted = issues.sorted();
   if (sorted.length > 0) return { spec: null, issues: sorted };
 
@@ -340,7 +370,8 @@ function checkEnvironmentSpec(text: string, catalog: readonly TemplateCatalogEnt
         const entry = catalog.find((t) => t.name === clone.template);
         const mode = clone.mode ?? entry?.modes[0];
         if (mode === undefined) throw new Error(`Template "${clone.template}" in the catalog lists no modes`);
-        return { template: clone.template, mode, seed: clone.seed ?? null };
+        const clock = clone.clock === undefined ? null : normalizeClock(clone.clock);
+        return { template: clone.template, mode, seed: clone.seed ?? null, ...(clock ? { clock } : {}) };
       }),
     },
     issues: [],

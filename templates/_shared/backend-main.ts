@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
+import { CloneClock } from './clock.js';
 import { CloneRuntime } from './clone-runtime.js';
 import { type CloneConfig, ConfigError, loadCloneConfig } from './config.js';
 import { createPool } from './db.js';
@@ -46,6 +47,7 @@ export function startCloneBackend<Identity extends object, Tokens extends object
     redisPrefix: config.redisPrefix,
     migrationsDir: config.migrationsDir,
     log,
+    clock: new CloneClock(config.clockMs),
   });
   const app = createApp({ runtime, pool, redis, log, config });
   runCloneServer({

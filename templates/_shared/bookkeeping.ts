@@ -22,7 +22,26 @@ CREATE TABLE IF NOT EXISTS asym.snapshot_sequences (
   last_value bigint NOT NULL,
   is_called boolean NOT NULL
 );
+-- The timeline shift the data in public carries (seconds), and the real time it was placed.
+CREATE TABLE IF NOT EXISTS asym.timeline_state (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  shift_s bigint NOT NULL,
+  reset_at_ms bigint NOT NULL
+);
 `;
+
+export interface TimelineState {
+  shiftSeconds: number;
+  resetAtMs: number;
+}
+
+export async function readTimelineState(db: Queryable): Promise<TimelineState | null> {
+  const { rows } = await db.query<{ shift_s: number; reset_at_ms: number }>(
+    'SELECT shift_s, reset_at_ms FROM asym.timeline_state',
+  );
+  const row = rows[0];
+  return row ? { shiftSeconds: row.shift_s, resetAtMs: row.reset_at_ms } : null;
+}
 
 export interface SeedState {
   fixture: string | null;

@@ -90,7 +90,10 @@ export async function checkpointRestore(
   const { state } = await find(db, name);
   const schemas = checkpointSchemas(name);
   const credentials = await buildCredentialRestore(db, credentialTables, schemas.credentials);
-  return { sql: await buildRestoreSql(db, credentials, checkpointSource(schemas.tables)), state };
+  return {
+    sql: await buildRestoreSql(db, { alongside: credentials, from: checkpointSource(schemas.tables) }),
+    state,
+  };
 }
 
 /** The schema holding a checkpoint's tables, for `diff --since` (throws for an unknown name). */

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { readSeedState, writeSeedState } from './bookkeeping.js';
+import { readSeedState, readTimelineState, writeSeedState } from './bookkeeping.js';
 import {
   type Checkpoint,
   checkpointRestore,
@@ -11,6 +11,7 @@ import {
   removeCheckpoint,
   saveCheckpoint,
 } from './checkpoints.js';
+import { CloneClock, timelineShift } from './clock.js';
 import { buildCredentialRestore, recordIssuedCredentials } from './credentials.js';
 import { waitForDatabase, withTransaction } from './db.js';
 import { type Change, copiedTables, diffTables } from './diff.js';
@@ -22,7 +23,7 @@ import {
   buildRestoreSql,
   hasSnapshot,
   restoreSnapshot,
-  SNAPSHOT_SCHEMA,
+  seedBaseline,
   takeSnapshot,
   wipePublic,
 } from './snapshot.js';
@@ -49,6 +50,8 @@ export interface CloneRuntimeDeps<Identity extends object, Tokens extends object
   log: Logger;
   /** How long to wait for Postgres at startup. */
   databaseDeadlineMs?: number;
+  /** The clone's clock (real time unless pinned); every vendor-visible time reads it. */
+  clock?: CloneClock;
 }
 
 /**
@@ -60,14 +63,36 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   private currentStage: CloneStage = 'starting';
   /** Restores `public` and the credentials as last minted; rebuilt after a seed or a mint. */
   private restoreSql: string | null = null;
+  // The same restore without refreshing the shifted json copies, and the shift those copies
+  // carry: most resets fall on the same day as the one before and skip the refresh.
+  private restoreSqlSameShift: string | null = null;
+  private snapshotShift: number | null = null;
   private readonly clearers: Array<() => void | Promise<void>> = [];
   private readonly resetHooks: Array<() => void | Promise<void>> = [];
   private queue: Promise<unknown> = Promise.resolve();
+  private fixture: string | null = null;
+  private shift = 0;
+  readonly clock: CloneClock;
   /** The journal of API calls and the injected faults (the evaluation toolkit). */
   readonly evaluation: Evaluation;
 
   constructor(private readonly deps: CloneRuntimeDeps<Identity, Tokens>) {
+    this.clock = deps.clock ?? new CloneClock();
     this.evaluation = new Evaluation(deps.pool);
+  }
+
+  /** Seconds the seeded timeline is moved by (whole days), as of the last seed or reset. */
+  get timelineShift(): number {
+    return this.shift;
+  }
+
+  /**
+   * The fixture's anchor (epoch seconds, what its data treats as "now"; null without one),
+   * the shift applied to it, and the pinned clock (ms) if any.
+   */
+  timeline(): { anchor: number | null; shift: number; clock: number | null } {
+    const anchor = this.deps.template.timeline.anchors[this.fixture ?? ''];
+    return { anchor: anchor ?? null, shift: this.shift, clock: this.clock.pinnedMs };
   }
 
   get stage(): CloneStage {
@@ -120,15 +145,25 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
       if (state === null) {
         const { rows, ms } = await this.exclusive(() => this.seedNow(seedFixture));
         log.info(`seeded ${seedFixture ?? '(no fixture)'}: ${rows} rows, snapshot taken (${ms} ms)`);
-      } else if (!(await hasSnapshot(pool))) {
-        // Seed state without a snapshot cannot come from this code (both commit together),
-        // but a hand-edited database should still come up resettable.
-        await withTransaction(pool, (client) => takeSnapshot(client));
-        log.info(`seed from an earlier boot kept (${state.fixture ?? 'no fixture'}); snapshot retaken`);
       } else {
-        log.info(
-          `seed from an earlier boot kept (${state.fixture ?? 'no fixture'}, ${state.seededAt.toISOString()})`,
-        );
+        // A restart keeps the data and its timeline as they were; a pinned clock carries on
+        // from the last reset instead of jumping back to its anchor.
+        this.fixture = state.fixture;
+        const timeline = await readTimelineState(pool);
+        if (timeline) {
+          this.shift = timeline.shiftSeconds;
+          this.clock.resumeFrom(timeline.resetAtMs);
+        }
+        if (!(await hasSnapshot(pool))) {
+          // Seed state without a snapshot cannot come from this code (both commit together),
+          // but a hand-edited database should still come up resettable.
+          await withTransaction(pool, (client) => takeSnapshot(client, this.deps.template.timeline));
+          log.info(`seed from an earlier boot kept (${state.fixture ?? 'no fixture'}); snapshot retaken`);
+        } else {
+          log.info(
+            `seed from an earlier boot kept (${state.fixture ?? 'no fixture'}, ${state.seededAt.toISOString()})`,
+          );
+        }
       }
       this.currentStage = 'ready';
       log.info('ready');
@@ -140,16 +175,13 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
 
   /**
    * Back to the seeded state: tables and sequences from the snapshot, credentials as last
-   * minted, Redis keys, caches and whatever the reset hooks hold.
+   * minted, Redis keys, caches and whatever the reset hooks hold, with the timeline placed
+   * around now again (a pinned clock back at its anchor).
    */
   async reset(): Promise<{ ms: number }> {
     return this.exclusive(async () => {
       const started = performance.now();
-      this.restoreSql ??= await buildRestoreSql(
-        this.deps.pool,
-        await buildCredentialRestore(this.deps.pool, this.deps.template.credentialTables),
-      );
-      await restoreSnapshot(this.deps.pool, this.restoreSql);
+      await this.restoreShifted();
       await this.dropVolatileState();
       // A new trial: its journal starts empty (faults are setup and stay).
       this.evaluation.journal.clear();
@@ -163,8 +195,12 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
    */
   async diff(since?: string): Promise<Change[]> {
     const { pool, template } = this.deps;
-    const baseline = since === undefined ? SNAPSHOT_SCHEMA : await checkpointTablesSchema(pool, since);
-    return diffTables(pool, await template.diffSources(pool, Date.now), copiedTables(baseline));
+    // The seed's baseline is the snapshot as this trial's reset placed it: moved by the same shift.
+    const baseline =
+      since === undefined
+        ? seedBaseline(template.timeline, this.shift)
+        : copiedTables(await checkpointTablesSchema(pool, since));
+    return diffTables(pool, await template.diffSources(pool, () => this.clock.now()), baseline);
   }
 
   /** Saves everything a reset restores, as it is now, under `name` (replacing one of that name). */
@@ -199,6 +235,25 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     return this.exclusive(() => removeCheckpoint(this.deps.pool, name));
   }
 
+  /** The snapshot restored with the shift that puts the fixture's anchor on today. */
+  private async restoreShifted(): Promise<void> {
+    const { pool, template } = this.deps;
+    const alongside = await buildCredentialRestore(pool, template.credentialTables);
+    this.restoreSql ??= await buildRestoreSql(pool, { timeline: template.timeline, alongside });
+    this.restoreSqlSameShift ??= await buildRestoreSql(pool, {
+      timeline: template.timeline,
+      alongside,
+      refreshJson: false,
+    });
+    this.clock.rewind();
+    const anchor = template.timeline.anchors[this.fixture ?? ''];
+    const nowMs = this.clock.pinnedMs ?? this.clock.now();
+    this.shift = anchor === undefined ? 0 : timelineShift(anchor, nowMs);
+    const sql = this.snapshotShift === this.shift ? this.restoreSqlSameShift : this.restoreSql;
+    await restoreSnapshot(pool, sql, { shiftSeconds: this.shift, resetAtMs: this.clock.real() });
+    this.snapshotShift = this.shift;
+  }
+
   /**
    * Wipes `public`, applies `fixture` (or the template's empty one) and snapshots the result.
    * Checkpoints belong to the old fixture: they are dropped, and the count says how many.
@@ -219,7 +274,9 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
           return minted;
         }),
       );
+      // The restore texts carry the credentials as issued: rebuilt for the new set.
       this.restoreSql = null;
+      this.restoreSqlSameShift = null;
       await this.clearCaches();
       return tokens;
     });
@@ -237,7 +294,7 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
       for (const statement of credentials) await client.query(statement);
       await apply(client);
       await writeSeedState(client, fixture);
-      return takeSnapshot(client);
+      return takeSnapshot(client, template.timeline);
     });
     // Planner statistics for the seeded tables. Without them Postgres guesses a handful of
     // rows per table and reads a whole channel to sort out a page of history (1 ms instead
@@ -245,6 +302,12 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     // refreshes them as an agent's writes grow the tables.
     await pool.query('ANALYZE');
     this.restoreSql = null;
+    this.restoreSqlSameShift = null;
+    this.snapshotShift = null;
+    this.fixture = fixture;
+    // The fixture wrote its own fixed times (so does the snapshot); the live tables get them
+    // moved around now, the way every reset will.
+    await this.restoreShifted();
     await this.dropVolatileState();
     this.evaluation.journal.clear();
     return { rows, ms: Math.round(performance.now() - started) };

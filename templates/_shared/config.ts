@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseClock } from './clock.js';
 
 /**
  * The environment every clone backend reads (templates/README.md). Parsed once at
@@ -28,6 +29,18 @@ const envSchema = z.object({
     .transform((hex) => hex.toLowerCase())
     .optional(),
   ASYM_MIGRATIONS_DIR: z.string().min(1).default('/app/migrations'),
+  // A pinned clock (ISO 8601 instant): resets place the timeline around it, not real time.
+  ASYM_CLOCK: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return parseClock(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export interface CloneConfig {
@@ -42,6 +55,8 @@ export interface CloneConfig {
   migrationsDir: string;
   /** sha256 of the secret the clone's frontend sends (frontend-gate.ts); null without a frontend. */
   frontendSecretSha256: string | null;
+  /** The pinned clock, ms since the epoch; null for real time. */
+  clockMs: number | null;
 }
 
 export class ConfigError extends Error {
@@ -68,5 +83,6 @@ export function loadCloneConfig(env: NodeJS.ProcessEnv): CloneConfig {
     publicUrl: e.ASYM_PUBLIC_URL ?? null,
     migrationsDir: e.ASYM_MIGRATIONS_DIR,
     frontendSecretSha256: e.ASYM_FRONTEND_SECRET_SHA256 ?? null,
+    clockMs: e.ASYM_CLOCK,
   };
 }

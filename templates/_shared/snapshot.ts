@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Queryable } from './db.js';
 import { quoteIdent, quoteLiteral } from './db.js';
+import type { TimeColumn, Timeline } from './template.js';
 
 /**
  * The seeded state of schema `public`, kept as plain tables in schema `asym_seed` (and
@@ -39,14 +40,52 @@ export async function wipePublic(db: Queryable): Promise<void> {
   }
 }
 
+/**
+ * The numbers of a json document's time keys, at any depth, in its text form (jsonb
+ * renders `"key": value`; a quote inside a string is escaped, so no string matches). 0
+ * means unset and is left alone.
+ */
+function jsonTimePattern(keys: readonly string[]): string {
+  for (const key of keys) if (!/^[A-Za-z0-9_]+$/.test(key)) throw new Error(`timeline: bad json key ${key}`);
+  const names = keys.join('|');
+  return `(?<="(?:${names})": )[1-9][0-9]*`;
+}
+
+// Beside each json time column the snapshot keeps its text cut at the times, and the times,
+// so shifting is a join of strings, not a walk of every document (that took seconds for
+// Stripe's thousand events). Re-parsing the joined text still costs most of a second, so
+// the shifted documents are kept too, with the shift they carry: the shift only changes
+// when the day does, and every other restore copies them as they are.
+const partsColumn = (column: string) => `${column}#parts`;
+const timesColumn = (column: string) => `${column}#times`;
+const shiftedColumn = (column: string) => `${column}#shifted`;
+const shiftColumn = (column: string) => `${column}#shift`;
+
 /** Copies `public` into `asym_seed`. Run it inside the transaction that seeded. */
-export async function takeSnapshot(db: Queryable): Promise<{ tables: number; rows: number }> {
+export async function takeSnapshot(
+  db: Queryable,
+  timeline?: Timeline,
+): Promise<{ tables: number; rows: number }> {
   await db.query(`DROP SCHEMA IF EXISTS ${SNAPSHOT_SCHEMA} CASCADE; CREATE SCHEMA ${SNAPSHOT_SCHEMA}`);
   let rows = 0;
   const tables = await publicTables(db);
+  const pattern = quoteLiteral(jsonTimePattern(timeline?.jsonTimeKeys ?? []));
   for (const table of tables) {
     const copy = `${SNAPSHOT_SCHEMA}.${quoteIdent(table)}`;
     await db.query(`CREATE TABLE ${copy} AS SELECT * FROM public.${quoteIdent(table)}`);
+    for (const [column, kind] of Object.entries(timeline?.columns[table] ?? {})) {
+      if (kind !== 'json') continue;
+      const c = quoteIdent(column);
+      const parts = quoteIdent(partsColumn(column));
+      const times = quoteIdent(timesColumn(column));
+      await db.query(
+        `ALTER TABLE ${copy} ADD COLUMN ${parts} text[], ADD COLUMN ${times} bigint[],
+           ADD COLUMN ${quoteIdent(shiftedColumn(column))} jsonb, ADD COLUMN ${quoteIdent(shiftColumn(column))} bigint;
+         UPDATE ${copy} SET ${parts} = regexp_split_to_array(${c}::text, ${pattern}),
+           ${times} = ARRAY(SELECT m[1]::bigint FROM regexp_matches(${c}::text, ${pattern}, 'g') AS m)
+         WHERE ${c} IS NOT NULL`,
+      );
+    }
     const { rows: counted } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${copy}`);
     rows += counted[0]?.n ?? 0;
   }
@@ -118,17 +157,67 @@ export const checkpointSource = (schema: string): RestoreSource => ({
   sequences: `${quoteIdent(schema)}."#sequences"`,
 });
 
+// Where the shift goes in a restore text: replaced by an integer (seconds) at each restore,
+// so the text is built once and the shift is bound every time, in the same round trip.
+const SHIFT = '__asym_shift_s__';
+const RESET_AT = '__asym_reset_at_ms__';
+
+/** A time column moved by the shift; 0 means "unset" in Slack's integer times and stays 0. */
+function shifted(column: string, kind: TimeColumn): string {
+  const c = quoteIdent(column);
+  switch (kind) {
+    case 's':
+      return `CASE WHEN ${c} = 0 THEN ${c} ELSE ${c} + ${SHIFT} END`;
+    case 'ms':
+      return `CASE WHEN ${c} = 0 THEN ${c} ELSE ${c} + ${SHIFT}::bigint * 1000 END`;
+    case 'us':
+      return `CASE WHEN ${c} = 0 THEN ${c} ELSE ${c} + ${SHIFT}::bigint * 1000000 END`;
+    case 'timestamptz':
+      return `${c} + ${SHIFT} * interval '1 second'`;
+    case 'json':
+      // Refreshed by jsonShiftRefresh before the copy.
+      return quoteIdent(shiftedColumn(column));
+  }
+}
+
+/** Brings a snapshot table's shifted documents to the current shift (a no-op most days). */
+function jsonShiftRefresh(table: string, column: string): string {
+  const c = quoteIdent(column);
+  const joined = `(SELECT string_agg(p || coalesce((t + ${SHIFT})::text, ''), '' ORDER BY i)
+    FROM unnest(${quoteIdent(partsColumn(column))}, ${quoteIdent(timesColumn(column))}) WITH ORDINALITY AS u (p, t, i))::jsonb`;
+  return `UPDATE ${SNAPSHOT_SCHEMA}.${quoteIdent(table)} SET ${quoteIdent(shiftedColumn(column))} =
+    CASE WHEN ${c} IS NULL THEN NULL ELSE ${joined} END, ${quoteIdent(shiftColumn(column))} = ${SHIFT}
+    WHERE ${quoteIdent(shiftColumn(column))} IS DISTINCT FROM ${SHIFT}`;
+}
+
+/** A restore text with its shift bound: seconds to move every declared time by. */
+function bindRestore(restoreSql: string, shiftSeconds: number, resetAtMs: number): string {
+  if (!Number.isSafeInteger(shiftSeconds) || !Number.isSafeInteger(resetAtMs))
+    throw new Error(`timeline shift must be whole seconds (got ${shiftSeconds})`);
+  return restoreSql.replaceAll(SHIFT, String(shiftSeconds)).replaceAll(RESET_AT, String(resetAtMs));
+}
+
+export interface RestoreOptions {
+  /** The template's time columns, moved by the shift bound at each restore (seed restores only). */
+  timeline?: Timeline | undefined;
+  /** False when the caller knows the snapshot's shifted documents already carry this shift. */
+  refreshJson?: boolean;
+  /** Statements run in the same transaction (the credential restore). */
+  alongside?: readonly string[];
+  /** Where the rows come from: the seed snapshot by default, or a checkpoint. */
+  from?: RestoreSource;
+}
+
 /**
  * The whole restore as one SQL text: one round trip, one transaction. Built from the
- * catalog once per snapshot and cached by the caller. Tables that appeared after the
- * snapshot (a later migration) are emptied; generated columns are left to Postgres.
- * `alongside` runs in the same transaction (the credential restore).
+ * catalog once per snapshot and cached by the caller; `restoreSnapshot` binds the timeline
+ * shift each time. The snapshot keeps the fixture's own times; the columns the template's
+ * timeline declares are copied moved by the shift (a checkpoint holds live times and is
+ * copied as it is). Tables that appeared after the snapshot (a later migration) are
+ * emptied; generated columns are left to Postgres.
  */
-export async function buildRestoreSql(
-  db: Queryable,
-  alongside: readonly string[] = [],
-  from: RestoreSource = SEED_SOURCE,
-): Promise<string> {
+export async function buildRestoreSql(db: Queryable, options: RestoreOptions = {}): Promise<string> {
+  const { timeline, alongside = [], from = SEED_SOURCE } = options;
   const { rows: columns } = await db.query<{
     schema: string;
     table: string;
@@ -157,6 +246,13 @@ export async function buildRestoreSql(
       saved.set(col.table, set);
     }
   }
+  for (const [table, declared] of Object.entries(timeline?.columns ?? {})) {
+    const known = live.get(table);
+    for (const column of Object.keys(declared)) {
+      // A declaration naming what the schema lacks would silently leave times frozen.
+      if (!known?.includes(column)) throw new Error(`timeline: no column public.${table}.${column}`);
+    }
+  }
   const statements = ['BEGIN', 'SET LOCAL session_replication_role = replica'];
   const tables = [...live.keys()];
   // DELETE, not TRUNCATE: a clone's tables are small, and TRUNCATE makes new files for
@@ -167,11 +263,24 @@ export async function buildRestoreSql(
   for (const [table, liveColumns] of live) {
     const savedColumns = saved.get(table);
     if (!savedColumns) continue;
-    const shared = liveColumns.filter((column) => savedColumns.has(column)).map(quoteIdent);
+    const shared = liveColumns.filter((column) => savedColumns.has(column));
     if (shared.length === 0) continue;
-    const list = shared.join(', ');
+    const times = timeline?.columns[table] ?? {};
+    for (const [column, kind] of Object.entries(times)) {
+      // Skippable when the caller knows the copies already carry this shift: the check
+      // alone scans every snapshot table holding documents.
+      if (kind === 'json' && savedColumns.has(shiftedColumn(column)) && options.refreshJson !== false)
+        statements.push(jsonShiftRefresh(table, column));
+    }
+    const values = shared.map((column) => {
+      const kind = times[column];
+      // A snapshot taken before its template declared a json column has no cut copy of it:
+      // those documents are restored as they were.
+      if (!kind || (kind === 'json' && !savedColumns.has(shiftedColumn(column)))) return quoteIdent(column);
+      return shifted(column, kind);
+    });
     statements.push(
-      `INSERT INTO public.${quoteIdent(table)} (${list}) OVERRIDING SYSTEM VALUE SELECT ${list} FROM ${quoteIdent(from.schema)}.${quoteIdent(table)}`,
+      `INSERT INTO public.${quoteIdent(table)} (${shared.map(quoteIdent).join(', ')}) OVERRIDING SYSTEM VALUE SELECT ${values.join(', ')} FROM ${quoteIdent(from.schema)}.${quoteIdent(table)}`,
     );
   }
   const { rows: sequences } = await db.query<{ name: string; last_value: number; is_called: boolean }>(
@@ -188,15 +297,53 @@ export async function buildRestoreSql(
     statements.push(`SELECT ${calls.join(', ')}`);
   }
   statements.push(...alongside);
+  if (timeline) {
+    // Which shift the data carries and when (real time) it was placed: a pinned clock resumes
+    // from it after a restart, and status can show it.
+    statements.push(
+      `INSERT INTO asym.timeline_state (singleton, shift_s, reset_at_ms) VALUES (true, ${SHIFT}, ${RESET_AT})
+       ON CONFLICT (singleton) DO UPDATE SET shift_s = EXCLUDED.shift_s, reset_at_ms = EXCLUDED.reset_at_ms`,
+    );
+  }
   statements.push('COMMIT');
   return `${statements.join(';\n')};`;
 }
 
-/** Runs a restore built by `buildRestoreSql` on one connection (simple query protocol). */
-export async function restoreSnapshot(pool: pg.Pool, restoreSql: string): Promise<void> {
+/**
+ * The seeded rows of a table as this trial's restore placed them (moved by `shiftSeconds`):
+ * the baseline `diff` compares the live tables with.
+ */
+export function seedBaseline(
+  timeline: Timeline | undefined,
+  shiftSeconds: number,
+): (table: string, columns: string[]) => string {
+  return (table, columns) => {
+    const times = timeline?.columns[table] ?? {};
+    const list = columns.map((column) => {
+      const kind = times[column];
+      return kind ? `${shifted(column, kind)} AS ${quoteIdent(column)}` : quoteIdent(column);
+    });
+    return bindRestore(
+      `SELECT ${list.join(', ')} FROM ${SNAPSHOT_SCHEMA}.${quoteIdent(table)}`,
+      shiftSeconds,
+      0,
+    );
+  };
+}
+
+/**
+ * Runs a restore built by `buildRestoreSql` on one connection (simple query protocol), with
+ * the timeline moved by `shiftSeconds` (none by default).
+ */
+export async function restoreSnapshot(
+  pool: pg.Pool,
+  restoreSql: string,
+  shift: { shiftSeconds: number; resetAtMs: number } = { shiftSeconds: 0, resetAtMs: Date.now() },
+): Promise<void> {
+  const sql = bindRestore(restoreSql, shift.shiftSeconds, shift.resetAtMs);
   const client = await pool.connect();
   try {
-    await client.query(restoreSql);
+    await client.query(sql);
   } catch (error) {
     // A failed statement leaves the explicit transaction open and aborted.
     await client.query('ROLLBACK').catch(() => undefined);

@@ -19,6 +19,27 @@ export class AdminRequestError extends Error {
   }
 }
 
+/**
+ * How a column holds time, for the timeline shift (see snapshot.ts): epoch seconds,
+ * milliseconds or microseconds (Slack `ts` ids are stored as microseconds; 0 means
+ * "unset" and stays 0), a timestamptz, or a jsonb document whose `jsonTimeKeys` hold
+ * epoch seconds at any depth (Stripe objects).
+ */
+export type TimeColumn = 's' | 'ms' | 'us' | 'timestamptz' | 'json';
+
+/**
+ * A template's seeded timeline. Fixtures write fixed times around a fixed anchor; every
+ * seed and reset moves all of them by one whole-day shift so the anchor lands on today.
+ */
+export interface Timeline {
+  /** Epoch seconds (a UTC midnight) each fixture treats as "now", by fixture name; `''` for the empty one. */
+  anchors: Readonly<Record<string, number>>;
+  /** Every time-bearing column of schema `public`, by table. */
+  columns: Readonly<Record<string, Readonly<Record<string, TimeColumn>>>>;
+  /** Keys of `json` columns whose numbers are epoch seconds. */
+  jsonTimeKeys?: readonly string[];
+}
+
 /** What a template hands the shared runtime: its data, and how it names and keys itself. */
 export interface CloneTemplate<Identity extends object, Tokens extends object> {
   name: string;
@@ -26,6 +47,8 @@ export interface CloneTemplate<Identity extends object, Tokens extends object> {
   fixtures: Readonly<Record<string, Fixture>>;
   /** Seeded when no fixture is named: the least the API needs to answer (a workspace, an account). */
   emptyFixture: Fixture;
+  /** Where the fixtures' times are, so seed and reset can place them around now. */
+  timeline: Timeline;
   /** The ids tokens act as, after a seed (no secrets). */
   identity(db: Queryable): Promise<Identity>;
   /** Mints a token set and revokes every earlier one, inside the caller's transaction. */

@@ -15,6 +15,7 @@ for (let i = 0; i < Number(count); i++) {
       ports: { backend: 3000 },
       exposed: false,
       rateLimits: true,
+      clock: null,
       images: {},
       tokens: null,
       adminToken: 'x',

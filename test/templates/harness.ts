@@ -5,6 +5,7 @@ import { serve } from '@hono/node-server';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { CloneBackendDeps } from '../../templates/_shared/backend-main.js';
+import type { CloneClock } from '../../templates/_shared/clock.js';
 import { CloneRuntime } from '../../templates/_shared/clone-runtime.js';
 import type { CloneConfig } from '../../templates/_shared/config.js';
 import { sha256Hex } from '../../templates/_shared/crypto.js';
@@ -108,6 +109,8 @@ export async function startBackend<Identity extends object, Tokens extends objec
     database: string;
     seedFixture: string | null;
     start?: boolean;
+    /** The clone's clock (a fake real-time source, a pinned anchor); real time by default. */
+    clock?: CloneClock;
   },
 ): Promise<RunningBackend<Identity, Tokens>> {
   const adminToken = randomBytes(16).toString('hex');
@@ -123,6 +126,7 @@ export async function startBackend<Identity extends object, Tokens extends objec
     publicUrl: null,
     migrationsDir: migrationsDir(options.template.name),
     frontendSecretSha256: null,
+    clockMs: options.clock?.pinnedMs ?? null,
   };
   const log = createMemoryLogger();
   const pool = createPool(config.databaseUrl, log);
@@ -134,6 +138,7 @@ export async function startBackend<Identity extends object, Tokens extends objec
     redisPrefix,
     migrationsDir: config.migrationsDir,
     log,
+    clock: options.clock,
   });
   const app = options.createApp({ runtime, pool, redis, log, config });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -162,6 +167,24 @@ export async function startBackend<Identity extends object, Tokens extends objec
       await redis.quit();
     },
   };
+}
+
+/**
+ * Where a clone's seeded timeline sits (GET /_asym/timeline): `shift` seconds are added to
+ * every time the fixture wrote, so a fixture time t is live at t + shift.
+ */
+export async function seedTimeline(
+  clone: Pick<CloneUnderTest, 'url' | 'adminToken'>,
+): Promise<{ anchor: number | null; shift: number; clock: string | null; now: string }> {
+  const response = await fetch(`${clone.url}/_asym/timeline`, {
+    headers: { authorization: `Bearer ${clone.adminToken}` },
+  });
+  return response.json() as Promise<{
+    anchor: number | null;
+    shift: number;
+    clock: string | null;
+    now: string;
+  }>;
 }
 
 /** Every row of every table in `public`, ordered, for comparing whole states. */

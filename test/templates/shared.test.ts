@@ -11,6 +11,7 @@ import { hashPassword, verifyPassword } from '../../templates/_shared/password.j
 import { createPrng } from '../../templates/_shared/prng.js';
 import { createRedis, deleteKeysWithPrefix, escapeRedisGlob } from '../../templates/_shared/redis.js';
 import { buildRestoreSql, restoreSnapshot, takeSnapshot } from '../../templates/_shared/snapshot.js';
+import type { Timeline } from '../../templates/_shared/template.js';
 import { formatTs, parseTs } from '../../templates/slack/backend/slack-ts.js';
 import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
 
@@ -101,6 +102,63 @@ describe('snapshot and restore', () => {
       "INSERT INTO children (parent_id, name) VALUES (1, 'd') RETURNING id, ticket, upper_name",
     );
     expect(next.rows[0]).toEqual({ id: 3, ticket: 102, upper_name: 'D' });
+  });
+});
+
+describe('timeline shift in the restore', () => {
+  it('moves every declared time by the bound shift; 0 and null stay, strings and other numbers too', async () => {
+    await pool.query(`
+      CREATE TABLE stamps (id int PRIMARY KEY, s bigint, ms bigint, us bigint, at timestamptz, doc jsonb, n bigint);
+      INSERT INTO stamps VALUES
+        (1, 1000, 2000, 3000, '2024-03-23T00:00:00Z', '{"created": 100, "lines": [{"period": {"start": 200, "end": 0}}], "note": "\\"created\\": 7", "amount": 100}', 5),
+        (2, 0, 0, 0, NULL, NULL, 6);
+    `);
+    const timeline: Timeline = {
+      anchors: {},
+      columns: { stamps: { s: 's', ms: 'ms', us: 'us', at: 'timestamptz', doc: 'json' } },
+      jsonTimeKeys: ['created', 'start', 'end'],
+    };
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await takeSnapshot(client, timeline);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const restoreSql = await buildRestoreSql(pool, { timeline });
+    const read = async () =>
+      (await pool.query('SELECT id, s, ms, us, at, doc, n FROM stamps ORDER BY id')).rows.map((row) => ({
+        ...row,
+        at: row.at?.toISOString() ?? null,
+      }));
+    for (const shift of [86_400, 2 * 86_400, 2 * 86_400, 0]) {
+      await pool.query('UPDATE stamps SET s = 1, doc = NULL');
+      await restoreSnapshot(pool, restoreSql, { shiftSeconds: shift, resetAtMs: 1 });
+      expect(await read()).toEqual([
+        {
+          id: 1,
+          s: 1000 + shift,
+          ms: 2000 + shift * 1000,
+          us: 3000 + shift * 1_000_000,
+          at: new Date(Date.parse('2024-03-23T00:00:00Z') + shift * 1000).toISOString(),
+          doc: {
+            created: 100 + shift,
+            lines: [{ period: { start: 200 + shift, end: 0 } }],
+            note: '"created": 7',
+            amount: 100,
+          },
+          n: 5,
+        },
+        { id: 2, s: 0, ms: 0, us: 0, at: null, doc: null, n: 6 },
+      ]);
+      expect((await pool.query('SELECT shift_s FROM asym.timeline_state')).rows).toEqual([
+        { shift_s: shift },
+      ]);
+    }
+    await expect(
+      buildRestoreSql(pool, { timeline: { anchors: {}, columns: { stamps: { missing: 's' } } } }),
+    ).rejects.toThrow('timeline: no column public.stamps.missing');
   });
 });
 

@@ -422,7 +422,10 @@ describe('scheduled messages', () => {
     const soon = await bot.chat.scheduleMessage({ channel: ENGINEERING, text: 'soon', post_at: now + 1 });
     const listed = await bot.chat.scheduledMessages.list({ channel: ENGINEERING });
     expect(listed.scheduled_messages?.map((m) => m.text)).toEqual(['soon', 'later']);
-    expect((await user.chat.scheduledMessages.list({})).scheduled_messages).toEqual([]);
+    // Each author sees only their own: Dana has the one the seed scheduled for her, days ahead.
+    expect((await user.chat.scheduledMessages.list({})).scheduled_messages?.map((m) => m.text)).toEqual([
+      'Happy Monday! The all-hands agenda is in the doc.',
+    ]);
 
     await bot.chat.deleteScheduledMessage({
       channel: ENGINEERING,

@@ -8,7 +8,7 @@ import {
   ACME_PEOPLE,
   ACME_PRIMARY_USER_ID,
 } from '../../templates/slack/fixtures/acme-corp.js';
-import { type CloneUnderTest, countPublic } from './harness.js';
+import { type CloneUnderTest, countPublic, seedTimeline } from './harness.js';
 import {
   ENGINEERING,
   MARCUS,
@@ -181,9 +181,11 @@ describe('reminders', () => {
     const at = Math.floor(Date.now() / 1000) + 7200;
     expect(Math.abs((added.reminder?.time as number) - at)).toBeLessThanOrEqual(2);
     await user.reminders.add({ text: 'Ping Marcus', time: String(at + 3600), user: MARCUS });
+    // After the seed's own reminder for Dana, which lies days ahead.
     expect((await user.reminders.list()).reminders?.map((r) => r.text)).toEqual([
       'Submit expenses',
       'Ping Marcus',
+      'Review the Q2 hiring plan',
     ]);
     await user.reminders.complete({ reminder: id });
     expect((await user.reminders.info({ reminder: id })).reminder?.complete_ts).toBeGreaterThan(0);
@@ -313,14 +315,21 @@ describe('search.messages', () => {
     expect(highlighted.messages?.matches?.[0]?.text).toBe('The \ue000zebra\ue001 migration is done');
     expect((await user.search.messages({ query: 'zebra has:pin' })).messages?.total).toBe(0);
 
-    // Seeded history: the dates bound results exactly.
+    // Seeded history: the dates bound results exactly (the fixture's dates, moved with its timeline).
+    const { shift } = await seedTimeline(backend);
+    const date = (month: number, day: number) =>
+      new Date(Date.UTC(2024, month, day) + shift * 1000).toISOString().slice(0, 10);
     const { rows } = await backend.pool.query(
       `SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND text ILIKE '%deploy%'
          AND ts_us >= $2 AND ts_us < $3 AND (subtype IS NULL OR subtype IN ('thread_broadcast', 'me_message', 'bot_message', 'file_share'))`,
-      [ENGINEERING, Date.UTC(2024, 2, 6) * 1000, Date.UTC(2024, 2, 14) * 1000],
+      [
+        ENGINEERING,
+        (Date.UTC(2024, 2, 6) + shift * 1000) * 1000,
+        (Date.UTC(2024, 2, 14) + shift * 1000) * 1000,
+      ],
     );
     const bounded = await user.search.messages({
-      query: 'deploy in:#engineering after:2024-03-05 before:2024-03-14',
+      query: `deploy in:#engineering after:${date(2, 5)} before:${date(2, 14)}`,
       count: 100,
     });
     expect(bounded.messages?.total).toBe(rows[0].n);

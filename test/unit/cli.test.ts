@@ -98,6 +98,50 @@ describe('spin and status', () => {
     expect(settings.sort()).toEqual(['off', 'on']);
   });
 
+  it('pins the clock with --clock (ASYM_CLOCK, status shows it) and refuses a bad one with exit 1', async () => {
+    const pinned = (
+      await cli(fake, home, 'spin', 'slack', '--clock', '2026-03-02T10:00:00+01:00', '--json')
+    ).json();
+    const real = (await cli(fake, home, 'spin', 'stripe', '--json')).json();
+    expect(pinned.clock).toBe('2026-03-02T09:00:00.000Z');
+    expect(real.clock).toBeNull();
+    const status = (await cli(fake, home, 'status', '--json')).json();
+    expect(Object.fromEntries(status.map((c: { id: string; clock: unknown }) => [c.id, c.clock]))).toEqual({
+      [pinned.id]: '2026-03-02T09:00:00.000Z',
+      [real.id]: null,
+    });
+    const env = [...fake.runtime.containers.values()]
+      .filter((c) => c.labels[LABEL.service] === 'backend')
+      .map((c) => c.spec.env?.ASYM_CLOCK);
+    expect(env.sort()).toEqual(['', '2026-03-02T09:00:00.000Z']);
+
+    const bad = await cli(fake, home, 'spin', 'slack', '--clock', 'yesterday', '--json');
+    expect(bad.code).toBe(1);
+    expect(bad.json().error.code).toBe('INVALID_ARGUMENT');
+    expect(bad.stderr).toMatch(
+      /^error: --clock "yesterday" is not an ISO 8601 date-time with a zone\.\nhint: .+\n$/,
+    );
+    expect((await cli(fake, home, 'status', '--json')).json()).toHaveLength(2);
+  });
+
+  it('env spin pins the clones whose environment.yaml entry has a clock', async () => {
+    const run = await cli(
+      fake,
+      home,
+      'env',
+      'spin',
+      spec(
+        'name: acme\nclones:\n  - template: slack\n    clock: 2026-03-02T09:00:00Z\n  - template: stripe\n',
+      ),
+      '--json',
+    );
+    expect(run.code).toBe(0);
+    expect(run.json().members.map((m: { clock: unknown }) => m.clock)).toEqual([
+      '2026-03-02T09:00:00.000Z',
+      null,
+    ]);
+  });
+
   it('skips a port another process holds', async () => {
     const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'));
     const held = createServer().listen(config.portRange.from, '127.0.0.1');

@@ -62,6 +62,21 @@ describe('registry', () => {
     expect(JSON.parse(readFileSync(path, 'utf8')).schemaVersion).toBe(REGISTRY_VERSION);
   });
 
+  it('reads clones written before the clock existed as real-time clones (clock: null)', async () => {
+    const path = tempRegistry();
+    writeFileSync(
+      path,
+      JSON.stringify({
+        schemaVersion: 2,
+        clones: { 'slack-aaaa': { ...clone('slack-aaaa'), images: {} } },
+        environments: {},
+      }),
+    );
+    const registry = await new RegistryStore(path).read();
+    expect(registry.clones['slack-aaaa']?.clock).toBeNull();
+    expect(registry.clones['slack-aaaa']?.rateLimits).toBe(true);
+  });
+
   it('refuses a file from a newer version and a file that is not JSON, with REGISTRY_CORRUPT', async () => {
     const path = tempRegistry();
     writeFileSync(
@@ -79,7 +94,13 @@ describe('registry', () => {
     await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
         store.update((registry) => {
-          registry.clones[`c-${i}`] = { ...clone(`c-${i}`), exposed: false, rateLimits: true, images: {} };
+          registry.clones[`c-${i}`] = {
+            ...clone(`c-${i}`),
+            exposed: false,
+            rateLimits: true,
+            clock: null,
+            images: {},
+          };
         }),
       ),
     );

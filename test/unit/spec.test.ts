@@ -124,7 +124,7 @@ describe('parseEnvironmentSpec: the error a user sees', () => {
         '  environment.yaml:1:7 name: "Acme Corp" is not a valid name: use 1-40 lowercase letters, digits and hyphens, starting with a letter (it becomes part of Docker network names)',
         '  environment.yaml:3:5 clones[0].templat: unknown key "templat"; did you mean "template"?',
         '  environment.yaml:4:5 clones[0].mdoe: unknown key "mdoe"; did you mean "mode"?',
-        '  environment.yaml:5:5 clones[0].foo: unknown key "foo" (allowed: template, mode, seed)',
+        '  environment.yaml:5:5 clones[0].foo: unknown key "foo" (allowed: template, mode, seed, clock)',
         '  environment.yaml:6:15 clones[1].template: unknown template "slak"; did you mean "slack"? (available: slack, stripe)',
         '  environment.yaml:7:11 clones[1].mode: expected a string, got a number',
         '  environment.yaml:9:11 clones[2].mode: template "stripe" has no mode "full" (available: api)',
@@ -199,7 +199,7 @@ describe('parseEnvironmentSpec: unknown keys', () => {
         line: 2,
         column: 28,
         path: 'clones[0].ports',
-        message: 'unknown key "ports" (allowed: template, mode, seed)',
+        message: 'unknown key "ports" (allowed: template, mode, seed, clock)',
       },
     ]);
   });
@@ -423,6 +423,63 @@ describe('parseEnvironmentSpec: rules against the catalog', () => {
     expect(() =>
       parseEnvironmentSpec(yaml('name: acme', 'clones: [{template: bare, seed: x}]'), bare),
     ).toThrow('environment.yaml:2:33 clones[0].seed: template "bare" has no fixtures; remove "seed"');
+  });
+});
+
+describe('parseEnvironmentSpec: clock', () => {
+  it('pins a clone to an ISO instant, normalised to UTC, and leaves the others real-time', () => {
+    const text = yaml(
+      'name: acme',
+      'clones:',
+      '  - template: slack',
+      '    seed: acme-corp',
+      '    clock: 2026-03-02T10:00:00+01:00',
+      '  - template: stripe',
+      '    clock: "2026-03-02T09:00:00Z"',
+      '  - template: stripe',
+    );
+    expect(parseEnvironmentSpec(text, catalog).clones).toEqual([
+      { template: 'slack', mode: 'api', seed: 'acme-corp', clock: '2026-03-02T09:00:00.000Z' },
+      { template: 'stripe', mode: 'api', seed: null, clock: '2026-03-02T09:00:00.000Z' },
+      { template: 'stripe', mode: 'api', seed: null },
+    ]);
+  });
+
+  it('rejects a value that is not an instant with a zone, at its line:column', () => {
+    const text = yaml(
+      'name: acme',
+      'clones:',
+      '  - template: slack',
+      '    clock: yesterday',
+      '  - template: stripe',
+      '    clock: 2026-03-02T09:00:00',
+      '  - template: stripe',
+      '    clock: 2026-13-45T09:00:00Z',
+      '  - template: stripe',
+      '    clock: 1772442000',
+    );
+    expect(issuesOf(text)).toEqual([
+      {
+        line: 4,
+        column: 12,
+        path: 'clones[0].clock',
+        message: '"yesterday" is not an ISO 8601 date-time with a zone (e.g. 2026-03-02T09:00:00Z)',
+      },
+      {
+        line: 6,
+        column: 12,
+        path: 'clones[1].clock',
+        message: '"2026-03-02T09:00:00" is not an ISO 8601 date-time with a zone (e.g. 2026-03-02T09:00:00Z)',
+      },
+      {
+        line: 8,
+        column: 12,
+        path: 'clones[2].clock',
+        message:
+          '"2026-13-45T09:00:00Z" is not an ISO 8601 date-time with a zone (e.g. 2026-03-02T09:00:00Z)',
+      },
+      { line: 10, column: 12, path: 'clones[3].clock', message: 'expected a string, got a number' },
+    ]);
   });
 });
 

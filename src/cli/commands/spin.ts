@@ -8,6 +8,7 @@ interface SpinOptions {
   group?: string;
   expose?: boolean;
   rateLimits?: boolean;
+  clock?: string;
   json?: boolean;
 }
 
@@ -21,6 +22,7 @@ export function registerSpin(program: Command, kit: CommandKit): void {
     .option('-g, --group <env>', 'join (or create) this environment')
     .option('--expose', 'publish ports on all interfaces, not only 127.0.0.1')
     .option('--no-rate-limits', "turn the vendor's rate limits off (Slack's tiers; on by default)")
+    .option('--clock <iso>', 'pin the clock: the seeded timeline and reported times start here at each reset')
     .option('--json', 'print the clones as JSON (with their tokens, shown once)')
     .action(async (templates: string[], options: SpinOptions) => {
       const { spinClone } = await import('../../services/clone-service.js');
@@ -37,6 +39,7 @@ export function registerSpin(program: Command, kit: CommandKit): void {
               fixture: options.seed,
               expose: options.expose,
               rateLimits: options.rateLimits,
+              clock: options.clock,
               environment: options.group,
             }),
           );

@@ -31,7 +31,7 @@ import { createWebRoutes } from './web/web-routes.js';
 
 export interface SlackAppDeps extends CloneBackendDeps<SlackIdentity, SlackTokens> {
   rateLimits: RateLimitOptions;
-  /** Milliseconds since the epoch; defaults to the real clock. */
+  /** Milliseconds since the epoch; defaults to the clone's clock (runtime.clock). */
   now?: () => number;
   /** Events API delivery timing (tests shorten the retry delays). */
   events?: DispatcherOptions;
@@ -57,7 +57,7 @@ export type SlackApp = Hono & { attach: (server: Server) => () => void };
  */
 export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const { runtime, pool, redis, log, config } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? runtime.clock.now;
   const callers = new CallerResolver(pool);
   runtime.onCachesInvalidated(() => callers.clear());
   const limiter = new RateLimiter(redis, deps.rateLimits, now, log);
@@ -73,7 +73,8 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const deliveries = new DeliveryFeed(
     {
       secret: () => readSigningSecret(pool),
-      headers: (body, secret) => slackRequestHeaders(secret, Math.floor(now() / 1000), body),
+      // Real time, not the clone's clock: receivers check signatures against their own clock.
+      headers: (body, secret) => slackRequestHeaders(secret, Math.floor(Date.now() / 1000), body),
       topics: SUPPORTED_SUBSCRIPTIONS,
     },
     log,

@@ -20,7 +20,7 @@ import { WebhookDispatcher, type WebhookOptions, webhookHeaders } from './webhoo
 export { DEFAULT_API_VERSION };
 
 export interface StripeAppDeps extends CloneBackendDeps<StripeIdentity, StripeTokens> {
-  /** Milliseconds since the epoch; defaults to the real clock. */
+  /** Milliseconds since the epoch; defaults to the clone's clock (runtime.clock). */
   now?: () => number;
   ids?: StripeIds;
   webhooks?: WebhookOptions;
@@ -36,7 +36,7 @@ const REPLAYABLE = (status: number) => status < 500 && ![400, 401, 409, 429].inc
  */
 export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   const { runtime, pool, redis, log, config } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? runtime.clock.now;
   const ids = deps.ids ?? randomStripeIds;
   const keys = new ApiKeyVerifier(pool);
   // `asymmetric listen` signs with the token document's webhookSecret, as `stripe listen`
@@ -49,7 +49,8 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
         );
         return rows[0]?.secret ?? '';
       },
-      headers: (body, secret) => webhookHeaders(body, secret, Math.floor(now() / 1000)),
+      // Real time, not the clone's clock: receivers check signatures against their own clock.
+      headers: (body, secret) => webhookHeaders(body, secret, Math.floor(Date.now() / 1000)),
       wildcard: '*',
     },
     log,

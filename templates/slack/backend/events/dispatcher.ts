@@ -290,7 +290,8 @@ export class EventDispatcher implements EventSink {
   }
 
   private async post(url: string, body: string, headers: Record<string, string> = {}) {
-    const timestamp = Math.floor(this.now() / 1000);
+    // Real time, not the clone's clock: receivers (Bolt) check it against their own clock.
+    const timestamp = Math.floor(Date.now() / 1000);
     return fetch(outboundUrl(url), {
       method: 'POST',
       headers: { ...slackRequestHeaders(await this.signingSecret(), timestamp, body), ...headers },
