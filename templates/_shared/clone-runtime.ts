@@ -5,11 +5,20 @@ import { readSeedState, writeSeedState } from './bookkeeping.js';
 import { waitForDatabase, withTransaction } from './db.js';
 import type { Logger } from './log.js';
 import { readMigrations, runMigrations } from './migrations.js';
-import { deleteKeysWithPrefix } from './redis.js';
+import { deleteKeysWithPrefix, redisAnswers } from './redis.js';
 import { buildRestoreSql, hasSnapshot, restoreSnapshot, takeSnapshot, wipePublic } from './snapshot.js';
 import type { CloneTemplate } from './template.js';
 
 export type CloneStage = 'starting' | 'connecting' | 'migrating' | 'seeding' | 'ready' | 'failed';
+
+/** What `GET /_asym/health` reports of the clone's dependencies. */
+export interface DependencyHealth {
+  database: 'up' | 'down';
+  redis: 'up' | 'down';
+}
+
+/** How long the health check waits for Postgres to answer `SELECT 1`. */
+export const DATABASE_CHECK_MS = 1_000;
 
 export class UnknownFixtureError extends Error {
   constructor(
@@ -150,8 +159,34 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     return { rows, ms: Math.round(performance.now() - started) };
   }
 
+  /**
+   * Whether Postgres answers `SELECT 1` within DATABASE_CHECK_MS, and Redis a PING. A
+   * clone without its database serves nothing; without Redis it only loses rate limits.
+   */
+  async dependencies(): Promise<DependencyHealth> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), DATABASE_CHECK_MS);
+    });
+    const database = this.deps.pool.query('SELECT 1').then(
+      () => true,
+      () => false,
+    );
+    const [databaseUp, redisUp] = await Promise.all([
+      Promise.race([database, timeout]).finally(() => clearTimeout(timer)),
+      redisAnswers(this.deps.redis),
+    ]);
+    return { database: databaseUp ? 'up' : 'down', redis: redisUp ? 'up' : 'down' };
+  }
+
   private async dropVolatileState(): Promise<void> {
-    await deleteKeysWithPrefix(this.deps.redis, this.deps.redisPrefix);
+    // Redis holds only counters that expire within minutes (rate-limit windows): a reset
+    // while it is unreachable still restores the data, and says what it could not clear.
+    try {
+      await deleteKeysWithPrefix(this.deps.redis, this.deps.redisPrefix);
+    } catch (error) {
+      this.deps.log.error('redis keys not cleared (redis unavailable); they expire on their own', error);
+    }
     await this.clearCaches();
   }
 

@@ -4,7 +4,9 @@ import { SlackError } from './slack-error.js';
 
 /**
  * Slack's Web API rate tiers, per token and method, as fixed windows counted in Redis
- * (https://api.slack.com/apis/rate-limits). Slack publishes floors ("20+ per minute");
+ * (https://api.slack.com/apis/rate-limits). A clone's share of the shared Redis is bounded
+ * by construction: counters exist only for valid tokens and known methods (the app checks
+ * both first), at most two windows each, and every key carries a TTL. Slack publishes floors ("20+ per minute");
  * the clone enforces the floor. `special` stands in for chat.postMessage's "about one
  * per second per channel, with bursts": 60 a minute per token.
  */
@@ -31,6 +33,7 @@ export interface RateLimitOptions {
 
 export class RateLimiter {
   private readonly tiers: Record<Exclude<RateTier, 'none'>, RateWindow>;
+  private failingOpen = false;
 
   constructor(
     private readonly redis: Redis,
@@ -57,10 +60,15 @@ export class RateLimiter {
         .exec();
       count = Number(results?.[0]?.[1] ?? 0);
     } catch (error) {
-      // Limits protect nothing real here; an unreachable Redis must not take the API down.
-      this.log.error('rate limit check skipped (redis unavailable)', error);
+      // Fail open: limits protect nothing real here, and an evaluation must not be blocked
+      // (or slowed: the Redis client fails fast) because the shared Redis is gone or full.
+      // One line per outage.
+      if (!this.failingOpen) this.log.error('rate limits off until redis answers again', error);
+      this.failingOpen = true;
       return;
     }
+    if (this.failingOpen) this.log.info('rate limits back on (redis answers)');
+    this.failingOpen = false;
     if (count > limit) {
       const retryAfter = Math.max(1, Math.ceil((window + 1) * windowSeconds - nowSeconds));
       throw new SlackError('ratelimited', {}, 429, { 'Retry-After': String(retryAfter) });
