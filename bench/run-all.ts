@@ -1,6 +1,6 @@
 // Every benchmark, one after another (they share the machine's 2 cores): `npm run bench`.
 import { execa } from 'execa';
 
-for (const script of ['core.ts', 'slack-api.ts', 'stripe-api.ts']) {
+for (const script of ['core.ts', 'slack-api.ts', 'stripe-api.ts', 'durability.ts']) {
   await execa('node', ['--import', 'tsx', new URL(script, import.meta.url).pathname], { stdio: 'inherit' });
 }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { readSeedState, writeSeedState } from './bookkeeping.js';
 import { waitForDatabase, withTransaction } from './db.js';
+import { withDeadline } from './deadline.js';
 import type { Logger } from './log.js';
 import { readMigrations, runMigrations } from './migrations.js';
 import { deleteKeysWithPrefix, redisAnswers } from './redis.js';
@@ -164,16 +165,11 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
    * clone without its database serves nothing; without Redis it only loses rate limits.
    */
   async dependencies(): Promise<DependencyHealth> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), DATABASE_CHECK_MS);
-    });
-    const database = this.deps.pool.query('SELECT 1').then(
-      () => true,
-      () => false,
-    );
     const [databaseUp, redisUp] = await Promise.all([
-      Promise.race([database, timeout]).finally(() => clearTimeout(timer)),
+      withDeadline(this.deps.pool.query('SELECT 1'), DATABASE_CHECK_MS, 'postgres').then(
+        () => true,
+        () => false,
+      ),
       redisAnswers(this.deps.redis),
     ]);
     return { database: databaseUp ? 'up' : 'down', redis: redisUp ? 'up' : 'down' };

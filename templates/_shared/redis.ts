@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { withDeadline } from './deadline.js';
 import type { Logger } from './log.js';
 
 /** How long one Redis command may take before it counts as failed. */
@@ -17,6 +18,10 @@ export function createRedis(url: string, prefix: string, log: Logger): Redis {
     // fails after commandTimeout. Callers treat Redis as optional (rate-limit counters).
     enableOfflineQueue: false,
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    // A killed Redis container may leave the socket open but silent: with no answer within
+    // the timeout the socket is dropped and reconnected, so later commands fail at once
+    // instead of each waiting out its own timeout.
+    socketTimeout: REDIS_COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
     connectTimeout: 2_000,
     // Reconnect quickly and keep trying: Redis coming back is picked up within a second.
@@ -37,8 +42,9 @@ export function createRedis(url: string, prefix: string, log: Logger): Redis {
 
 /** Whether the shared Redis answers a PING within the command timeout. */
 export async function redisAnswers(redis: Redis): Promise<boolean> {
+  if (redis.status !== 'ready') return false;
   try {
-    return (await redis.ping()) === 'PONG';
+    return (await withDeadline(redis.ping(), REDIS_COMMAND_TIMEOUT_MS, 'redis')) === 'PONG';
   } catch {
     return false;
   }
