@@ -303,8 +303,11 @@ describe('case 5: the shared Redis full or gone breaks no clone', () => {
       await sleep(300);
     }
     console.log(`case 5: Slack calls with Redis down took ${times.join(', ')} ms`);
-    // Behaviour, not a benchmark: milliseconds, where the old client waited 4-8 s.
-    expect(Math.max(...times)).toBeLessThan(500);
+    // Behaviour, not a benchmark: milliseconds, where the old client waited 4-8 s per call.
+    // Generous bounds: on a loaded 2-core machine a single call can take a few hundred ms
+    // whatever Redis does (the limiter's own wait is capped at 100 ms).
+    expect(Math.max(...times)).toBeLessThan(1_000);
+    expect(times.sort((a, b) => a - b)[Math.floor(times.length / 2)]).toBeLessThan(500);
   });
 
   it('after Redis comes back, an old idempotency key replays its answer and creates nothing', async () => {
