@@ -22,6 +22,8 @@ export interface LoadRequest {
   path: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Rewrites each request before it is sent (e.g. a fresh Idempotency-Key per request). */
+  setupRequest?: (request: autocannon.Request) => autocannon.Request;
 }
 
 const WARM_UP_SECONDS = 2;
@@ -59,6 +61,7 @@ export async function load(
         path: request.path,
         headers: request.headers ?? {},
         ...(request.body === undefined ? {} : { body: request.body }),
+        ...(request.setupRequest ? { setupRequest: request.setupRequest } : {}),
         onResponse: (status: number, body: string) => {
           if (isError(status, body)) errors++;
         },

@@ -1,6 +1,13 @@
 // Every benchmark, one after another (they share the machine's 2 cores): `npm run bench`.
 import { execa } from 'execa';
 
-for (const script of ['core.ts', 'slack-api.ts', 'stripe-api.ts', 'journal.ts', 'evaluation.ts']) {
+for (const script of [
+  'core.ts',
+  'slack-api.ts',
+  'stripe-api.ts',
+  'durability.ts',
+  'journal.ts',
+  'evaluation.ts',
+]) {
   await execa('node', ['--import', 'tsx', new URL(script, import.meta.url).pathname], { stdio: 'inherit' });
 }

@@ -95,11 +95,16 @@ export function createAdminRoutes({ runtime, adminTokenSha256, log, deliveries }
     return c.json(result.body, result.status);
   };
 
-  admin.get('/health', (c) =>
-    runtime.ready
-      ? c.json({ ok: true, ready: true })
-      : c.json({ ok: false, ready: false, stage: runtime.stage }, 503),
-  );
+  // Ready means the clone serves: its Postgres answers too. Redis down is degraded (no
+  // rate limits), not down. The CLI's status, doctor and start read exactly these fields.
+  admin.get('/health', async (c) => {
+    if (!runtime.ready) return c.json({ ok: false, ready: false, stage: runtime.stage }, 503);
+    const { database, redis } = await runtime.dependencies();
+    if (database === 'down') {
+      return c.json({ ok: false, ready: false, stage: runtime.stage, database, redis }, 503);
+    }
+    return c.json({ ok: true, ready: true, database, redis });
+  });
 
   admin.post(
     '/reset',

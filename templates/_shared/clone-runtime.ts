@@ -14,11 +14,12 @@ import {
 import { CloneClock, timelineShift } from './clock.js';
 import { buildCredentialRestore, recordIssuedCredentials } from './credentials.js';
 import { waitForDatabase, withTransaction } from './db.js';
+import { withDeadline } from './deadline.js';
 import { type Change, copiedTables, diffTables } from './diff.js';
 import { Evaluation } from './evaluation.js';
 import type { Logger } from './log.js';
 import { readMigrations, runMigrations } from './migrations.js';
-import { deleteKeysWithPrefix } from './redis.js';
+import { deleteKeysWithPrefix, redisAnswers } from './redis.js';
 import {
   buildRestoreSql,
   hasSnapshot,
@@ -30,6 +31,15 @@ import {
 import type { CloneTemplate } from './template.js';
 
 export type CloneStage = 'starting' | 'connecting' | 'migrating' | 'seeding' | 'ready' | 'failed';
+
+/** What `GET /_asym/health` reports of the clone's dependencies. */
+export interface DependencyHealth {
+  database: 'up' | 'down';
+  redis: 'up' | 'down';
+}
+
+/** How long the health check waits for Postgres to answer `SELECT 1`. */
+export const DATABASE_CHECK_MS = 1_000;
 
 export class UnknownFixtureError extends Error {
   constructor(
@@ -313,8 +323,29 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     return { rows, ms: Math.round(performance.now() - started) };
   }
 
+  /**
+   * Whether Postgres answers `SELECT 1` within DATABASE_CHECK_MS, and Redis a PING. A
+   * clone without its database serves nothing; without Redis it only loses rate limits.
+   */
+  async dependencies(): Promise<DependencyHealth> {
+    const [databaseUp, redisUp] = await Promise.all([
+      withDeadline(this.deps.pool.query('SELECT 1'), DATABASE_CHECK_MS, 'postgres').then(
+        () => true,
+        () => false,
+      ),
+      redisAnswers(this.deps.redis),
+    ]);
+    return { database: databaseUp ? 'up' : 'down', redis: redisUp ? 'up' : 'down' };
+  }
+
   private async dropVolatileState(): Promise<void> {
-    await deleteKeysWithPrefix(this.deps.redis, this.deps.redisPrefix);
+    // Redis holds only counters that expire within minutes (rate-limit windows): a reset
+    // while it is unreachable still restores the data, and says what it could not clear.
+    try {
+      await deleteKeysWithPrefix(this.deps.redis, this.deps.redisPrefix);
+    } catch (error) {
+      this.deps.log.error('redis keys not cleared (redis unavailable); they expire on their own', error);
+    }
     await this.clearCaches();
     for (const hook of this.resetHooks) await hook();
   }

@@ -168,6 +168,8 @@ describe('redis prefix cleanup', () => {
     const own = createRedis(infra.redisUrl, prefix, log);
     const plain = new Redis(infra.redisUrl);
     try {
+      // The clone's client fails fast instead of queueing while it connects.
+      if (own.status !== 'ready') await new Promise((resolve) => own.once('ready', resolve));
       await own.set('a', '1');
       await own.set('b:c', '2');
       await plain.set('cloneX[1]Y:a', 'neighbour');

@@ -87,7 +87,7 @@ describe('admin API', () => {
   it('reports health without auth', async () => {
     const response = await fetch(`${backend.url}/_asym/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ok: true, ready: true });
+    expect(await response.json()).toEqual({ ok: true, ready: true, database: 'up', redis: 'up' });
   });
 
   it('refuses admin calls without the admin token', async () => {

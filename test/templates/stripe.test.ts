@@ -360,14 +360,43 @@ describe('idempotency', () => {
     expect(fixed.email).toBe('good@example.com');
   });
 
-  it('keeps keys in Redis under the clone prefix with a 24 hour TTL', async () => {
-    await stripe.customers.create({ name: 'ttl' }, { idempotencyKey: `ttl-${Date.now()}` });
-    const keys = await redisKeys(backend.redisUrl, backend.redisPrefix);
-    expect(keys.length).toBeGreaterThan(0);
-    expect(keys.every((k) => k.startsWith(`${backend.redisPrefix}idem:`))).toBe(true);
-    const ttl = await backend.redis.ttl(keys[0]!.slice(backend.redisPrefix.length));
-    expect(ttl).toBeGreaterThan(86_000);
-    expect(ttl).toBeLessThanOrEqual(86_400);
+  it('keeps keys and answers in the clone database, not in Redis, and forgets them after 24 hours', async () => {
+    const key = `ttl-${Date.now()}`;
+    const first = await stripe.customers.create({ name: 'ttl' }, { idempotencyKey: key });
+    expect(await redisKeys(backend.redisUrl, backend.redisPrefix)).toEqual([]);
+    const { rows } = await backend.pool.query(
+      'SELECT status, request_id, created_at FROM idempotency_keys WHERE body LIKE $1',
+      [`%${first.id}%`],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].status).toBe(200);
+    // A day and a second later (moved in the row, the clock stays real), the key is new again.
+    await backend.pool.query('UPDATE idempotency_keys SET created_at = created_at - $1 WHERE body LIKE $2', [
+      86_401_000,
+      `%${first.id}%`,
+    ]);
+    const later = await stripe.customers.create({ name: 'ttl' }, { idempotencyKey: key });
+    expect(later.id).not.toBe(first.id);
+  });
+
+  it('answers 409 to a second request with a key still in flight', async () => {
+    const key = `inflight-${Date.now()}`;
+    // A claim the way a running request holds it: fingerprint of the same call, no answer yet.
+    const { fingerprint } = await import('../../templates/stripe/backend/idempotency.js');
+    const { createHash } = await import('node:crypto');
+    await backend.pool.query(
+      'INSERT INTO idempotency_keys (key_sha256, fingerprint, created_at) VALUES ($1, $2, $3)',
+      [
+        createHash('sha256').update(key).digest('hex'),
+        fingerprint('POST', '/v1/customers', { name: 'Busy' }),
+        Date.now(),
+      ],
+    );
+    const error = await stripeError(stripe.customers.create({ name: 'Busy' }, { idempotencyKey: key }));
+    expect(error.statusCode).toBe(409);
+    expect(error.rawType).toBe('idempotency_error');
+    const { rows } = await backend.pool.query("SELECT count(*)::int AS n FROM customers WHERE name = 'Busy'");
+    expect(rows[0].n).toBe(0);
   });
 });
 
@@ -385,7 +414,7 @@ describe('reset and seed', () => {
     expect(await stripe.customers.list({ limit: 100 }).autoPagingToArray({ limit: 1000 })).toHaveLength(
       FIXTURE_CUSTOMERS,
     );
-    expect(await redisKeys(backend.redisUrl, backend.redisPrefix)).toEqual([]);
+    expect((await backend.pool.query('SELECT count(*)::int AS n FROM idempotency_keys')).rows[0].n).toBe(0);
     // The same key now creates a new customer, whose seq follows the seeded ones.
     const again = await stripe.customers.create(
       { name: 'Gone after reset' },

@@ -1,10 +1,13 @@
 import type { Redis } from 'ioredis';
+import { withDeadline } from '../../_shared/deadline.js';
 import type { Logger } from '../../_shared/log.js';
 import { SlackError } from './slack-error.js';
 
 /**
  * Slack's Web API rate tiers, per token and method, as fixed windows counted in Redis
- * (https://api.slack.com/apis/rate-limits). Slack publishes floors ("20+ per minute");
+ * (https://api.slack.com/apis/rate-limits). A clone's share of the shared Redis is bounded
+ * by construction: counters exist only for valid tokens and known methods (the app checks
+ * both first), at most two windows each, and every key carries a TTL. Slack publishes floors ("20+ per minute");
  * the clone enforces the floor. `special` stands in for chat.postMessage's "about one
  * per second per channel, with bursts": 60 a minute per token.
  */
@@ -23,6 +26,11 @@ export const SLACK_TIERS: Record<Exclude<RateTier, 'none'>, RateWindow> = {
   special: { limit: 60, windowSeconds: 60 },
 };
 
+/** While Redis is failing, how often one call tries it again (the others pass unchecked). */
+const RETRY_REDIS_MS = 1_000;
+/** The longest a call waits on Redis for its count before passing unchecked. */
+const CHECK_BUDGET_MS = 100;
+
 export interface RateLimitOptions {
   enabled: boolean;
   /** Overrides per tier (tests use tiny windows). */
@@ -31,6 +39,8 @@ export interface RateLimitOptions {
 
 export class RateLimiter {
   private readonly tiers: Record<Exclude<RateTier, 'none'>, RateWindow>;
+  private failingOpen = false;
+  private retryAt = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -48,19 +58,33 @@ export class RateLimiter {
     const nowSeconds = this.now() / 1000;
     const window = Math.floor(nowSeconds / windowSeconds);
     const key = `rl:${tokenHash.slice(0, 24)}:${method}:${window}`;
+    // After a failure, calls skip Redis for a moment instead of each trying it again.
+    if (this.failingOpen && Date.now() < this.retryAt) return;
     let count: number;
     try {
-      const results = await this.redis
-        .multi()
-        .incr(key)
-        .expire(key, windowSeconds + 1)
-        .exec();
+      // The client fails fast on its own, but not in every state (a connection being torn
+      // down answers nothing for up to a second): the check never waits longer than this.
+      const results = await withDeadline(
+        this.redis
+          .multi()
+          .incr(key)
+          .expire(key, windowSeconds + 1)
+          .exec(),
+        CHECK_BUDGET_MS,
+        'rate limit count',
+      );
       count = Number(results?.[0]?.[1] ?? 0);
     } catch (error) {
-      // Limits protect nothing real here; an unreachable Redis must not take the API down.
-      this.log.error('rate limit check skipped (redis unavailable)', error);
+      // Fail open: limits protect nothing real here, and an evaluation must not be blocked
+      // (or slowed: the Redis client fails fast) because the shared Redis is gone or full.
+      // One line per outage.
+      if (!this.failingOpen) this.log.error('rate limits off until redis answers again', error);
+      this.failingOpen = true;
+      this.retryAt = Date.now() + RETRY_REDIS_MS;
       return;
     }
+    if (this.failingOpen) this.log.info('rate limits back on (redis answers)');
+    this.failingOpen = false;
     if (count > limit) {
       const retryAfter = Math.max(1, Math.ceil((window + 1) * windowSeconds - nowSeconds));
       throw new SlackError('ratelimited', {}, 429, { 'Retry-After': String(retryAfter) });

@@ -35,7 +35,7 @@ const REPLAYABLE = (status: number) => status < 500 && ![400, 401, 409, 429].inc
  * notation, idempotency keys and Stripe's error shapes, plus the admin routes at `/_asym`.
  */
 export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
-  const { runtime, pool, redis, log, config } = deps;
+  const { runtime, pool, log, config } = deps;
   const now = deps.now ?? runtime.clock.now;
   const ids = deps.ids ?? randomStripeIds;
   const keys = new ApiKeyVerifier(pool);
@@ -59,7 +59,7 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   runtime.onCachesInvalidated(() => keys.clear());
   // Endpoints sign with their own secrets, so minting keys leaves pending retries alone.
   runtime.onReset(() => webhooks.clear());
-  const idempotency = new IdempotencyStore(redis);
+  const idempotency = new IdempotencyStore(pool, now, log);
 
   const app = new Hono<StripeEnv>();
 
@@ -133,11 +133,18 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
     c.header('Idempotency-Key', key);
     await next();
     const status = c.res.status;
-    if (REPLAYABLE(status)) {
-      const body = await c.res.clone().text();
-      await idempotency.complete(key, outcome.fingerprint, { status, body, requestId: c.get('requestId') });
-    } else {
-      await idempotency.abandon(key);
+    // The request has run: its answer goes to the client even if the key cannot be updated
+    // (Postgres went away just after the request committed), since a 500 would hide a
+    // change that happened. The claim then lapses after its lease.
+    try {
+      if (REPLAYABLE(status)) {
+        const body = await c.res.clone().text();
+        await idempotency.complete(key, outcome.fingerprint, { status, body, requestId: c.get('requestId') });
+      } else {
+        await idempotency.abandon(key);
+      }
+    } catch (error) {
+      log.error(`idempotency: could not record the answer for a key (${c.req.method} ${c.req.path})`, error);
     }
   });
 
