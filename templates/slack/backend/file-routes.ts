@@ -40,7 +40,9 @@ export function createFileRoutes(deps: {
       } else {
         bytes = Buffer.from(await c.req.arrayBuffer());
       }
-      const stored = await storeUpload(pool, c.req.param('fileId'), bytes);
+      // Only an id files.getUploadURLExternal could have handed out reaches the database.
+      const fileId = c.req.param('fileId');
+      const stored = /^F[A-Z0-9]+$/.test(fileId) ? await storeUpload(pool, fileId, bytes) : 'missing';
       if (stored === 'missing') return c.text('unknown upload', 404);
       if (stored === 'size') return c.text('length does not match files.getUploadURLExternal', 400);
       return c.text(`OK - ${bytes.length}`, 200);
