@@ -375,6 +375,15 @@ describe('Slack: junk to every method', () => {
         const answer = await send(`${origin}${path}`, {});
         expect(answer.status, path).toBeLessThan(500);
       }
+      // Request targets WHATWG URL refuses: the server must answer, not die.
+      const port = (server.address() as AddressInfo).port;
+      for (const target of ['//[', 'http://[', 'http://a:99999/', '/\xC0\xAF']) {
+        const status = await sendRaw(
+          port,
+          Buffer.from(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 'latin1'),
+        );
+        expect(status, target).toBe(400);
+      }
       expect((await send(`${origin}/`, {})).status).toBe(200);
     } finally {
       server.closeAllConnections();

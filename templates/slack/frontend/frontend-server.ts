@@ -116,7 +116,15 @@ async function serveStatic(path: string, res: ServerResponse, staticDir: string)
 
 export function createFrontendServer(options: FrontendOptions): Server {
   return createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://frontend').pathname;
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://frontend').pathname;
+    } catch {
+      // `GET //[ HTTP/1.1` and the like: thrown here, it would take the whole server down.
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Bad Request: malformed URL');
+      return;
+    }
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');
