@@ -26,7 +26,8 @@ describe('Stripe numbers', () => {
     try {
       run();
     } catch (error) {
-      if (error instanceof StripeError) return { status: error.status, message: error.message, ...error.details };
+      if (error instanceof StripeError)
+        return { status: error.status, message: error.message, ...error.details };
       throw error;
     }
     throw new Error('expected a StripeError');
