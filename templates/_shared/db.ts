@@ -105,3 +105,25 @@ export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""
 
 /** Quotes a string literal for SQL text built once and run as one simple-protocol query. */
 export const quoteLiteral = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+
+/**
+ * The unique constraint a failed write ran into (Postgres 23505), or null. A check-then-insert
+ * races a concurrent twin: the loser must get the vendor's "already exists" error, not a 500.
+ */
+export function uniqueViolation(error: unknown): string | null {
+  const pgError = error as { code?: unknown; constraint?: unknown } | null;
+  return pgError?.code === '23505' && typeof pgError.constraint === 'string' ? pgError.constraint : null;
+}
+
+/** Runs `write`, turning a unique violation of a constraint named in `errors` into its error. */
+export async function onUniqueViolation<T>(
+  write: () => Promise<T>,
+  errors: Record<string, () => Error>,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    const make = errors[uniqueViolation(error) ?? ''];
+    throw make ? make() : error;
+  }
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findUnsafeInput } from '../../_shared/input-guard.js';
 import { parseTs } from './slack-ts.js';
 
 /**
@@ -55,16 +56,31 @@ export const slackTimestamp = argument(
   }),
 );
 
+// A JSON argument nests inside the arguments object, which request-args.ts already bounds
+// at 64 levels; a JSON string is bounded the same way once parsed.
+const MAX_JSON_DEPTH = 63;
+
 /** A JSON argument: a JSON string (form posts, the SDK) or the value itself (JSON bodies). */
 export const slackJson = argument(
   z.unknown().transform((value, ctx) => {
-    if (typeof value !== 'string') return value;
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+    let parsed = value;
+    if (typeof value === 'string') {
+      try {
+        parsed = JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+        return z.NEVER;
+      }
+    }
+    const problem = findUnsafeInput(parsed, MAX_JSON_DEPTH);
+    if (problem) {
+      ctx.addIssue({
+        code: 'custom',
+        message: problem.kind === 'nul' ? 'contains a NUL byte' : 'nested too deeply',
+      });
       return z.NEVER;
     }
+    return parsed;
   }),
 );
 

@@ -54,6 +54,8 @@ export function createFileRoutes(deps: {
       return response;
     };
     if (!runtime.ready) return answer(c.text('not ready', 503));
+    // Only an id files.getUploadURLExternal could have handed out reaches the database.
+    if (!/^F[A-Z0-9]+$/.test(c.req.param('fileId'))) return answer(c.text('unknown upload', 404));
     const size = await pendingFileSize(pool, c.req.param('fileId'));
     if (size === null) return answer(c.text('unknown upload', 404));
     const multipart = (c.req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data');

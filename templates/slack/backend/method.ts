@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { describeIssues } from './args.js';
 import type { SlackCaller } from './caller.js';
 import type { EventSink } from './events/event-sink.js';
@@ -34,6 +34,8 @@ export interface SlackMethod {
   tier: RateTier;
   /** False only for methods Slack answers without a token (api.test). */
   needsAuth: boolean;
+  /** The arguments the method reads (its schema's keys), for tools that exercise every method. */
+  argNames: readonly string[];
   invoke(
     args: Record<string, unknown>,
     ctx: MethodContext,
@@ -47,6 +49,9 @@ function parseArgs<S extends z.ZodType>(schema: S, args: Record<string, unknown>
   return parsed.data;
 }
 
+const argNamesOf = (schema: z.ZodType): string[] =>
+  schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+
 export function defineMethod<S extends z.ZodType>(definition: {
   name: string;
   tier: RateTier;
@@ -57,6 +62,7 @@ export function defineMethod<S extends z.ZodType>(definition: {
     name: definition.name,
     tier: definition.tier,
     needsAuth: true,
+    argNames: argNamesOf(definition.args),
     invoke: async (args, ctx, caller) => {
       // The router resolves the caller before invoking; this guards a registry mistake.
       if (!caller) throw new Error(`${definition.name} invoked without a caller`);
@@ -75,6 +81,7 @@ export function definePublicMethod<S extends z.ZodType>(definition: {
     name: definition.name,
     tier: definition.tier,
     needsAuth: false,
+    argNames: argNamesOf(definition.args),
     invoke: (args, ctx) => definition.run(parseArgs(definition.args, args), ctx, args),
   };
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
+import { findUnsafeInput, type UnsafeInput } from '../../_shared/input-guard.js';
 import { readBody } from '../../_shared/request-body.js';
-import { SlackError } from './slack-error.js';
+import { invalidArguments, SlackError } from './slack-error.js';
 
 // Slack refuses bodies this large long before; it keeps a stray upload from filling memory.
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -29,11 +30,34 @@ const fromPairs = (pairs: Iterable<[string, unknown]>) => {
 const stringToken = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
 
 /**
+ * How deep an argument's JSON may nest (the top-level arguments object is depth 0). Block
+ * Kit and message metadata stay far shallower; stack-walking code breaks in the thousands.
+ */
+export const MAX_ARGUMENT_DEPTH = 64;
+
+/** Slack's invalid_arguments message for a value the clone will not take. */
+export function describeUnsafe(problem: UnsafeInput, field = problem.path.join('.')): string {
+  const what = problem.kind === 'nul' ? 'contains a NUL byte' : 'nested too deeply';
+  return `invalid value for field: ${field || '(arguments)'} (${what})`;
+}
+
+/**
+ * A Web API call's arguments, refused with invalid_arguments when any value (nested ones
+ * included) holds a NUL byte or nests too deeply: the one check every method's input passes.
+ */
+export async function readSlackRequest(c: Context): Promise<SlackRequest> {
+  const request = await readRawRequest(c);
+  const problem = findUnsafeInput(request.args, MAX_ARGUMENT_DEPTH);
+  if (problem) throw invalidArguments([describeUnsafe(problem)]);
+  return request;
+}
+
+/**
  * Reads a Web API call the ways Slack accepts it: query string (GET or POST), form or
  * multipart bodies (with `token` as an argument or a bearer header), or JSON bodies, which
  * must carry the token in the Authorization header.
  */
-export async function readSlackRequest(c: Context): Promise<SlackRequest> {
+async function readRawRequest(c: Context): Promise<SlackRequest> {
   const query = fromPairs(new URL(c.req.url).searchParams);
   const headerToken = bearer(c.req.header('authorization'));
   if (c.req.method !== 'POST') {

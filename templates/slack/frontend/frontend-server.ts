@@ -122,7 +122,16 @@ function proxy(req: IncomingMessage, res: ServerResponse, options: FrontendOptio
 async function serveStatic(path: string, res: ServerResponse, staticDir: string): Promise<void> {
   const root = resolve(staticDir);
   const wanted = path === '/' ? '/index.html' : path;
-  let file = resolve(join(root, normalize(decodeURIComponent(wanted))));
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(wanted);
+  } catch {
+    // `/%`, `/%zz`, overlong UTF-8 (`/%C0%AF`): a malformed URL is the client's error.
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('Bad Request: malformed percent-encoding in the path');
+    return;
+  }
+  let file = resolve(join(root, normalize(decoded)));
   // Only files inside the static folder; anything else is a 404, never a traversal.
   if (file !== root && !file.startsWith(root + sep)) file = join(root, 'index.html');
   try {
@@ -143,7 +152,15 @@ async function serveStatic(path: string, res: ServerResponse, staticDir: string)
 
 export function createFrontendServer(options: FrontendOptions): Server {
   return createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://frontend').pathname;
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://frontend').pathname;
+    } catch {
+      // `GET //[ HTTP/1.1` and the like: thrown here, it would take the whole server down.
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Bad Request: malformed URL');
+      return;
+    }
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');

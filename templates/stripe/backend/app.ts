@@ -12,7 +12,7 @@ import { randomStripeIds, type StripeIds } from './ids.js';
 import { readParams } from './request-params.js';
 import { RESOURCES } from './resources/index.js';
 import type { StripeEnv } from './route-env.js';
-import { StripeError } from './stripe-error.js';
+import { invalidRequest, StripeError } from './stripe-error.js';
 import type { StripeIdentity, StripeTokens } from './tokens.js';
 import { DEFAULT_API_VERSION } from './tx.js';
 import { WebhookDispatcher, type WebhookOptions, webhookHeaders } from './webhooks.js';
@@ -112,6 +112,12 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
       });
     }
     await keys.verify(presentedKey(c));
+    // An id in the path is the only variable part of a route: `%00` in it would reach Postgres.
+    if (/%00/i.test(new URL(c.req.url).pathname)) {
+      throw invalidRequest('Invalid string: the id in the URL contains a NUL byte (\\u0000).', {
+        param: 'id',
+      });
+    }
     keyChecked.add(c);
     c.set('params', await readParams(c));
     await runtime.evaluation.applyFault(c, stripeMethod(c));

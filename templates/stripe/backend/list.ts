@@ -1,6 +1,6 @@
 import { integer, isHash, rejectUnknown } from './params.js';
 import type { Params } from './request-params.js';
-import { invalidRequest } from './stripe-error.js';
+import { invalidRequest, resourceMissing } from './stripe-error.js';
 
 /** The cursor parameters every Stripe list endpoint takes. */
 export interface ListWindow {
@@ -9,11 +9,17 @@ export interface ListWindow {
   endingBefore: string | null;
 }
 
-export function listWindow(params: Params): ListWindow {
+/** `limit` on every list and search: 1 to 100, 10 when absent. */
+export function listLimit(params: Params): number {
   const limit = params.limit === undefined ? 10 : integer(params.limit, 'limit');
   if (limit < 1 || limit > 100) {
     throw invalidRequest('This value must be between 1 and 100 (inclusive).', { param: 'limit' });
   }
+  return limit;
+}
+
+export function listWindow(params: Params): ListWindow {
+  const limit = listLimit(params);
   const cursor = (name: string) => {
     const value = params[name];
     if (value === undefined || value === '') return null;
@@ -61,3 +67,32 @@ export const listEnvelope = (url: string, data: unknown[], hasMore: boolean) => 
   has_more: hasMore,
   url,
 });
+
+/**
+ * A list a parent object embeds (an invoice's lines, a subscription's items), paged like
+ * every other list: `limit`, `starting_after` / `ending_before` by id (Stripe's 404 for an
+ * id not in it), in the parent's order.
+ */
+export function pageOf<T extends { id: string }>(
+  items: readonly T[],
+  params: Params,
+  spec: { url: string; noun: string },
+) {
+  const window = listWindow(params);
+  const cursorId = window.startingAfter ?? window.endingBefore;
+  let start = 0;
+  let end = items.length;
+  if (cursorId !== null) {
+    const at = items.findIndex((item) => item.id === cursorId);
+    if (at < 0) {
+      throw resourceMissing(spec.noun, cursorId, window.startingAfter ? 'starting_after' : 'ending_before');
+    }
+    if (window.startingAfter) start = at + 1;
+    else end = at;
+  }
+  const page = window.endingBefore
+    ? items.slice(Math.max(start, end - window.limit), end)
+    : items.slice(start, start + window.limit);
+  const hasMore = window.endingBefore ? end - window.limit > start : start + window.limit < end;
+  return listEnvelope(spec.url, page, hasMore);
+}

@@ -43,7 +43,8 @@ export function nullableString(
   return value === '' ? UNSET : string(value, param, options);
 }
 
-export function integer(value: unknown, param: string, options: { min?: number } = {}): number {
+/** A whole number written in decimal digits: `0x10`, `1e3`, `16.0` and `Infinity` are not. */
+export function integer(value: unknown, param: string, options: { min?: number; max?: number } = {}): number {
   const text = typeof value === 'string' ? value.trim() : '';
   const number = /^-?\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(number)) {
@@ -51,6 +52,39 @@ export function integer(value: unknown, param: string, options: { min?: number }
   }
   if (options.min !== undefined && number < options.min) {
     throw invalidRequest(`This value must be greater than or equal to ${options.min}.`, { param });
+  }
+  if (options.max !== undefined && number > options.max) {
+    throw invalidRequest(`This value must be less than or equal to ${options.max}.`, { param });
+  }
+  return number;
+}
+
+/** Stripe's amounts support up to eight digits (99999999 is $999,999.99). */
+export const MAX_AMOUNT = 99_999_999;
+
+/** An amount in the currency's smallest unit: an integer within Stripe's eight digits. */
+export const amount = (value: unknown, param: string, options: { min?: number } = {}) =>
+  integer(value, param, { min: options.min ?? -MAX_AMOUNT, max: MAX_AMOUNT });
+
+/** The amount of a charge or payment intent: over eight digits is Stripe's amount_too_large. */
+export function chargeAmount(value: unknown, param: string, options: { min?: number } = {}): number {
+  const number = integer(value, param, options);
+  if (number > MAX_AMOUNT) {
+    throw invalidRequest('Amount must be no more than $999,999.99', { code: 'amount_too_large', param });
+  }
+  return number;
+}
+
+/** A decimal number as Stripe reads one: digits with an optional fraction, nothing else. */
+export function decimal(value: unknown, param: string, options: { min?: number; max?: number } = {}): number {
+  const text = typeof value === 'string' ? value : '';
+  const number = /^-?(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(number)) throw invalidRequest(`Invalid decimal: ${show(value)}`, { param });
+  if (options.min !== undefined && number < options.min) {
+    throw invalidRequest(`This value must be greater than or equal to ${options.min}.`, { param });
+  }
+  if (options.max !== undefined && number > options.max) {
+    throw invalidRequest(`This value must be less than or equal to ${options.max}.`, { param });
   }
   return number;
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import qs from 'qs';
+import { findUnsafeInput } from '../../_shared/input-guard.js';
 import { readBody } from '../../_shared/request-body.js';
 import { invalidRequest, StripeError } from './stripe-error.js';
 
@@ -21,12 +22,49 @@ const QS_OPTIONS = {
   allowPrototypes: false,
 } as const;
 
-function parse(text: string): Params {
-  try {
-    return qs.parse(text, QS_OPTIONS) as Params;
-  } catch {
-    throw invalidRequest('Too many parameters, or parameters nested too deeply.');
+/** `a[b][0]`: a parameter's path as Stripe names it in errors. */
+export const bracketPath = (path: ReadonlyArray<string | number>) =>
+  path.map((key, index) => (index === 0 ? String(key) : `[${key}]`)).join('');
+
+/** The parameter most keys of a form start with: the one that overflowed qs's limits. */
+function busiestParam(text: string): string | undefined {
+  const counts = new Map<string, number>();
+  for (const pair of text.split('&')) {
+    const raw = pair.split('=')[0] ?? '';
+    let key: string;
+    try {
+      key = decodeURIComponent(raw.replaceAll('+', ' '));
+    } catch {
+      key = raw;
+    }
+    const root = key.split('[')[0] ?? '';
+    if (root !== '') counts.set(root, (counts.get(root) ?? 0) + 1);
   }
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+function parse(text: string): Params {
+  let params: Params;
+  try {
+    params = qs.parse(text, QS_OPTIONS) as Params;
+  } catch {
+    throw invalidRequest('Too many parameters, or parameters nested too deeply.', {
+      param: busiestParam(text),
+    });
+  }
+  // qs keeps nesting beyond its depth as a literal key, so only NUL bytes are left to catch:
+  // Postgres refuses them in text and jsonb.
+  const problem = findUnsafeInput(params, QS_OPTIONS.depth + 1);
+  if (problem) {
+    const param = bracketPath(problem.path);
+    throw invalidRequest(
+      problem.kind === 'nul'
+        ? `Invalid string: the value of ${param} contains a NUL byte (\\u0000).`
+        : `Invalid value: ${param} is nested too deeply.`,
+      { param },
+    );
+  }
+  return params;
 }
 
 /**

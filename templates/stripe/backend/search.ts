@@ -1,4 +1,5 @@
-import { integer, rejectUnknown, string } from './params.js';
+import { listLimit } from './list.js';
+import { rejectUnknown, string } from './params.js';
 import type { Params } from './request-params.js';
 import { invalidRequest } from './stripe-error.js';
 
@@ -95,10 +96,7 @@ export function searchAnswer(
   if (params.query === undefined)
     throw invalidRequest('Missing required param: query.', { code: 'parameter_missing', param: 'query' });
   const { join, clauses } = parseQuery(string(params.query, 'query'));
-  const limit = params.limit === undefined ? 10 : integer(params.limit, 'limit');
-  if (limit < 1 || limit > 100) {
-    throw invalidRequest('This value must be between 1 and 100 (inclusive).', { param: 'limit' });
-  }
+  const limit = listLimit(params);
   let offset = 0;
   if (params.page !== undefined && params.page !== '') {
     const decoded = /^off_(\d+)$/.exec(Buffer.from(string(params.page, 'page'), 'base64url').toString());

@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { newId } from '../ids.js';
 import { type AuthedContext, defineMethod, type SlackMethod } from '../method.js';
 import { CHANNEL_TYPES, postedView, postIfAllowed, postMessage } from '../posting.js';
-import { SlackError } from '../slack-error.js';
+import { invalidArguments, SlackError } from '../slack-error.js';
 import { formatTs, parseTs } from '../slack-ts.js';
 import type { ConversationRow } from '../store/conversations.js';
 import { deleteMessage, findMessage, type MessageRow, updateMessage } from '../store/messages.js';
@@ -444,10 +444,10 @@ const scheduledList = defineMethod({
     const conversation = args.channel
       ? await openConversation(ctx, args.channel, { allowName: false })
       : null;
-    const bound = (value: string | undefined) => {
+    const bound = (value: string | undefined, field: string) => {
       if (value === undefined) return null;
       const us = parseTs(value);
-      if (us === null) throw new SlackError('invalid_arguments');
+      if (us === null) throw invalidArguments([`invalid value for field: ${field} (expected a timestamp)`]);
       return Math.floor(us / 1_000_000);
     };
     let from: { postAt: number; id: string } | null = null;
@@ -458,8 +458,8 @@ const scheduledList = defineMethod({
     const limit = Math.min(Math.max(args.limit ?? 100, 1), 1000);
     const rows = await listScheduled(ctx.db, ctx.caller.userId, {
       conversationId: conversation?.id ?? null,
-      latest: bound(args.latest),
-      oldest: bound(args.oldest),
+      latest: bound(args.latest, 'latest'),
+      oldest: bound(args.oldest, 'oldest'),
       from,
       limit: limit + 1,
     });

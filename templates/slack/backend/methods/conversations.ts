@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { withTransaction } from '../../../_shared/db.js';
+import { onUniqueViolation, withTransaction } from '../../../_shared/db.js';
 import { slackBoolean, slackInteger, slackString, slackTimestamp } from '../args.js';
 import { requireScope, type SlackCaller } from '../caller.js';
 import { openConversation } from '../conversation-access.js';
@@ -359,17 +359,21 @@ const create = defineMethod({
     if (await nameTaken(ctx.db, ctx.caller.teamId, name)) throw new SlackError('name_taken');
     const id = newId(kind === 'channel' ? 'C' : 'G', 10);
     const created = nowSeconds(ctx);
-    await withTransaction(ctx.db, async (tx) => {
-      await insertConversation(tx, {
-        id,
-        teamId: ctx.caller.teamId,
-        kind,
-        name,
-        creator: ctx.caller.userId,
-        created,
-      });
-      await addMembers(tx, id, [ctx.caller.userId], created);
-    });
+    await onUniqueViolation(
+      () =>
+        withTransaction(ctx.db, async (tx) => {
+          await insertConversation(tx, {
+            id,
+            teamId: ctx.caller.teamId,
+            kind,
+            name,
+            creator: ctx.caller.userId,
+            created,
+          });
+          await addMembers(tx, id, [ctx.caller.userId], created);
+        }),
+      { conversations_name: () => new SlackError('name_taken') },
+    );
     if (kind === 'channel') {
       ctx.events.emit({
         type: 'channel_created',
@@ -575,7 +579,9 @@ const rename = defineMethod({
     if (!conversation.is_member) throw new SlackError('not_in_channel');
     if (name !== conversation.name) {
       if (await nameTaken(ctx.db, ctx.caller.teamId, name)) throw new SlackError('name_taken');
-      await updateConversation(ctx.db, conversation.id, ctx.now(), { name });
+      await onUniqueViolation(() => updateConversation(ctx.db, conversation.id, ctx.now(), { name }), {
+        conversations_name: () => new SlackError('name_taken'),
+      });
       await systemMessage(
         ctx,
         conversation,

@@ -1,13 +1,13 @@
 import { extname } from 'node:path';
 import { z } from 'zod';
 import { withTransaction } from '../../../_shared/db.js';
-import { slackInteger, slackJson, slackString, slackTimestamp } from '../args.js';
+import { describeIssues, slackInteger, slackJson, slackString, slackTimestamp } from '../args.js';
 import { requireScope } from '../caller.js';
 import { openConversation } from '../conversation-access.js';
 import { newId } from '../ids.js';
 import { type AuthedContext, defineMethod, type SlackMethod } from '../method.js';
 import { postMessage } from '../posting.js';
-import { SlackError } from '../slack-error.js';
+import { invalidArguments, SlackError } from '../slack-error.js';
 import { formatTs } from '../slack-ts.js';
 import {
   completeFile,
@@ -132,7 +132,7 @@ const completeUploadExternal = defineMethod({
     const { caller } = ctx;
     requireScope(caller, 'files:write');
     const parsed = fileList.safeParse(args.files);
-    if (!parsed.success) throw new SlackError('invalid_arguments');
+    if (!parsed.success) throw invalidArguments(describeIssues(parsed.error));
     const files: FileRow[] = [];
     for (const entry of parsed.data) {
       const file = FILE_ID.test(entry.id) ? await findFile(ctx.db, entry.id) : null;
@@ -210,8 +210,8 @@ const list = defineMethod({
   args: z.object({
     channel: slackString.optional(),
     user: slackString.optional(),
-    ts_from: slackString.optional(),
-    ts_to: slackString.optional(),
+    ts_from: slackTimestamp.optional(),
+    ts_to: slackTimestamp.optional(),
     types: slackString.optional(),
     count: slackInteger.optional(),
     page: slackInteger.optional(),
@@ -231,8 +231,7 @@ const list = defineMethod({
       : null;
     const count = Math.min(Math.max(args.count ?? 100, 1), 1000);
     const page = Math.max(args.page ?? 1, 1);
-    const bound = (value: string | undefined) =>
-      value === undefined ? null : Math.floor(Number(value)) || null;
+    const bound = (us: number | undefined) => (us === undefined ? null : Math.floor(us / 1_000_000) || null);
     const found = await listFiles(ctx.db, ctx.caller.userId, {
       userId: args.user ?? null,
       conversationId: conversation?.id ?? null,

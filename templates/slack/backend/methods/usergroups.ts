@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { onUniqueViolation } from '../../../_shared/db.js';
 import { slackBoolean, slackString } from '../args.js';
 import { requireScope } from '../caller.js';
 import { newId } from '../ids.js';
@@ -121,21 +122,29 @@ const create = defineMethod({
     const channels = (await validChannels(ctx, list(args.channels))) ?? [];
     const now = Math.floor(ctx.now() / 1000);
     const id = newId('S', 10);
-    await insertUsergroup(ctx.db, {
-      id,
-      team_id: ctx.caller.teamId,
-      name: args.name,
-      handle,
-      description: args.description ?? '',
-      users: [],
-      channels,
-      created_by: ctx.caller.userId,
-      updated_by: ctx.caller.userId,
-      deleted_by: null,
-      date_create: now,
-      date_update: now,
-      date_delete: 0,
-    });
+    const taken = {
+      usergroups_name: () => new SlackError('name_already_exists'),
+      usergroups_handle: () => new SlackError('handle_already_exists'),
+    };
+    await onUniqueViolation(
+      () =>
+        insertUsergroup(ctx.db, {
+          id,
+          team_id: ctx.caller.teamId,
+          name: args.name,
+          handle,
+          description: args.description ?? '',
+          users: [],
+          channels,
+          created_by: ctx.caller.userId,
+          updated_by: ctx.caller.userId,
+          deleted_by: null,
+          date_create: now,
+          date_update: now,
+          date_delete: 0,
+        }),
+      taken,
+    );
     return { usergroup: usergroupView(await existing(ctx, id), { users: true, count: true }) };
   },
 });

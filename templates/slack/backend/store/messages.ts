@@ -356,7 +356,8 @@ export interface SearchQuery {
 }
 
 /**
- * Messages the viewer can read that match every word (case-insensitive), with the total,
+ * Messages the viewer can read that contain every word (case-insensitive, literally: `%`
+ * and `_` are characters, not LIKE wildcards), with the total,
  * newest first or (sort=score) most relevant first.
  */
 export async function searchMessages(
@@ -367,7 +368,7 @@ export async function searchMessages(
     WHERE (m.subtype IS NULL OR m.subtype IN ('thread_broadcast', 'me_message', 'bot_message', 'file_share'))
       AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id AND (c.kind = 'channel'
         OR EXISTS (SELECT 1 FROM conversation_members cm WHERE cm.conversation_id = c.id AND cm.user_id = $1)))
-      AND (SELECT bool_and(m.text ILIKE '%' || w || '%') FROM unnest($2::text[]) w) IS NOT FALSE
+      AND (SELECT bool_and(strpos(lower(m.text), lower(w)) > 0) FROM unnest($2::text[]) w) IS NOT FALSE
       AND ($3::text IS NULL OR m.conversation_id = $3)
       AND ($4::text IS NULL OR m.user_id = $4)
       AND ($5::bigint IS NULL OR m.ts_us < $5)

@@ -33,7 +33,14 @@ const HEARTBEAT_MS = 15_000;
 
 const INLINE_TYPES = /^(image\/(png|jpeg|gif|webp)|text\/plain|text\/csv|application\/pdf)(;|$)/i;
 
-const loginBody = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) });
+// No NUL bytes: Postgres refuses them, and the lookup would fail with a 500.
+const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !value.includes('\u0000'), 'contains a NUL byte');
+const loginBody = z.object({ email: text(320), password: text(1024) });
 
 /**
  * The web client's own routes, mounted at `/_asym/web` (README: "Slack web client"):

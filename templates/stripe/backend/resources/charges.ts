@@ -2,9 +2,9 @@ import { Hono } from 'hono';
 import { namedCard } from '../cards.js';
 import {
   boolean,
+  chargeAmount,
   currency,
   email,
-  integer,
   mergeMetadata,
   metadata,
   missing,
@@ -61,7 +61,7 @@ export function chargeRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     expansionPlans(params, 'charge');
     if (params.amount === undefined) missing('amount');
     if (params.currency === undefined) missing('currency');
-    const amount = integer(params.amount, 'amount', { min: 50 });
+    const amount = chargeAmount(params.amount, 'amount', { min: 50 });
     const code = currency(params.currency);
     const result = await transact(deps, c, async (tx) => {
       const customerId = params.customer === undefined ? null : string(params.customer, 'customer');
@@ -133,7 +133,7 @@ export function chargeRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       const current = await mustFind<ChargeObject>(tx.db, 'charges', 'charge', c.req.param('id'), {
         forUpdate: true,
       });
-      const amount = params.amount === undefined ? null : integer(params.amount, 'amount', { min: 1 });
+      const amount = params.amount === undefined ? null : chargeAmount(params.amount, 'amount', { min: 1 });
       if (current.payment_intent) {
         const pi = await mustFind<PaymentIntentObject>(
           tx.db,

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import {
+  amount,
   currency,
+  decimal,
   integer,
   mergeMetadata,
   metadata,
@@ -44,15 +46,15 @@ export function couponRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     }
     let percentOff: number | null = null;
     if (params.percent_off !== undefined) {
-      percentOff = Number(string(params.percent_off, 'percent_off'));
-      if (!Number.isFinite(percentOff) || percentOff <= 0 || percentOff > 100) {
+      percentOff = decimal(string(params.percent_off, 'percent_off'), 'percent_off');
+      if (percentOff <= 0 || percentOff > 100) {
         throw invalidRequest('Invalid percent_off: must be greater than 0 and at most 100', {
           param: 'percent_off',
         });
       }
     }
     const amountOff =
-      params.amount_off === undefined ? null : integer(params.amount_off, 'amount_off', { min: 1 });
+      params.amount_off === undefined ? null : amount(params.amount_off, 'amount_off', { min: 1 });
     if (amountOff !== null && params.currency === undefined) missing('currency');
     const duration =
       params.duration === undefined

@@ -9,12 +9,16 @@ import {
   payInvoice,
   pullPendingItems,
 } from '../billing.js';
+import { pageOf } from '../list.js';
 import {
+  amount,
   boolean,
   currency,
+  decimal,
   hash,
   integer,
   isHash,
+  MAX_AMOUNT,
   mergeMetadata,
   metadata,
   missing,
@@ -245,7 +249,7 @@ export function invoiceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     const params = c.get('params');
     rejectUnknown(params, ['ending_before', 'expand', 'limit', 'starting_after']);
     const invoice = await mustFind<InvoiceObject>(deps.pool, 'invoices', 'invoice', c.req.param('id'));
-    return c.json(invoice.lines);
+    return c.json(pageOf(invoice.lines.data, params, { url: invoice.lines.url, noun: 'line item' }));
   });
 
   routes.post('/:id', async (c) => {
@@ -421,18 +425,23 @@ export function invoiceItemRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       tx.now = await customerNow(tx, customer);
       const price = await priceFor(tx, params);
       const quantity = params.quantity === undefined ? 1 : integer(params.quantity, 'quantity', { min: 1 });
-      let amount: number;
+      let total: number;
       let code: string;
       if (price) {
-        amount = (price.unit_amount ?? 0) * quantity;
+        total = (price.unit_amount ?? 0) * quantity;
         code = price.currency;
       } else {
         if (params.amount === undefined && params.unit_amount_decimal === undefined) missing('amount');
-        amount =
+        total =
           params.amount !== undefined
-            ? integer(params.amount, 'amount')
-            : Math.round(Number(string(params.unit_amount_decimal, 'unit_amount_decimal')) * quantity);
-        if (!Number.isSafeInteger(amount)) throw invalidRequest('Invalid amount', { param: 'amount' });
+            ? amount(params.amount, 'amount')
+            : Math.round(
+                decimal(string(params.unit_amount_decimal, 'unit_amount_decimal'), 'unit_amount_decimal', {
+                  min: -MAX_AMOUNT,
+                  max: MAX_AMOUNT,
+                }) * quantity,
+              );
+        if (!Number.isSafeInteger(total)) throw invalidRequest('Invalid amount', { param: 'amount' });
         code = params.currency === undefined ? (customer.currency ?? 'usd') : currency(params.currency);
       }
       let period: { start: number; end: number } | undefined;
@@ -447,7 +456,7 @@ export function invoiceItemRoutes(deps: ResourceDeps): Hono<StripeEnv> {
         id: tx.ids.object('ii'),
         date: tx.now,
         customer: customer.id,
-        amount,
+        amount: total,
         currency: code,
         description:
           params.description === undefined
@@ -531,7 +540,7 @@ export function invoiceItemRoutes(deps: ResourceDeps): Hono<StripeEnv> {
         next.quantity = integer(params.quantity, 'quantity', { min: 1 });
         next.amount = Math.round(unit * next.quantity);
       }
-      if (params.amount !== undefined) next.amount = integer(params.amount, 'amount');
+      if (params.amount !== undefined) next.amount = amount(params.amount, 'amount');
       next.net_amount = next.amount;
       const previous = previousAttributes(current, next);
       if (Object.keys(previous).length === 0) return current;
@@ -599,7 +608,7 @@ export function invoicePaymentRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       param: 'invoice',
     });
     const data = await invoicePayments(deps.pool, invoice);
-    return c.json({ object: 'list', data, has_more: false, url: '/v1/invoice_payments' });
+    return c.json(pageOf(data, params, { url: '/v1/invoice_payments', noun: 'invoice_payment' }));
   });
   routes.get('/:id', async (c) => {
     rejectUnknown(c.get('params'), ['expand']);

@@ -1,10 +1,12 @@
 import { Hono } from 'hono';
 import {
   boolean,
+  chargeAmount,
   currency,
   email,
   hash,
   integer,
+  MAX_AMOUNT,
   mergeMetadata,
   metadata,
   missing,
@@ -87,7 +89,7 @@ function checkAmount(amount: number, code: string) {
       param: 'amount',
     });
   }
-  if (amount > 99_999_999) {
+  if (amount > MAX_AMOUNT) {
     throw invalidRequest('Amount must be no more than $999,999.99', {
       code: 'amount_too_large',
       param: 'amount',
@@ -404,7 +406,7 @@ export function paymentIntentRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       const amount =
         params.amount_to_capture === undefined
           ? null
-          : integer(params.amount_to_capture, 'amount_to_capture', { min: 1 });
+          : chargeAmount(params.amount_to_capture, 'amount_to_capture', { min: 1 });
       return captureIntent(tx, current, amount);
     });
     return c.json(await answer(deps, params, pi));

@@ -1,9 +1,12 @@
 import { Hono } from 'hono';
 import {
+  amount,
   boolean,
   currency,
+  decimal,
   hash,
   integer,
+  MAX_AMOUNT,
   mergeMetadata,
   metadata,
   missing,
@@ -83,14 +86,10 @@ function recurring(value: unknown, param: string): Recurring {
 }
 
 function unitAmount(params: Params, prefix: string): number {
-  if (params.unit_amount !== undefined)
-    return integer(params.unit_amount, `${prefix}unit_amount`, { min: 0 });
+  if (params.unit_amount !== undefined) return amount(params.unit_amount, `${prefix}unit_amount`, { min: 0 });
   if (params.unit_amount_decimal !== undefined) {
-    const text = string(params.unit_amount_decimal, `${prefix}unit_amount_decimal`);
-    if (!/^\d+(\.\d+)?$/.test(text)) {
-      throw invalidRequest(`Invalid decimal: ${text}`, { param: `${prefix}unit_amount_decimal` });
-    }
-    return Math.round(Number(text));
+    const param = `${prefix}unit_amount_decimal`;
+    return Math.round(decimal(string(params.unit_amount_decimal, param), param, { min: 0, max: MAX_AMOUNT }));
   }
   throw invalidRequest('Missing required param: unit_amount.', {
     code: 'parameter_missing',

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import {
   boolean,
+  decimal,
   hash,
   isHash,
   mergeMetadata,
@@ -80,13 +81,8 @@ function productFields(params: Params, current: ProductObject | null): Partial<P
       const dims = hash(raw, 'package_dimensions', ['height', 'length', 'weight', 'width']);
       const read = (key: 'height' | 'length' | 'weight' | 'width') => {
         if (dims[key] === undefined) missing(`package_dimensions[${key}]`);
-        const value = Number(string(dims[key], `package_dimensions[${key}]`));
-        if (!Number.isFinite(value) || value < 0) {
-          throw invalidRequest(`Invalid decimal: ${String(dims[key])}`, {
-            param: `package_dimensions[${key}]`,
-          });
-        }
-        return value;
+        const param = `package_dimensions[${key}]`;
+        return decimal(string(dims[key], param), param, { min: 0 });
       };
       fields.package_dimensions = {
         height: read('height'),

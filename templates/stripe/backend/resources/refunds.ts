@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { integer, mergeMetadata, metadata, oneOf, rejectUnknown, string } from '../params.js';
+import { chargeAmount, mergeMetadata, metadata, oneOf, rejectUnknown, string } from '../params.js';
 import { refundCharge } from '../payments.js';
 import { expansionPlans } from '../render.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
@@ -60,7 +60,7 @@ export function refundRoutes(deps: ResourceDeps): Hono<StripeEnv> {
         forUpdate: true,
       });
       return refundCharge(tx, charge, {
-        amount: params.amount === undefined ? null : integer(params.amount, 'amount', { min: 1 }),
+        amount: params.amount === undefined ? null : chargeAmount(params.amount, 'amount', { min: 1 }),
         reason:
           params.reason === undefined
             ? null

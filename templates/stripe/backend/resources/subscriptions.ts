@@ -10,6 +10,7 @@ import {
   prorate,
   startSubscription,
 } from '../billing.js';
+import { pageOf } from '../list.js';
 import {
   boolean,
   hash,
@@ -592,7 +593,9 @@ export function subscriptionItemRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       string(params.subscription, 'subscription'),
       { param: 'subscription' },
     );
-    return c.json({ ...sub.items, url: '/v1/subscription_items' });
+    return c.json(
+      pageOf(sub.items.data, params, { url: '/v1/subscription_items', noun: 'subscription_item' }),
+    );
   });
   routes.get('/:id', async (c) => {
     rejectUnknown(c.get('params'), ['expand']);
