@@ -4,10 +4,12 @@ import { matchedRoutes } from 'hono/route';
 import { createAdminRoutes } from '../../_shared/admin-routes.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
 import type { Fault } from '../../_shared/evaluation.js';
+import { createMcpRoutes } from '../../_shared/mcp.js';
 import { ApiKeyVerifier, presentedKey } from './api-keys.js';
 import { createAuthenticationRoutes } from './authentication-routes.js';
 import { IdempotencyStore } from './idempotency.js';
 import { randomStripeIds, type StripeIds } from './ids.js';
+import { STRIPE_MCP_TOOLS, stripeApi } from './mcp-tools.js';
 import { readParams } from './request-params.js';
 import { RESOURCES } from './resources/index.js';
 import type { StripeEnv } from './route-env.js';
@@ -84,6 +86,29 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   const keyChecked = new WeakSet<Context>();
 
   app.route('/_asym', createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log }));
+  // MCP with the secret key, as the agent toolkit's server takes it.
+  app.route(
+    '/mcp',
+    createMcpRoutes({
+      name: 'asymmetric-stripe',
+      version: '1.0.0',
+      tools: STRIPE_MCP_TOOLS,
+      authenticate: async (key) => {
+        try {
+          await keys.verify(key);
+          return 'secret_key';
+        } catch (error) {
+          if (error instanceof StripeError) return null;
+          throw error;
+        }
+      },
+      api: stripeApi,
+      app,
+      evaluation: runtime.evaluation,
+      isReady: () => runtime.ready,
+      log,
+    }),
+  );
 
   app.use('/v1/*', async (c, next) => {
     if (!runtime.ready) {
