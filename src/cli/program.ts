@@ -6,6 +6,7 @@ import { registerEvents } from './commands/events.js';
 import { registerFault } from './commands/fault.js';
 import { registerLifecycle } from './commands/lifecycle.js';
 import { registerLogs } from './commands/logs.js';
+import { registerMcp } from './commands/mcp.js';
 import { registerSeed } from './commands/seed.js';
 import { registerSpin } from './commands/spin.js';
 import { registerStatus } from './commands/status.js';
@@ -44,6 +45,7 @@ export function createProgram(io: CliIO): Command {
     registerEnv,
     registerTrace,
     registerFault,
+    registerMcp,
   ]) {
     register(program, kit);
   }

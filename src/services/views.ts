@@ -12,7 +12,7 @@ export interface CloneView {
   state: CloneState;
   environment: string | null;
   seed: { fixture: string } | null;
-  endpoints: { api: string; web?: string };
+  endpoints: { api: string; web?: string; mcp?: string };
   ports: { backend: number; frontend?: number };
   database: string;
   redisPrefix: string;
@@ -56,6 +56,7 @@ export function cloneView(
       // Slack's ends in /api/ (what WebClient takes as slackApiUrl); Stripe's is the origin.
       api: template.apiPath === '/' ? origin : `${origin}${template.apiPath}`,
       ...(clone.ports.frontend ? { web: `http://127.0.0.1:${clone.ports.frontend}/` } : {}),
+      ...(template.mcp ? { mcp: `${origin}${template.mcp.path}` } : {}),
     },
     ports: {
       backend: clone.ports.backend,
