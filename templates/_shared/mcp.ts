@@ -7,6 +7,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { Evaluation } from './evaluation.js';
 import { redact } from './evaluation.js';
@@ -99,6 +100,9 @@ const bearer = (header: string | undefined) => /^Bearer\s+(\S+)\s*$/i.exec(heade
 /** A JSON-RPC error answer outside any session (auth, readiness, methods the server lacks). */
 const rpcError = (code: number, message: string) => ({ jsonrpc: '2.0', error: { code, message }, id: null });
 
+/** Larger JSON-RPC messages are refused before they are read (a file's text travels in one). */
+export const MCP_MAX_BODY_BYTES = 8 * 1024 * 1024;
+
 /** The routes to mount at `/mcp`. */
 export function createMcpRoutes<Api>(options: McpOptions<Api>): Hono {
   const listed: Tool[] = options.tools.map((tool) => ({
@@ -110,72 +114,80 @@ export function createMcpRoutes<Api>(options: McpOptions<Api>): Hono {
   const byName = new Map(options.tools.map((tool) => [tool.name, tool]));
   const routes = new Hono();
 
-  routes.post('/', async (c) => {
-    const token = bearer(c.req.header('authorization'));
-    const challenge = { 'WWW-Authenticate': 'Bearer realm="asymmetric"' };
-    if (token === null) {
-      return c.json(
-        rpcError(-32001, 'Send the clone credential as Authorization: Bearer <token>.'),
-        401,
-        challenge,
-      );
-    }
-    if (!options.isReady())
-      return c.json(rpcError(-32002, 'The clone is still starting.'), 503, { 'Retry-After': '1' });
-    const actor = await options.authenticate(token);
-    if (actor === null)
-      return c.json(rpcError(-32001, 'The token is not valid for this clone.'), 401, challenge);
-
-    // The inner calls go to the same origin the client used, so URLs the API hands out
-    // (file uploads, hosted pages) point where the client can reach them.
-    const origin = new URL(c.req.url).origin;
-    const fetch: AppFetch = async (path, init = {}) =>
-      options.app.request(new URL(path, origin).toString(), {
-        ...init,
-        headers: { ...init.headers, authorization: `Bearer ${token}` },
-      });
-    const api = options.api(fetch);
-
-    const server = new Server(
-      { name: options.name, version: options.version },
-      { capabilities: { tools: {} } },
-    );
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
-    server.setRequestHandler(CallToolRequestSchema, async (request) => {
-      const { name, arguments: given = {} } = request.params;
-      const tool = byName.get(name);
-      if (!tool) return { isError: true, content: text(`Unknown tool: ${name}`) };
-      const at = new Date().toISOString();
-      const started = performance.now();
-      const result = await runTool(tool, given, api, options.log);
-      if (options.evaluation.journal.enabled) {
-        // The tool call itself, next to the API calls it made (those are journaled by the
-        // API's own middleware): `trace` shows that the agent came in through MCP.
-        options.evaluation.journal.record({
-          at,
-          method: `mcp:${name}`,
-          status: 200,
-          ok: !result.isError,
-          error: result.isError ? result.code : null,
-          ms: Math.round((performance.now() - started) * 10) / 10,
-          actor,
-          args: redact(given) as Record<string, unknown>,
-        });
+  routes.post(
+    '/',
+    bodyLimit({
+      maxSize: MCP_MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(rpcError(-32600, `The request is larger than ${MCP_MAX_BODY_BYTES} bytes.`), 413),
+    }),
+    async (c) => {
+      const token = bearer(c.req.header('authorization'));
+      const challenge = { 'WWW-Authenticate': 'Bearer realm="asymmetric"' };
+      if (token === null) {
+        return c.json(
+          rpcError(-32001, 'Send the clone credential as Authorization: Bearer <token>.'),
+          401,
+          challenge,
+        );
       }
-      return { isError: result.isError, content: result.content };
-    });
+      if (!options.isReady())
+        return c.json(rpcError(-32002, 'The clone is still starting.'), 503, { 'Retry-After': '1' });
+      const actor = await options.authenticate(token);
+      if (actor === null)
+        return c.json(rpcError(-32001, 'The token is not valid for this clone.'), 401, challenge);
 
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
-    await server.connect(transport);
-    try {
-      return await transport.handleRequest(c.req.raw);
-    } finally {
-      await server.close();
-    }
-  });
+      // The inner calls go to the same origin the client used, so URLs the API hands out
+      // (file uploads, hosted pages) point where the client can reach them.
+      const origin = new URL(c.req.url).origin;
+      const fetch: AppFetch = async (path, init = {}) =>
+        options.app.request(new URL(path, origin).toString(), {
+          ...init,
+          headers: { ...init.headers, authorization: `Bearer ${token}` },
+        });
+      const api = options.api(fetch);
+
+      const server = new Server(
+        { name: options.name, version: options.version },
+        { capabilities: { tools: {} } },
+      );
+      server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
+      server.setRequestHandler(CallToolRequestSchema, async (request) => {
+        const { name, arguments: given = {} } = request.params;
+        const tool = byName.get(name);
+        if (!tool) return { isError: true, content: text(`Unknown tool: ${name}`) };
+        const at = new Date().toISOString();
+        const started = performance.now();
+        const result = await runTool(tool, given, api, options.log);
+        if (options.evaluation.journal.enabled) {
+          // The tool call itself, next to the API calls it made (those are journaled by the
+          // API's own middleware): `trace` shows that the agent came in through MCP.
+          options.evaluation.journal.record({
+            at,
+            method: `mcp:${name}`,
+            status: 200,
+            ok: !result.isError,
+            error: result.isError ? result.code : null,
+            ms: Math.round((performance.now() - started) * 10) / 10,
+            actor,
+            args: redact(given) as Record<string, unknown>,
+          });
+        }
+        return { isError: result.isError, content: result.content };
+      });
+
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+      });
+      await server.connect(transport);
+      try {
+        return await transport.handleRequest(c.req.raw);
+      } finally {
+        await server.close();
+      }
+    },
+  );
 
   // Stateless: no server-sent stream to open and no session to end.
   routes.on(['GET', 'DELETE'], '/', (c) =>

@@ -116,6 +116,31 @@ describe('Slack MCP (in-process)', () => {
     await expect(connect(slack.url)).rejects.toMatchObject({ code: 401 });
   });
 
+  it('answers malformed, oversized and GET requests with JSON-RPC errors, never a 5xx', async () => {
+    const post = (body: string) =>
+      fetch(`${slack.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${slackTokens.botToken}`,
+        },
+        body,
+      });
+    const malformed = await post('{"jsonrpc": "2.0", "id": 1, "method": ');
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32700 } });
+    const huge = await post(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(9 * 1024 * 1024) } }),
+    );
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32600 } });
+    const get = await fetch(`${slack.url}/mcp`, {
+      headers: { authorization: `Bearer ${slackTokens.botToken}` },
+    });
+    expect(get.status).toBe(405);
+  });
+
   it('posts as the bot, returns what the API returned, and journals the tool call and the API call', async () => {
     const client = await connect(slack.url, slackTokens.botToken);
     const web = new WebClient(slackTokens.botToken, { slackApiUrl: `${slack.url}/api/` });
