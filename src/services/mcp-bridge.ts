@@ -83,49 +83,64 @@ export async function mcpMembers(ctx: AppContext, name: string): Promise<McpMemb
 }
 
 interface Route {
-  client: Client;
   member: McpMember;
   tool: string;
 }
+
+/** A member's live connection; replaced when its token was rotated under the bridge. */
+interface Connection {
+  member: McpMember;
+  client: Client;
+}
+
+async function connectMember(member: McpMember, version: string): Promise<Client> {
+  const client = new Client({ name: 'asymmetric-mcp-bridge', version });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(member.url), {
+      requestInit: { headers: { authorization: `Bearer ${member.token}` } },
+    }),
+  );
+  return client;
+}
+
+const unauthorized = (error: unknown) => (error as { code?: unknown } | null)?.code === 401;
 
 /**
  * Connects to every member and serves their tools together on `transport`. Names stay
  * unique: a member keeps the plain names unless one of them is already taken by an
  * earlier member (the first clone of each template), and then all its tools are
- * `<clone-id>__<name>`. Resolves when the client hangs up.
+ * `<clone-id>__<name>`. When a clone refuses the token (`tokens --reprovision` ran since),
+ * `freshToken` is asked for the current one and the call is tried once more. Resolves
+ * when the client hangs up.
  */
 export async function serveMcpBridge(
   members: McpMember[],
   transport: Transport,
   version: string,
+  freshToken: (member: McpMember) => Promise<string | null> = async () => null,
 ): Promise<void> {
-  const clients: Client[] = [];
+  const connections = new Map<string, Connection>();
   const routes = new Map<string, Route>();
   const tools: Tool[] = [];
+  const closeAll = () =>
+    Promise.all([...connections.values()].map(({ client }) => client.close().catch(() => {})));
   try {
     for (const member of members) {
-      const client = new Client({ name: 'asymmetric-mcp-bridge', version });
-      await client
-        .connect(
-          new StreamableHTTPClientTransport(new URL(member.url), {
-            requestInit: { headers: { authorization: `Bearer ${member.token}` } },
-          }),
-        )
-        .catch((error: unknown) => {
-          throw new AsymError(
-            'CLONE_UNHEALTHY',
-            `Clone ${member.cloneId} did not answer MCP at ${member.url}.`,
-            {
-              hint: `Check it with \`asymmetric status ${member.cloneId}\` (${error instanceof Error ? error.message : String(error)}).`,
-            },
-          );
-        });
-      clients.push(client);
+      const client = await connectMember(member, version).catch((error: unknown) => {
+        throw new AsymError(
+          'CLONE_UNHEALTHY',
+          `Clone ${member.cloneId} did not answer MCP at ${member.url}.`,
+          {
+            hint: `Check it with \`asymmetric status ${member.cloneId}\` (${error instanceof Error ? error.message : String(error)}).`,
+          },
+        );
+      });
+      connections.set(member.cloneId, { member, client });
       const listed = await listAll(client);
       const clash = listed.some((tool) => routes.has(tool.name));
       for (const tool of listed) {
         const name = clash ? `${member.cloneId}${TOOL_PREFIX_SEPARATOR}${tool.name}` : tool.name;
-        routes.set(name, { client, member, tool: tool.name });
+        routes.set(name, { member, tool: tool.name });
         tools.push({
           ...tool,
           name,
@@ -135,9 +150,24 @@ export async function serveMcpBridge(
       }
     }
   } catch (error) {
-    await Promise.all(clients.map((client) => client.close().catch(() => {})));
+    await closeAll();
     throw error;
   }
+
+  const callOn = async (route: Route, args: Record<string, unknown>) => {
+    const connection = connections.get(route.member.cloneId) as Connection;
+    try {
+      return (await connection.client.callTool({ name: route.tool, arguments: args })) as CallToolResult;
+    } catch (error) {
+      const token = unauthorized(error) ? await freshToken(connection.member) : null;
+      if (!token || token === connection.member.token) throw error;
+      const member = { ...connection.member, token };
+      const client = await connectMember(member, version);
+      await connection.client.close().catch(() => {});
+      connections.set(member.cloneId, { member, client });
+      return (await client.callTool({ name: route.tool, arguments: args })) as CallToolResult;
+    }
+  };
 
   const server = new Server({ name: 'asymmetric', version }, { capabilities: { tools: {} } });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
@@ -146,21 +176,15 @@ export async function serveMcpBridge(
     if (!route)
       return { isError: true, content: [{ type: 'text', text: `Unknown tool: ${request.params.name}` }] };
     try {
-      return (await route.client.callTool({
-        name: route.tool,
-        arguments: request.params.arguments ?? {},
-      })) as CallToolResult;
+      return await callOn(route, request.params.arguments ?? {});
     } catch (error) {
-      // The clone went away mid-session (stopped, destroyed): the agent sees why, the bridge stays up.
-      return {
-        isError: true,
-        content: [
-          {
-            type: 'text',
-            text: `Clone ${route.member.cloneId} did not answer (${error instanceof Error ? error.message : String(error)}); is it running?`,
-          },
-        ],
-      };
+      // The clone went away mid-session (stopped, destroyed) or its tokens were revoked: the
+      // agent sees why, and the bridge stays up.
+      const why = error instanceof Error ? error.message : String(error);
+      const text = unauthorized(error)
+        ? `Clone ${route.member.cloneId} refused the token the registry holds (${why}).`
+        : `Clone ${route.member.cloneId} did not answer (${why}); is it running?`;
+      return { isError: true, content: [{ type: 'text', text }] };
     }
   });
   const closed = new Promise<void>((resolve) => {
@@ -168,7 +192,14 @@ export async function serveMcpBridge(
   });
   await server.connect(transport);
   await closed;
-  await Promise.all(clients.map((client) => client.close().catch(() => {})));
+  await closeAll();
+}
+
+/** The member's credential as the registry holds it now. */
+export async function currentToken(ctx: AppContext, member: McpMember): Promise<string | null> {
+  const clone = (await ctx.store.read()).clones[member.cloneId];
+  const key = clone ? getTemplate(clone.template).mcp?.token : undefined;
+  return (key && clone?.tokens?.[key]) || null;
 }
 
 async function listAll(client: Client): Promise<Tool[]> {

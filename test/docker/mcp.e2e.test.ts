@@ -550,3 +550,21 @@ describe('after a reset', () => {
     expect((await call(viaStdio, 'list_customers', { email: 'grace@example.com' })).data).toEqual([]);
   });
 });
+
+describe('after tokens --reprovision', () => {
+  it('refuses the old key at the endpoint, and a running bridge carries on with the new one', async () => {
+    const bridge = await stdio('acme');
+    await call(bridge, 'list_customers', { limit: 1 });
+    const rotated = await home.run('tokens', stripe.id, '--reprovision', '--json');
+    expect(rotated.exitCode, rotated.stderr).toBe(0);
+    const { secretKey } = rotated.json();
+    expect(secretKey).not.toBe(stripe.tokens.secretKey);
+    await expect(http(stripe.endpoints.mcp, stripe.tokens.secretKey)).rejects.toMatchObject({ code: 401 });
+    const customer = await call(bridge, 'create_customer', { name: 'After Rotation' });
+    const url = new URL(stripe.endpoints.api);
+    const fresh = new Stripe(secretKey, { host: url.hostname, port: Number(url.port), protocol: 'http' });
+    expect((await fresh.customers.retrieve(customer.id)) as Stripe.Customer).toMatchObject({
+      name: 'After Rotation',
+    });
+  });
+});

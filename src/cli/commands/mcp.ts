@@ -11,11 +11,13 @@ export function registerMcp(program: Command, kit: CommandKit): void {
       '\nFor MCP clients that start servers as processes, e.g.\n  {"command": "npx", "args": ["asym", "mcp", "acme"]}\n',
     )
     .action(async (target: string) => {
-      const { mcpMembers, serveMcpBridge } = await import('../../services/mcp-bridge.js');
+      const { currentToken, mcpMembers, serveMcpBridge } = await import('../../services/mcp-bridge.js');
       const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
       // stdout carries the protocol: the context is made silent, as with --json.
       const ctx = await kit.context(true);
       const members = await mcpMembers(ctx, target).finally(() => ctx.reporter.stop());
-      await serveMcpBridge(members, new StdioServerTransport(), program.version() ?? '0.0.0');
+      await serveMcpBridge(members, new StdioServerTransport(), program.version() ?? '0.0.0', (member) =>
+        currentToken(ctx, member),
+      );
     });
 }
