@@ -27,7 +27,8 @@ export type ErrorCode =
   | 'REGISTRY_LOCKED'
   | 'CONFIG_INVALID'
   | 'TIMEOUT'
-  | 'DRIFT_DETECTED';
+  | 'DRIFT_DETECTED'
+  | 'MCP_NOT_SERVED';
 
 export class AsymError extends Error {
   readonly code: ErrorCode;

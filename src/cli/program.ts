@@ -8,6 +8,7 @@ import { registerFault } from './commands/fault.js';
 import { registerLifecycle } from './commands/lifecycle.js';
 import { registerListen } from './commands/listen.js';
 import { registerLogs } from './commands/logs.js';
+import { registerMcp } from './commands/mcp.js';
 import { registerSeed } from './commands/seed.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerSpin } from './commands/spin.js';
@@ -50,6 +51,7 @@ export function createProgram(io: CliIO): Command {
     registerDiff,
     registerSnapshot,
     registerFault,
+    registerMcp,
   ]) {
     register(program, kit);
   }

@@ -36,6 +36,7 @@ export function renderSpun(clone: CloneView): string {
     `  api: ${clone.endpoints.api}`,
   ];
   if (clone.endpoints.web) lines.push(`  web: ${clone.endpoints.web}`);
+  if (clone.endpoints.mcp) lines.push(`  mcp: ${clone.endpoints.mcp}`);
   for (const [key, value] of Object.entries(clone.tokens ?? {})) lines.push(`  ${key}: ${value}`);
   return `${lines.join('\n')}\n`;
 }

@@ -14,7 +14,7 @@ export interface CloneView {
   seed: { fixture: string } | null;
   /** The pinned clock (ISO, UTC), or null for real time. */
   clock: string | null;
-  endpoints: { api: string; web?: string };
+  endpoints: { api: string; web?: string; mcp?: string };
   ports: { backend: number; frontend?: number };
   database: string;
   redisPrefix: string;
@@ -59,6 +59,7 @@ export function cloneView(
       // Slack's ends in /api/ (what WebClient takes as slackApiUrl); Stripe's is the origin.
       api: template.apiPath === '/' ? origin : `${origin}${template.apiPath}`,
       ...(clone.ports.frontend ? { web: `http://127.0.0.1:${clone.ports.frontend}/` } : {}),
+      ...(template.mcp ? { mcp: `${origin}${template.mcp.path}` } : {}),
     },
     ports: {
       backend: clone.ports.backend,

@@ -33,6 +33,12 @@ const manifestSchema = z
     services: z.object({ backend: serviceSchema, frontend: serviceSchema.optional() }).strict(),
     health: z.string().startsWith('/'),
     apiPath: z.string().startsWith('/'),
+    // The template serves MCP (the kit's templates/_shared/mcp.ts) at `path`; `token` names
+    // the credential in the clone's tokens that `asymmetric mcp` acts with.
+    mcp: z
+      .object({ path: z.string().startsWith('/'), token: z.string() })
+      .strict()
+      .optional(),
     migrations: z.string(),
     fixtures: z.record(z.string(), z.string()),
     deliveries: deliveriesSchema.optional(),

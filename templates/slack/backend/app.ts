@@ -6,6 +6,7 @@ import { createAdminRoutes } from '../../_shared/admin-routes.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
 import { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import { frontendOnly } from '../../_shared/frontend-gate.js';
+import { createMcpRoutes } from '../../_shared/mcp.js';
 import { CallerResolver, type SlackCaller } from './caller.js';
 import {
   type DispatcherOptions,
@@ -16,6 +17,7 @@ import {
 } from './events/dispatcher.js';
 import { createEventRoutes } from './events/event-routes.js';
 import { createFileRoutes } from './file-routes.js';
+import { SLACK_MCP_TOOLS, slackApi } from './mcp-tools.js';
 import type { MethodContext } from './method.js';
 import { SLACK_METHODS } from './methods/index.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -47,6 +49,10 @@ interface SlackCall {
   caller: SlackCaller | null;
 }
 const calls = new WeakMap<Context, SlackCall>();
+
+/** Who a call came from, as the journal names it: `bot:B...` or `user:U...`. */
+const actorOf = (caller: SlackCaller) =>
+  `${caller.kind}:${caller.kind === 'bot' ? (caller.botId ?? caller.userId) : caller.userId}`;
 
 /** The app plus the hook that takes Socket Mode WebSocket upgrades on its HTTP server. */
 export type SlackApp = Hono & { attach: (server: Server) => () => void };
@@ -113,9 +119,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       const call = calls.get(c);
       const caller = call?.caller;
       return {
-        actor: caller
-          ? `${caller.kind}:${caller.kind === 'bot' ? (caller.botId ?? caller.userId) : caller.userId}`
-          : null,
+        actor: caller ? actorOf(caller) : null,
         args: call?.args ?? {},
         error: c.error instanceof SlackError ? c.error.code : c.error ? 'internal_error' : null,
       };
@@ -158,6 +162,28 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     createSocketModeAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, hub: sockets }),
   );
   app.route('/', createFileRoutes({ runtime, pool, callers }));
+  // MCP with a bot or user token: the tools act as that bot or person, with its scopes.
+  app.route(
+    '/mcp',
+    createMcpRoutes({
+      name: 'asymmetric-slack',
+      version: '1.0.0',
+      tools: SLACK_MCP_TOOLS,
+      authenticate: async (token) => {
+        try {
+          return actorOf(await callers.resolve(token));
+        } catch (error) {
+          if (error instanceof SlackError) return null;
+          throw error;
+        }
+      },
+      api: slackApi,
+      app,
+      evaluation: runtime.evaluation,
+      isReady: () => runtime.ready,
+      log,
+    }),
+  );
   app.route(
     '/api',
     createConnectionsOpenRoute({ runtime, callers, hub: sockets, pool, publicUrl: config.publicUrl }),

@@ -5,10 +5,12 @@ import { createAdminRoutes } from '../../_shared/admin-routes.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
 import { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import type { Fault } from '../../_shared/evaluation.js';
+import { createMcpRoutes } from '../../_shared/mcp.js';
 import { ApiKeyVerifier, presentedKey } from './api-keys.js';
 import { createAuthenticationRoutes } from './authentication-routes.js';
 import { IdempotencyStore } from './idempotency.js';
 import { randomStripeIds, type StripeIds } from './ids.js';
+import { STRIPE_MCP_TOOLS, stripeApi } from './mcp-tools.js';
 import { readParams } from './request-params.js';
 import { RESOURCES } from './resources/index.js';
 import type { StripeEnv } from './route-env.js';
@@ -103,6 +105,29 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   app.route(
     '/_asym',
     createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log, deliveries }),
+  );
+  // MCP with the secret key, as the agent toolkit's server takes it.
+  app.route(
+    '/mcp',
+    createMcpRoutes({
+      name: 'asymmetric-stripe',
+      version: '1.0.0',
+      tools: STRIPE_MCP_TOOLS,
+      authenticate: async (key) => {
+        try {
+          await keys.verify(key);
+          return 'secret_key';
+        } catch (error) {
+          if (error instanceof StripeError) return null;
+          throw error;
+        }
+      },
+      api: stripeApi,
+      app,
+      evaluation: runtime.evaluation,
+      isReady: () => runtime.ready,
+      log,
+    }),
   );
 
   app.use('/v1/*', async (c, next) => {
