@@ -479,7 +479,17 @@ describe('Stripe: junk to every route', () => {
   function stripeRoutes(): Array<{ method: string; path: string; accepts: string[] | null }> {
     const stub = {} as never;
     const deps = {
-      runtime: { onCachesInvalidated: () => undefined, ready: false },
+      // What the app factory touches of the runtime while it builds its routes.
+      runtime: {
+        onCachesInvalidated: () => undefined,
+        onReset: () => undefined,
+        ready: false,
+        clock: { now: Date.now },
+        evaluation: {
+          use: () => undefined,
+          middleware: () => (_c: unknown, next: () => Promise<void>) => next(),
+        },
+      },
       pool: stub,
       redis: stub,
       log: createMemoryLogger(),

@@ -687,6 +687,7 @@ describe('reset and seed', () => {
           botUserId: 'U0ASYM0BOT1',
           userId: 'U0ASYM00001',
         },
+        checkpointsDropped: 0,
       });
       expect(await otherBot.auth.test()).toMatchObject({ team: 'Asymmetric', user_id: 'U0ASYM0BOT1' });
       expect((await client(minted.userToken, other.url).auth.test()).user_id).toBe('U0ASYM00001');

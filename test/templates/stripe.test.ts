@@ -431,7 +431,11 @@ describe('reset and seed', () => {
     try {
       expect(await dumpPublic(other.pool)).toEqual(await dumpPublic(backend.pool));
       const empty = await other.admin('/seed', { fixture: null });
-      expect(empty.body).toEqual({ ok: true, identity: { accountId: 'acct_1AsymTestAcct00' } });
+      expect(empty.body).toEqual({
+        ok: true,
+        identity: { accountId: 'acct_1AsymTestAcct00' },
+        checkpointsDropped: 0,
+      });
       expect((await countPublic(other.pool)).customers).toBe(0);
       const back = await other.admin('/seed', { fixture: 'acme-corp' });
       expect(back.body.identity.accountId).toBe('acct_1AcmeCorpTest00');
