@@ -26,7 +26,8 @@ export type ErrorCode =
   | 'REGISTRY_LOCKED'
   | 'CONFIG_INVALID'
   | 'TIMEOUT'
-  | 'DRIFT_DETECTED';
+  | 'DRIFT_DETECTED'
+  | 'COMMAND_NOT_FOUND';
 
 export class AsymError extends Error {
   readonly code: ErrorCode;

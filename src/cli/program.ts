@@ -6,13 +6,14 @@ import { registerEvents } from './commands/events.js';
 import { registerFault } from './commands/fault.js';
 import { registerLifecycle } from './commands/lifecycle.js';
 import { registerLogs } from './commands/logs.js';
+import { registerRun } from './commands/run.js';
 import { registerSeed } from './commands/seed.js';
 import { registerSpin } from './commands/spin.js';
 import { registerStatus } from './commands/status.js';
 import { registerTemplates } from './commands/templates.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerTrace } from './commands/trace.js';
-import { type CliIO, FailedAfterOutput, writeJson } from './io.js';
+import { type CliIO, ExitWith, FailedAfterOutput, writeJson } from './io.js';
 import { createKit } from './kit.js';
 
 export const VERSION = '0.1.0';
@@ -44,6 +45,7 @@ export function createProgram(io: CliIO): Command {
     registerEnv,
     registerTrace,
     registerFault,
+    registerRun,
   ]) {
     register(program, kit);
   }
@@ -63,6 +65,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     await createProgram(io).parseAsync(argv, { from: 'user' });
     return EXIT_OK;
   } catch (error) {
+    if (error instanceof ExitWith) return error.code;
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
       if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync')

@@ -1,0 +1,92 @@
+/**
+ * Loaded into every Node process under `asymmetric run` (NODE_OPTIONS=--require), built to
+ * dist/cli/run-preload.cjs with its dependencies inlined. Node 20 has no NODE_USE_ENV_PROXY,
+ * and SDKs bring their own agents (the stripe SDK makes a keep-alive https.Agent), so
+ * honouring HTTPS_PROXY is not enough: this sends global fetch through the proxy (undici's
+ * ProxyAgent, NO_PROXY honoured) and gives every http/https request the
+ * proxy's agent, whatever agent the caller chose. Requests to loopback and unix sockets go
+ * direct: those are the clones' own ports and the Docker socket.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { syncBuiltinESMExports } from 'node:module';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { Agent, type Dispatcher, ProxyAgent, setGlobalDispatcher } from 'undici';
+
+const proxyUrl = process.env.ASYM_RUN_PROXY;
+
+/** NO_PROXY as curl reads it: `*`, exact hosts, or domain suffixes (`.example.com`, `example.com`); no ports. */
+function direct(host: string): boolean {
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  const entries = (process.env.NO_PROXY ?? process.env.no_proxy ?? '')
+    .split(',')
+    .map((entry) =>
+      entry
+        .trim()
+        .toLowerCase()
+        .replace(/^\[|\]$/g, ''),
+    )
+    .filter(Boolean);
+  return entries.some((entry) => {
+    if (entry === '*') return true;
+    const domain = entry.replace(/^\*?\./, '');
+    return name === domain || name.endsWith(`.${domain}`);
+  });
+}
+
+type RequestArgs = [unknown, unknown?, unknown?];
+
+/** Puts `agent` into a request's options, for each form http.request takes. */
+function withAgent(args: RequestArgs, agent: http.Agent): RequestArgs {
+  const [first, second, third] = args;
+  const isTarget = typeof first === 'string' || first instanceof URL;
+  const options = (isTarget ? (typeof second === 'object' && second !== null ? second : {}) : first) as
+    | (http.RequestOptions & { socketPath?: string })
+    | undefined;
+  if (!options || typeof options !== 'object') return args;
+  if (options.socketPath || options.createConnection) return args;
+  const host = options.hostname ?? options.host ?? (isTarget ? new URL(String(first)).hostname : 'localhost');
+  if (direct(String(host))) return args;
+  const patched = { ...options, agent };
+  if (!isTarget) return [patched, second, third];
+  return typeof second === 'function' ? [first, patched, second] : [first, patched, third];
+}
+
+function patch(module: typeof http | typeof https, agent: http.Agent): void {
+  const { request, get } = module;
+  const target = module as unknown as Record<string, unknown>;
+  target.request = (...args: RequestArgs) =>
+    (request as (...a: unknown[]) => http.ClientRequest)(...withAgent(args, agent));
+  // https.get calls the module's own request, not the export: patch it too.
+  target.get = (...args: RequestArgs) =>
+    (get as (...a: unknown[]) => http.ClientRequest)(...withAgent(args, agent));
+}
+
+/**
+ * fetch's dispatcher: the proxy, or direct for NO_PROXY hosts. (undici's EnvHttpProxyAgent
+ * does the same but warns on stderr that it is experimental, into the user's output.)
+ */
+class ProxyOrDirect extends Agent {
+  readonly #proxy: ProxyAgent;
+  constructor(uri: string) {
+    super();
+    this.#proxy = new ProxyAgent(uri);
+  }
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandlers): boolean {
+    const origin = new URL(String(options.origin));
+    return direct(origin.hostname)
+      ? super.dispatch(options, handler)
+      : this.#proxy.dispatch(options, handler);
+  }
+}
+
+if (proxyUrl) {
+  // The bundled undici of Node 20/22 is 6.x and shares the global dispatcher slot with this
+  // one; a newer Node honours NODE_USE_ENV_PROXY (set by `run`) for fetch on its own.
+  if (process.versions.undici?.startsWith('6.')) setGlobalDispatcher(new ProxyOrDirect(proxyUrl));
+  const agent = new HttpsProxyAgent(proxyUrl, { keepAlive: true });
+  patch(http, agent);
+  patch(https, agent);
+  // ES modules importing `{ request } from 'node:https'` see the patched functions too.
+  syncBuiltinESMExports();
+}
