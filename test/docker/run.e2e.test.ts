@@ -1,6 +1,7 @@
 import dns from 'node:dns';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import https from 'node:https';
+import { createRequire } from 'node:module';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,8 @@ const PIN =
 const LOOPBACK_PROXY =
   'case "$HTTPS_PROXY" in http://127.0.0.1:*) ;; *) echo "proxy not on loopback" >&2; exit 99;; esac;';
 /** `node -e` scripts load the SDKs from the project, wherever they run. */
-const NODE_REQUIRE = `const require2 = require('node:module').createRequire(${JSON.stringify(join(PROJECT_ROOT, 'package.json'))});`;
+const NODE_REQUIRE = `if (!/^http:\\/\\/127\\.0\\.0\\.1:\\d+$/.test(process.env.HTTPS_PROXY ?? '')) { console.error('proxy not on loopback'); process.exit(99); }
+const require2 = require('node:module').createRequire(${JSON.stringify(join(PROJECT_ROOT, 'package.json'))});`;
 
 const realLookup = dns.lookup;
 let home: RealHome;
@@ -167,6 +169,58 @@ describe('asym run <env> -- <command>', () => {
     const result = await run('acme', '--offline', '--', 'node', '-e', script);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.json()).toEqual({ viaFetch: seededChannels, viaSdk: seededChannels });
+  });
+
+  it('the unmodified @modelcontextprotocol/server-slack (hard-coded https://slack.com/api) lists the seeded channels', async () => {
+    const server = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-slack/dist/index.js');
+    const child = home.spawn('run', 'acme', '--offline', '--', 'node', server);
+    child.stdin?.setDefaultEncoding('utf8');
+    // Newline-delimited JSON-RPC over stdio, as an MCP client speaks it: through `asym run`'s stdin and stdout.
+    const answers = new Map<number, unknown>();
+    const waiting = new Map<number, () => void>();
+    let buffer = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
+        const message = JSON.parse(buffer.slice(0, end)) as { id?: number };
+        buffer = buffer.slice(end + 1);
+        if (typeof message.id === 'number') {
+          answers.set(message.id, message);
+          waiting.get(message.id)?.();
+        }
+      }
+    });
+    const call = (id: number, method: string, params: unknown) =>
+      new Promise<unknown>((resolve) => {
+        waiting.set(id, () => resolve(answers.get(id)));
+        child.stdin?.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+      });
+    try {
+      await call(1, 'initialize', {
+        protocolVersion: '2024-11-05',
+        capabilities: {},
+        clientInfo: { name: 'asym-run-test', version: '1' },
+      });
+      child.stdin?.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+      const listed = (await call(2, 'tools/call', {
+        name: 'slack_list_channels',
+        arguments: { limit: 200 },
+      })) as {
+        result: { content: Array<{ text: string }> };
+      };
+      const body = JSON.parse(listed.result.content[0]?.text ?? '{}') as {
+        ok: boolean;
+        channels: Array<{ name: string }>;
+      };
+      expect(body.ok).toBe(true);
+      // The server lists public channels only; every one it shows is the clone's.
+      expect(body.channels.map((c) => c.name)).toContain('general');
+      expect(seededChannels).toEqual(expect.arrayContaining(body.channels.map((c) => c.name)));
+    } finally {
+      child.stdin?.end();
+      child.kill('SIGTERM');
+      await child;
+    }
   });
 
   it('passes exit codes and both output streams through', async () => {
