@@ -16,9 +16,9 @@ import { Agent, type Dispatcher, ProxyAgent, setGlobalDispatcher } from 'undici'
 const proxyUrl = process.env.ASYM_RUN_PROXY;
 
 /** NO_PROXY as curl reads it: `*`, exact hosts, or domain suffixes (`.example.com`, `example.com`); no ports. */
-function direct(host: string): boolean {
+export function isDirect(host: string, noProxy: string): boolean {
   const name = host.replace(/^\[|\]$/g, '').toLowerCase();
-  const entries = (process.env.NO_PROXY ?? process.env.no_proxy ?? '')
+  const entries = noProxy
     .split(',')
     .map((entry) =>
       entry
@@ -34,10 +34,12 @@ function direct(host: string): boolean {
   });
 }
 
-type RequestArgs = [unknown, unknown?, unknown?];
+export type RequestArgs = [unknown, unknown?, unknown?];
+
+const noProxy = () => process.env.NO_PROXY ?? process.env.no_proxy ?? '';
 
 /** Puts `agent` into a request's options, for each form http.request takes. */
-function withAgent(args: RequestArgs, agent: http.Agent): RequestArgs {
+export function withAgent(args: RequestArgs, agent: http.Agent, noProxy: string): RequestArgs {
   const [first, second, third] = args;
   const isTarget = typeof first === 'string' || first instanceof URL;
   const options = (isTarget ? (typeof second === 'object' && second !== null ? second : {}) : first) as
@@ -46,7 +48,7 @@ function withAgent(args: RequestArgs, agent: http.Agent): RequestArgs {
   if (!options || typeof options !== 'object') return args;
   if (options.socketPath || options.createConnection) return args;
   const host = options.hostname ?? options.host ?? (isTarget ? new URL(String(first)).hostname : 'localhost');
-  if (direct(String(host))) return args;
+  if (isDirect(String(host), noProxy)) return args;
   const patched = { ...options, agent };
   if (!isTarget) return [patched, second, third];
   return typeof second === 'function' ? [first, patched, second] : [first, patched, third];
@@ -56,10 +58,10 @@ function patch(module: typeof http | typeof https, agent: http.Agent): void {
   const { request, get } = module;
   const target = module as unknown as Record<string, unknown>;
   target.request = (...args: RequestArgs) =>
-    (request as (...a: unknown[]) => http.ClientRequest)(...withAgent(args, agent));
+    (request as (...a: unknown[]) => http.ClientRequest)(...withAgent(args, agent, noProxy()));
   // https.get calls the module's own request, not the export: patch it too.
   target.get = (...args: RequestArgs) =>
-    (get as (...a: unknown[]) => http.ClientRequest)(...withAgent(args, agent));
+    (get as (...a: unknown[]) => http.ClientRequest)(...withAgent(args, agent, noProxy()));
 }
 
 /**
@@ -74,7 +76,7 @@ class ProxyOrDirect extends Agent {
   }
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandlers): boolean {
     const origin = new URL(String(options.origin));
-    return direct(origin.hostname)
+    return isDirect(origin.hostname, noProxy())
       ? super.dispatch(options, handler)
       : this.#proxy.dispatch(options, handler);
   }

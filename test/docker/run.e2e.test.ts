@@ -119,6 +119,7 @@ describe('asym run <env> -- <command>', () => {
     expect(vars.HTTPS_PROXY).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // The CA lives in the home; its key is the owner's alone.
     expect(statSync(join(home.dir, 'run-ca', 'ca-key.pem')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home.dir, 'run-ca', 'leaf-key.pem')).mode & 0o777).toBe(0o600);
     // A lone clone works too, and its environment is named.
     const lone = await run(
       stripe.id,

@@ -9,14 +9,18 @@ import { HttpsProxyAgent } from 'https-proxy-agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AsymError } from '../../src/errors.js';
 import { TEMPLATES_DIR } from '../../src/paths.js';
+import { createContext } from '../../src/services/context.js';
 import { loadRunCertificateAuthority } from '../../src/services/run-ca.js';
+import { resolveRunTarget } from '../../src/services/run-command.js';
 import { planRun, proxyVariables, type RunMember } from '../../src/services/run-plan.js';
+import { isDirect, withAgent } from '../../src/services/run-preload.js';
 import {
   type InterceptingProxy,
   type ProxyEvent,
   startInterceptingProxy,
 } from '../../src/services/run-proxy.js';
 import { getTemplate, loadTemplates } from '../../src/templates/catalog.js';
+import { cli, FakeClones, freshHome } from '../support/fake-clones.js';
 
 /** The real stripe manifest, edited, in a templates dir of its own. */
 function templatesWith(edit: (text: string) => string): string {
@@ -136,6 +140,77 @@ describe('asymmetric run: variables and routes from the manifests', () => {
 const VENDOR = /(^|\.)(slack\.com|stripe\.com)$/i;
 const realLookup = dns.lookup;
 
+describe('asymmetric run: which clones a target names (fake runtime)', () => {
+  it('takes an environment or a lone clone, running and with tokens, and names what is wrong', async () => {
+    const fake = new FakeClones();
+    const dir = freshHome();
+    try {
+      const [slackClone, stripeClone] = (
+        await cli(fake, dir, 'spin', 'slack', 'stripe', '-g', 'acme', '--json')
+      ).json();
+      const lone = (await cli(fake, dir, 'spin', 'stripe', '--json')).json();
+      const ctx = createContext({ env: { ASYM_HOME: dir }, runtime: fake.runtime, images: fake.images });
+      const env = await resolveRunTarget(ctx, 'acme');
+      expect(env.environment).toBe('acme');
+      expect(env.members.map((m) => [m.id, m.origin, m.tokens])).toEqual([
+        [slackClone.id, `http://127.0.0.1:${slackClone.ports.backend}`, slackClone.tokens],
+        [stripeClone.id, `http://127.0.0.1:${stripeClone.ports.backend}`, stripeClone.tokens],
+      ]);
+      expect((await resolveRunTarget(ctx, stripeClone.id)).environment).toBe('acme');
+      expect((await resolveRunTarget(ctx, lone.id)).environment).toBe(lone.id);
+      await expect(resolveRunTarget(ctx, 'nope')).rejects.toMatchObject({ code: 'ENVIRONMENT_NOT_FOUND' });
+      expect((await cli(fake, dir, 'stop', stripeClone.id)).code).toBe(0);
+      await expect(resolveRunTarget(ctx, 'acme')).rejects.toMatchObject({
+        code: 'CLONE_NOT_RUNNING',
+        hint: `Start it with \`asymmetric start ${stripeClone.id}\`.`,
+      });
+    } finally {
+      fake.close();
+    }
+  });
+});
+
+describe('asymmetric run: the Node preload', () => {
+  const agent = new http.Agent();
+  it('gives every request to another host the proxy agent, whatever agent the caller chose', () => {
+    const own = new https.Agent({ keepAlive: true });
+    expect(
+      withAgent([{ host: 'api.stripe.com', path: '/v1/customers', agent: own }], agent, '')[0],
+    ).toMatchObject({
+      host: 'api.stripe.com',
+      agent,
+    });
+    const callback = () => {};
+    expect(withAgent(['https://slack.com/api/auth.test', callback], agent, '')).toEqual([
+      'https://slack.com/api/auth.test',
+      { agent },
+      callback,
+    ]);
+    expect(withAgent([new URL('https://slack.com/api/x'), { method: 'POST' }, callback], agent, '')).toEqual([
+      new URL('https://slack.com/api/x'),
+      { method: 'POST', agent },
+      callback,
+    ]);
+  });
+
+  it('leaves loopback, NO_PROXY hosts and unix sockets alone (the clones’ ports, the Docker socket)', () => {
+    const noProxy = 'localhost,127.0.0.1,::1,.internal.test';
+    for (const args of [
+      ['http://127.0.0.1:3001/api/auth.test'],
+      ['http://[::1]:3001/'],
+      [{ hostname: 'localhost', port: 3001 }],
+      [{ host: 'db.internal.test' }],
+      [{ socketPath: '/var/run/docker.sock', path: '/containers/json' }],
+    ] as const) {
+      const before = structuredClone(args);
+      expect(withAgent([...args] as [unknown], agent, noProxy)).toEqual(before);
+    }
+    expect(isDirect('internal.test', noProxy)).toBe(true);
+    expect(isDirect('slack.com', noProxy)).toBe(false);
+    expect(isDirect('anything', '*')).toBe(true);
+  });
+});
+
 describe('asymmetric run: the intercepting proxy', () => {
   const home = mkdtempSync(join(tmpdir(), 'asym-run-'));
   const seen: Array<{ path: string; headers: http.IncomingHttpHeaders; body: string }> = [];
@@ -229,6 +304,7 @@ describe('asymmetric run: the intercepting proxy', () => {
 
   it('keeps the CA in the home, its key readable by the owner only, and reuses it', async () => {
     expect(statSync(join(home, 'run-ca', 'ca-key.pem')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, 'run-ca', 'leaf-key.pem')).mode & 0o777).toBe(0o600);
     const again = await loadRunCertificateAuthority(home, 'test', {});
     expect(readFileSync(again.caPath, 'utf8')).toBe(caCert);
     const bundle = readFileSync(again.bundlePath, 'utf8');
