@@ -11,7 +11,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
 import { HttpsProxyAgent } from 'https-proxy-agent';
-import { Agent, type Dispatcher, ProxyAgent, setGlobalDispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 
 const proxyUrl = process.env.ASYM_RUN_PROXY;
 
@@ -67,25 +67,52 @@ function patch(module: typeof http | typeof https, agent: http.Agent): void {
 /**
  * fetch's dispatcher: the proxy, or direct for NO_PROXY hosts. (undici's EnvHttpProxyAgent
  * does the same but warns on stderr that it is experimental, into the user's output.)
+ * undici is loaded on first use: most Node processes never fetch, and loading it costs
+ * tens of milliseconds in each.
  */
-class ProxyOrDirect extends Agent {
-  readonly #proxy: ProxyAgent;
-  constructor(uri: string) {
-    super();
-    this.#proxy = new ProxyAgent(uri);
+function createDispatcher(uri: string): Dispatcher {
+  const { Agent, ProxyAgent } = require('undici') as typeof import('undici');
+  class ProxyOrDirect extends Agent {
+    readonly #proxy = new ProxyAgent(uri);
+    override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandlers): boolean {
+      const origin = new URL(String(options.origin));
+      return isDirect(origin.hostname, noProxy())
+        ? super.dispatch(options, handler)
+        : this.#proxy.dispatch(options, handler);
+    }
   }
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandlers): boolean {
-    const origin = new URL(String(options.origin));
-    return isDirect(origin.hostname, noProxy())
-      ? super.dispatch(options, handler)
-      : this.#proxy.dispatch(options, handler);
-  }
+  return new ProxyOrDirect();
+}
+
+/**
+ * Node's fetch reads its dispatcher from this global slot (shared by every undici 6), so a
+ * getter there builds ours on the first fetch. Configurable, so a program's own
+ * setGlobalDispatcher still wins.
+ */
+const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+
+function installLazyDispatcher(uri: string): void {
+  const slot = globalThis as unknown as Record<symbol, Dispatcher | undefined>;
+  const settle = (value: Dispatcher | undefined) =>
+    Object.defineProperty(globalThis, GLOBAL_DISPATCHER, { value, writable: true, configurable: true });
+  Object.defineProperty(globalThis, GLOBAL_DISPATCHER, {
+    configurable: true,
+    enumerable: false,
+    get: () => {
+      // A plain slot first: loading undici reads it (and fills it with a default Agent).
+      settle(undefined);
+      const dispatcher = createDispatcher(uri);
+      slot[GLOBAL_DISPATCHER] = dispatcher;
+      return dispatcher;
+    },
+    set: settle,
+  });
 }
 
 if (proxyUrl) {
   // The bundled undici of Node 20/22 is 6.x and shares the global dispatcher slot with this
   // one; a newer Node honours NODE_USE_ENV_PROXY (set by `run`) for fetch on its own.
-  if (process.versions.undici?.startsWith('6.')) setGlobalDispatcher(new ProxyOrDirect(proxyUrl));
+  if (process.versions.undici?.startsWith('6.')) installLazyDispatcher(proxyUrl);
   const agent = new HttpsProxyAgent(proxyUrl, { keepAlive: true });
   patch(http, agent);
   patch(https, agent);
