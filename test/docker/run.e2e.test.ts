@@ -155,6 +155,26 @@ describe('asym run <env> -- <command>', () => {
     expect(result.json().data.map((c: { id: string }) => c.id)).toEqual(seededCustomers);
   });
 
+  it('Python requests (HTTPS_PROXY and REQUESTS_CA_BUNDLE) reads the clone’s customers and Slack identity', async () => {
+    // The Python guard: vendor names never resolve here either, and the proxy must be on loopback.
+    const script = [
+      'import os, re, socket, json',
+      "assert re.fullmatch(r'http://127\\.0\\.0\\.1:\\d+', os.environ['HTTPS_PROXY'])",
+      '_lookup = socket.getaddrinfo',
+      'def guarded(host, *args, **kwargs):',
+      "    if re.search(r'(^|\\.)(slack|stripe|example)\\.com$', str(host)): raise OSError('test refused to resolve ' + str(host))",
+      '    return _lookup(host, *args, **kwargs)',
+      'socket.getaddrinfo = guarded',
+      'import requests',
+      "customers = requests.get('https://api.stripe.com/v1/customers?limit=10', auth=(os.environ['STRIPE_SECRET_KEY'], ''), timeout=20).json()",
+      "auth = requests.post('https://slack.com/api/auth.test', headers={'Authorization': 'Bearer ' + os.environ['SLACK_BOT_TOKEN']}, timeout=20).json()",
+      "print(json.dumps({'customers': [c['id'] for c in customers['data']], 'team': auth['team_id']}))",
+    ].join('\n');
+    const result = await run('acme', '--offline', '--', 'python3', '-c', script);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.json()).toEqual({ customers: seededCustomers, team: slack.tokens.teamId });
+  });
+
   it('global fetch to slack.com/api and WebClient with its default URL list the seeded channels', async () => {
     const script = `${NODE_REQUIRE}
       const { WebClient } = require2('@slack/web-api');
