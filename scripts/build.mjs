@@ -38,6 +38,18 @@ const bundle = (entryPoints, outdir) =>
 await Promise.all([
   bundle({ asymmetric: source('cli/main.ts') }, dist('cli/')),
   bundle({ index: source('index.ts') }, dist('lib/')),
+  // `asymmetric run` preloads this into the Node programs it wraps (NODE_OPTIONS=--require):
+  // one CommonJS file with its dependencies inside, since those programs cannot resolve ours.
+  build({
+    entryPoints: [source('services/run-preload.ts')],
+    outfile: dist('cli/run-preload.cjs'),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minify: true, // parsed by every Node process the command starts
+    logLevel: 'warning',
+  }),
 ]);
 execFileSync(
   process.execPath,

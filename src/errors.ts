@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'TIMEOUT'
   | 'DRIFT_DETECTED'
-  | 'MCP_NOT_SERVED';
+  | 'MCP_NOT_SERVED'
+  | 'COMMAND_NOT_FOUND';
 
 export class AsymError extends Error {
   readonly code: ErrorCode;

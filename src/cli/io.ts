@@ -68,6 +68,11 @@ export class FailedAfterOutput extends AsymError {
   readonly outputWritten = true;
 }
 
+/** A command that ran a program ends with its exit code (`run`): not a failure of the CLI. */
+export class ExitWith {
+  constructor(readonly code: number) {}
+}
+
 export function writeJson(io: CliIO, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

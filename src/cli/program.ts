@@ -9,6 +9,7 @@ import { registerLifecycle } from './commands/lifecycle.js';
 import { registerListen } from './commands/listen.js';
 import { registerLogs } from './commands/logs.js';
 import { registerMcp } from './commands/mcp.js';
+import { registerRun } from './commands/run.js';
 import { registerSeed } from './commands/seed.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerSpin } from './commands/spin.js';
@@ -16,7 +17,7 @@ import { registerStatus } from './commands/status.js';
 import { registerTemplates } from './commands/templates.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerTrace } from './commands/trace.js';
-import { type CliIO, FailedAfterOutput, writeJson } from './io.js';
+import { type CliIO, ExitWith, FailedAfterOutput, writeJson } from './io.js';
 import { createKit } from './kit.js';
 
 export const VERSION = '0.1.0';
@@ -52,6 +53,7 @@ export function createProgram(io: CliIO): Command {
     registerSnapshot,
     registerFault,
     registerMcp,
+    registerRun,
   ]) {
     register(program, kit);
   }
@@ -71,6 +73,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     await createProgram(io).parseAsync(argv, { from: 'user' });
     return EXIT_OK;
   } catch (error) {
+    if (error instanceof ExitWith) return error.code;
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
       if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync')

@@ -22,6 +22,35 @@ const deliveriesSchema = z
   })
   .strict();
 
+/**
+ * What `asymmetric run` gives a wrapped command: variables (name → `tokens.<key>` from the
+ * clone's token set, or `endpoints.<key>` from its JSON), and the vendor hosts whose
+ * requests go to the clone instead (paths kept, to the clone's backend origin).
+ */
+const runSchema = z
+  .object({
+    env: z.record(
+      z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'a variable name looks like "VENDOR_API_KEY"'),
+      z
+        .string()
+        .regex(
+          /^(tokens|endpoints)\.[A-Za-z][A-Za-z0-9]*$/,
+          'a value looks like "tokens.<key>" or "endpoints.<key>"',
+        ),
+    ),
+    hosts: z.array(
+      z
+        .string()
+        .regex(
+          /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/,
+          'a host looks like "api.vendor.com"',
+        ),
+    ),
+  })
+  .strict();
+
+export type TemplateRunSpec = z.infer<typeof runSchema>;
+
 const manifestSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9]*$/),
@@ -42,6 +71,7 @@ const manifestSchema = z
     migrations: z.string(),
     fixtures: z.record(z.string(), z.string()),
     deliveries: deliveriesSchema.optional(),
+    run: runSchema.optional(),
   })
   .strict();
 

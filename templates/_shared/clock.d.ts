@@ -8,22 +8,23 @@
  * Events API signatures) keep real time: a pinned past anchor would fail their tolerance.
  */
 export declare class CloneClock {
+  /** The pinned anchor in ms since the epoch, or null for real time. */
+  readonly pinnedMs: number | null;
+  /** The real clock (tests inject one). */
+  readonly real: () => number;
+  private offsetMs;
+  constructor(
     /** The pinned anchor in ms since the epoch, or null for real time. */
-    readonly pinnedMs: number | null;
+    pinnedMs?: number | null,
     /** The real clock (tests inject one). */
-    readonly real: () => number;
-    private offsetMs;
-    constructor(
-    /** The pinned anchor in ms since the epoch, or null for real time. */
-    pinnedMs?: number | null, 
-    /** The real clock (tests inject one). */
-    real?: () => number);
-    /** Milliseconds since the epoch, as the clone reports them. */
-    readonly now: () => number;
-    /** At a reset: a pinned clock starts again from its anchor; a real one stays real. */
-    rewind(): void;
-    /** After a restart: a pinned clock carries on from the last reset, at `resetAtRealMs`. */
-    resumeFrom(resetAtRealMs: number): void;
+    real?: () => number,
+  );
+  /** Milliseconds since the epoch, as the clone reports them. */
+  readonly now: () => number;
+  /** At a reset: a pinned clock starts again from its anchor; a real one stays real. */
+  rewind(): void;
+  /** After a restart: a pinned clock carries on from the last reset, at `resetAtRealMs`. */
+  resumeFrom(resetAtRealMs: number): void;
 }
 /** `ASYM_CLOCK` as ms since the epoch: an ISO 8601 date-time with a zone, or null. */
 export declare function parseClock(value: string | undefined): number | null;
