@@ -25,7 +25,7 @@ export interface TraceRecord {
 }
 
 interface JournalPage {
-  entries: Array<Omit<TraceRecord, 'clone'> & { seq: number }>;
+  entries: Array<Omit<TraceRecord, 'clone'> & { seq: number; order: number }>;
   next: number;
   dropped: number;
 }
@@ -36,7 +36,7 @@ export interface TracePage {
   dropped: number;
 }
 
-const toRecord = (clone: string, { seq: _seq, ...entry }: JournalPage['entries'][number]): TraceRecord => ({
+const toRecord = (clone: string, entry: JournalPage['entries'][number]): TraceRecord => ({
   at: entry.at,
   clone,
   method: entry.method,
@@ -70,6 +70,7 @@ export async function traceClones(
   const pages = await Promise.all(ids.map((id) => journalPage(ctx, id, 0, options.limit)));
   let records = pages
     .flatMap((page, index) => page.entries.map((entry) => toRecord(ids[index]!, entry)))
+    // A stable sort: calls of one clone that began in the same millisecond keep its order.
     .sort((a, b) => a.at.localeCompare(b.at));
   if (options.limit !== undefined) records = records.slice(Math.max(0, records.length - options.limit));
   const result = { records, dropped: pages.reduce((sum, page) => sum + page.dropped, 0) };

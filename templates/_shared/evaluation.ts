@@ -10,8 +10,10 @@ import type { Logger } from './log.js';
  */
 
 export interface JournalEntry {
-  /** Increasing per backend process; `trace --follow` asks for what came after one. */
+  /** Increasing per backend process, in the order calls ended; `trace --follow` asks for what came after one. */
   seq: number;
+  /** The order calls began in (a tool call before the API calls it made): how reads are sorted. */
+  order: number;
   at: string;
   method: string;
   status: number;
@@ -75,11 +77,17 @@ export const JOURNAL_CAPACITY = 10_000;
 export class Journal {
   private entries: JournalEntry[] = [];
   private nextSeq = 1;
+  private nextOrder = 1;
   private droppedCount = 0;
   /** Off only for benchmarks that measure what the journal costs (`PUT /_asym/journal`). */
   enabled = true;
 
   constructor(private readonly capacity = JOURNAL_CAPACITY) {}
+
+  /** Called when a call begins: its place in the order calls began in. */
+  begin(): number {
+    return this.nextOrder++;
+  }
 
   record(entry: Omit<JournalEntry, 'seq'>): void {
     this.entries.push({ seq: this.nextSeq++, ...entry });
@@ -99,6 +107,8 @@ export class Journal {
       entries = entries.slice(entries.length - this.capacity);
     }
     if (limit !== undefined && entries.length > limit) entries = entries.slice(entries.length - limit);
+    // Recorded as they end; read as they began, so a call comes before the calls it made.
+    entries = [...entries].sort((a, b) => a.order - b.order);
     const last = this.entries[this.entries.length - 1];
     return { entries, next: last ? last.seq : after, dropped: this.droppedCount };
   }
@@ -290,6 +300,7 @@ export class Evaluation {
       const method = hooks?.methodOf(c) ?? null;
       if (!hooks || method === null || !this.journal.enabled) return next();
       const at = new Date().toISOString();
+      const order = this.journal.begin();
       const started = performance.now();
       await next();
       try {
@@ -298,6 +309,7 @@ export class Evaluation {
         const status = c.res.status;
         this.journal.record({
           at,
+          order,
           method,
           status,
           ok: described.error === null && status < 400,

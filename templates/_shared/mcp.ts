@@ -157,6 +157,7 @@ export function createMcpRoutes<Api>(options: McpOptions<Api>): Hono {
         const tool = byName.get(name);
         if (!tool) return { isError: true, content: text(`Unknown tool: ${name}`) };
         const at = new Date().toISOString();
+        const order = options.evaluation.journal.begin();
         const started = performance.now();
         const result = await runTool(tool, given, api, options.log);
         if (options.evaluation.journal.enabled) {
@@ -164,6 +165,7 @@ export function createMcpRoutes<Api>(options: McpOptions<Api>): Hono {
           // API's own middleware): `trace` shows that the agent came in through MCP.
           options.evaluation.journal.record({
             at,
+            order,
             method: `mcp:${name}`,
             status: 200,
             ok: !result.isError,

@@ -1,20 +1,18 @@
-import { WebClient } from '@slack/web-api';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as asym from '../../src/index.js';
 import { type RealHome, realHome } from '../support/real-cli.js';
+import { type SpunPair, spinSlackAndStripe } from '../support/spun-pair.js';
 
 /**
  * The evaluation toolkit's journal (`trace`) and injected faults (`fault`), for both
  * templates, through the built CLI and the programmatic API, on the real engine.
  */
 let home: RealHome;
-// biome-ignore lint/suspicious/noExplicitAny: CLI JSON
-let slack: any;
-// biome-ignore lint/suspicious/noExplicitAny: CLI JSON
-let stripe: any;
-let bot: WebClient;
-let sk: Stripe;
+let slack: SpunPair['slack'];
+let stripe: SpunPair['stripe'];
+let bot: SpunPair['bot'];
+let sk: SpunPair['sk'];
 
 const jsonLines = (text: string) =>
   text
@@ -24,30 +22,7 @@ const jsonLines = (text: string) =>
 
 beforeAll(async () => {
   home = realHome();
-  const spun = await home.run(
-    'spin',
-    'slack',
-    'stripe',
-    '--seed',
-    'acme-corp',
-    '--no-rate-limits',
-    '--group',
-    'ev',
-    '--json',
-  );
-  expect(spun.exitCode, spun.stderr).toBe(0);
-  [slack, stripe] = spun.json();
-  bot = new WebClient(slack.tokens.botToken, {
-    slackApiUrl: slack.endpoints.api,
-    retryConfig: { retries: 0 },
-  });
-  const url = new URL(stripe.endpoints.api);
-  sk = new Stripe(stripe.tokens.secretKey, {
-    host: url.hostname,
-    port: Number(url.port),
-    protocol: 'http',
-    maxNetworkRetries: 0,
-  });
+  ({ slack, stripe, bot, sk } = await spinSlackAndStripe(home, 'ev'));
 });
 afterAll(async () => {
   await home?.destroyAll();

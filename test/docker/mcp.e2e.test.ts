@@ -338,17 +338,18 @@ describe('Slack over Streamable HTTP', () => {
     const trace = await home.run('trace', slack.id, '--json');
     expect(trace.exitCode, trace.stderr).toBe(0);
     const records = jsonLines(trace.stdout);
+    // In the order they began: each tool call, then the API call it made.
     expect(records.map((r) => [r.method, r.ok])).toEqual([
-      ['chat.postMessage', true],
       ['mcp:slack_post_message', true],
-      ['reactions.add', false],
+      ['chat.postMessage', true],
       ['mcp:slack_add_reaction', false],
+      ['reactions.add', false],
     ]);
-    expect(records[1]).toMatchObject({
+    expect(records[0]).toMatchObject({
       actor: expect.stringMatching(/^bot:/),
       args: { channel_id: GENERAL, text: 'traced' },
     });
-    expect(records[3].error).toBe(records[2].error);
+    expect(records[2].error).toBe(records[3].error);
   });
 });
 

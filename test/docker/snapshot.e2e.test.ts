@@ -1,21 +1,18 @@
-import { WebClient } from '@slack/web-api';
 import { execa } from 'execa';
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as asym from '../../src/index.js';
 import { type RealHome, realHome } from '../support/real-cli.js';
+import { type SpunPair, spinSlackAndStripe } from '../support/spun-pair.js';
 
 /**
  * Checkpoints (`snapshot save|restore|ls|rm`) of a clone and of an environment, through the
  * built CLI and the programmatic API, on the real engine; `diff --since` a checkpoint.
  */
 let home: RealHome;
-// biome-ignore lint/suspicious/noExplicitAny: CLI JSON
-let slack: any;
-// biome-ignore lint/suspicious/noExplicitAny: CLI JSON
-let stripe: any;
-let bot: WebClient;
-let sk: Stripe;
+let slack: SpunPair['slack'];
+let stripe: SpunPair['stripe'];
+let bot: SpunPair['bot'];
+let sk: SpunPair['sk'];
 
 const ok = async (...args: string[]) => {
   const run = await home.run(...args);
@@ -34,30 +31,7 @@ const texts = async () =>
 
 beforeAll(async () => {
   home = realHome();
-  const spun = await home.run(
-    'spin',
-    'slack',
-    'stripe',
-    '--seed',
-    'acme-corp',
-    '--no-rate-limits',
-    '--group',
-    'cp',
-    '--json',
-  );
-  expect(spun.exitCode, spun.stderr).toBe(0);
-  [slack, stripe] = spun.json();
-  bot = new WebClient(slack.tokens.botToken, {
-    slackApiUrl: slack.endpoints.api,
-    retryConfig: { retries: 0 },
-  });
-  const url = new URL(stripe.endpoints.api);
-  sk = new Stripe(stripe.tokens.secretKey, {
-    host: url.hostname,
-    port: Number(url.port),
-    protocol: 'http',
-    maxNetworkRetries: 0,
-  });
+  ({ slack, stripe, bot, sk } = await spinSlackAndStripe(home, 'cp'));
 });
 afterAll(async () => {
   await home?.destroyAll();

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Queryable } from '../../templates/_shared/db.js';
 import { FaultBook, Journal, redact } from '../../templates/_shared/evaluation.js';
 
+let order = 0;
 const entry = (method: string) => ({
   at: '2026-01-01T00:00:00.000Z',
+  order: ++order,
   method,
   status: 200,
   ok: true,
@@ -26,6 +28,18 @@ describe('the journal', () => {
     expect(all.next).toBe(25);
     expect(journal.read(23).entries.map((e) => e.seq)).toEqual([24, 25]);
     expect(journal.read(0, 2).entries.map((e) => e.method)).toEqual(['m24', 'm25']);
+  });
+
+  it('reads calls in the order they began, though recorded as they ended', () => {
+    const journal = new Journal();
+    const outer = journal.begin();
+    const inner = journal.begin();
+    journal.record({ ...entry('inner'), order: inner });
+    journal.record({ ...entry('outer'), order: outer });
+    expect(journal.read().entries.map((e) => [e.method, e.seq])).toEqual([
+      ['outer', 2],
+      ['inner', 1],
+    ]);
   });
 
   it('starts empty after a clear, and its cursor keeps counting', () => {
