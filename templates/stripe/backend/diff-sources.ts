@@ -2,7 +2,7 @@ import type { Queryable } from '../../_shared/db.js';
 import type { DiffSource } from '../../_shared/diff.js';
 import { present } from './render.js';
 import type { CustomerRow } from './store/customers.js';
-import type { ObjectTable, StripeObject } from './store/objects.js';
+import { OBJECT_TABLES, type StripeObject } from './store/objects.js';
 import { customerView, deletedCustomerView } from './views/customer.js';
 
 /**
@@ -10,22 +10,7 @@ import { customerView, deletedCustomerView } from './views/customer.js';
  * (the stored document, secrets hidden). Events are left out: every change writes one, so
  * they would repeat each change as a second one; `trace` and webhooks show them.
  */
-const OBJECT_TABLES: ObjectTable[] = [
-  'products',
-  'prices',
-  'payment_methods',
-  'setup_intents',
-  'payment_intents',
-  'charges',
-  'balance_transactions',
-  'refunds',
-  'webhook_endpoints',
-  'coupons',
-  'invoiceitems',
-  'invoices',
-  'subscriptions',
-  'test_clocks',
-];
+const DIFFED_TABLES = OBJECT_TABLES.filter((table) => table !== 'events');
 
 export async function stripeDiffSources(_db: Queryable, now: () => number): Promise<DiffSource[]> {
   return [
@@ -40,7 +25,7 @@ export async function stripeDiffSources(_db: Queryable, now: () => number): Prom
           ? deletedCustomerView(String(row.id))
           : customerView(row as unknown as CustomerRow)) as Record<string, unknown>,
     },
-    ...OBJECT_TABLES.map(
+    ...DIFFED_TABLES.map(
       (table): DiffSource => ({
         table,
         type: (row) => String((row.data as StripeObject).object),

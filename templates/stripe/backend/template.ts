@@ -3,25 +3,8 @@ import { acmeCorp } from '../fixtures/acme-corp.js';
 import { SEED_NOW } from '../fixtures/acme-corp-billing.js';
 import { stripeDiffSources } from './diff-sources.js';
 import { emptyAccount } from './seed/account.js';
+import { OBJECT_TABLES } from './store/objects.js';
 import { mintStripeTokens, type StripeIdentity, type StripeTokens, stripeIdentity } from './tokens.js';
-
-const OBJECT_TABLES = [
-  'products',
-  'prices',
-  'payment_methods',
-  'setup_intents',
-  'payment_intents',
-  'charges',
-  'balance_transactions',
-  'refunds',
-  'events',
-  'webhook_endpoints',
-  'coupons',
-  'invoiceitems',
-  'invoices',
-  'subscriptions',
-  'test_clocks',
-] as const;
 
 /**
  * Every time in the Stripe schema: the `created` columns lists order by, and inside each

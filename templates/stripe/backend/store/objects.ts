@@ -5,22 +5,25 @@ import type { RangeFilter } from '../list.js';
 export type StripeObject = Record<string, unknown> & { id: string; object: string; created?: number };
 
 /** The tables of migration 0002: one per resource, each `(seq, id, created, deleted, data)`. */
-export type ObjectTable =
-  | 'products'
-  | 'prices'
-  | 'payment_methods'
-  | 'setup_intents'
-  | 'payment_intents'
-  | 'charges'
-  | 'balance_transactions'
-  | 'refunds'
-  | 'events'
-  | 'webhook_endpoints'
-  | 'coupons'
-  | 'invoiceitems'
-  | 'invoices'
-  | 'subscriptions'
-  | 'test_clocks';
+export const OBJECT_TABLES = [
+  'products',
+  'prices',
+  'payment_methods',
+  'setup_intents',
+  'payment_intents',
+  'charges',
+  'balance_transactions',
+  'refunds',
+  'events',
+  'webhook_endpoints',
+  'coupons',
+  'invoiceitems',
+  'invoices',
+  'subscriptions',
+  'test_clocks',
+] as const;
+
+export type ObjectTable = (typeof OBJECT_TABLES)[number];
 
 export interface StoredObject<T extends StripeObject = StripeObject> {
   seq: number;
