@@ -1,5 +1,5 @@
 import { AsymError } from '../errors.js';
-import type { CloneRecord, Registry } from './schema.js';
+import type { CloneRecord, EnvironmentRecord, Registry } from './schema.js';
 
 export function requireClone(registry: Registry, id: string): CloneRecord {
   const clone = registry.clones[id];
@@ -10,4 +10,17 @@ export function requireClone(registry: Registry, id: string): CloneRecord {
     });
   }
   return clone;
+}
+
+export function requireEnvironment(registry: Registry, name: string): EnvironmentRecord {
+  const env = registry.environments[name];
+  if (!env) {
+    const known = Object.keys(registry.environments);
+    throw new AsymError('ENVIRONMENT_NOT_FOUND', `There is no environment "${name}".`, {
+      hint: known.length
+        ? `Known environments: ${known.join(', ')}.`
+        : 'Create one with `asymmetric env spin environment.yaml`.',
+    });
+  }
+  return env;
 }

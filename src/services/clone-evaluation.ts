@@ -1,8 +1,7 @@
 import { AsymError } from '../errors.js';
-import { requireClone } from '../registry/lookup.js';
+import { requireClone, requireEnvironment } from '../registry/lookup.js';
 import { AdminRefusal, adminCall } from './clone-admin.js';
 import type { AppContext } from './context.js';
-import { requireEnvironment } from './environment-service.js';
 
 /**
  * The evaluation toolkit's journal and faults, read and set through each clone's admin API

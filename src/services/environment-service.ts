@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { AsymError, isAsymError } from '../errors.js';
-import type { EnvironmentRecord, Registry } from '../registry/schema.js';
+import { requireEnvironment } from '../registry/lookup.js';
 import { type EnvironmentSpec, parseEnvironmentSpec } from '../spec/environment-spec.js';
 import { templateCatalog } from '../templates/catalog.js';
 import { destroyClone, listClones, resetClone, spinClone } from './clone-service.js';
@@ -9,6 +9,8 @@ import type { AppContext } from './context.js';
 import { syncEnvironmentNetwork } from './environment-network.js';
 import { removeHomeInfraIfUnused } from './home-infra.js';
 import { type CloneView, type EnvironmentView, environmentView, rollUpEnvironment } from './views.js';
+
+export { requireEnvironment };
 
 export interface MemberFailure {
   template: string;
@@ -132,17 +134,4 @@ export async function destroyEnvironment(
   await syncEnvironmentNetwork(ctx, name, []);
   await removeHomeInfraIfUnused(ctx);
   return { name, destroyed: env.members };
-}
-
-export function requireEnvironment(registry: Registry, name: string): EnvironmentRecord {
-  const env = registry.environments[name];
-  if (!env) {
-    const known = Object.keys(registry.environments);
-    throw new AsymError('ENVIRONMENT_NOT_FOUND', `There is no environment "${name}".`, {
-      hint: known.length
-        ? `Known environments: ${known.join(', ')}.`
-        : 'Create one with `asymmetric env spin environment.yaml`.',
-    });
-  }
-  return env;
 }

@@ -9,12 +9,11 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AsymError } from '../errors.js';
-import { requireClone } from '../registry/lookup.js';
+import { requireClone, requireEnvironment } from '../registry/lookup.js';
 import type { CloneRecord, Registry } from '../registry/schema.js';
 import { getTemplate } from '../templates/catalog.js';
 import { listClones } from './clone-service.js';
 import type { AppContext } from './context.js';
-import { requireEnvironment } from './environment-service.js';
 
 /**
  * `asymmetric mcp <clone|environment>`: a stdio MCP server that is only a bridge. The
