@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CloneRecord } from '../registry/schema.js';
-import { type CloneService, cloneLabels } from '../runtime/labels.js';
+import { type CloneService, cloneLabels, LABEL } from '../runtime/labels.js';
 import type { ContainerSpec } from '../runtime/types.js';
 import type { TemplateManifest } from '../templates/catalog.js';
 import { names } from './naming.js';
@@ -12,6 +12,8 @@ export const HOST_ALIAS = 'host.docker.internal';
 
 /** Order to start a clone's services in (and reverse order to stop them). */
 export const START_ORDER: CloneService[] = ['postgres', 'backend', 'frontend'];
+
+export const CLONE_RESTART_POLICY = 'unless-stopped' as const;
 
 export const redisPrefix = (cloneId: string) => `${cloneId}:`;
 export const databaseUrl = (cloneId: string) =>
@@ -38,8 +40,17 @@ export function cloneContainerSpecs(
   const base = (service: CloneService) => ({
     name: names.container(homeId, clone.id, service),
     image: image(service),
-    labels: cloneLabels(homeId, 'clone-container', clone.id, clone.template, service),
+    labels: {
+      ...cloneLabels(homeId, 'clone-container', clone.id, clone.template, service),
+      [LABEL.mode]: clone.mode,
+    },
     network: { name: network, aliases: [names.alias(clone.id, service)] },
+    // A process that dies on its own (a crash, the OOM killer at the memory limit) comes
+    // back by itself, as does everything that ran when the engine or host restarts. A
+    // container stopped on purpose (`asymmetric stop`, `docker stop`, `docker kill`) stays
+    // down: `unless-stopped` rather than `always` (which also revives stopped clones when
+    // the engine restarts) or `on-failure` (which leaves a clone down after a reboot).
+    restartPolicy: CLONE_RESTART_POLICY,
   });
   const specs: ContainerSpec[] = [];
   if (services.includes('postgres')) {
