@@ -105,7 +105,7 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
       await syncEnvironmentNetwork(
         ctx,
         request.environment,
-        registry.environments[request.environment]?.members ?? [],
+        activeMembers(registry, registry.environments[request.environment]?.members ?? []),
       );
     }
     ctx.reporter.step(`${record.id} is running at ${view.endpoints.api}`);

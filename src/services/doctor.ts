@@ -353,8 +353,9 @@ export async function runDoctor(ctx: AppContext, options: DoctorOptions | boolea
   }
   const current = await ctx.store.read();
   for (const env of Object.values(current.environments)) {
-    if (env.destroying) continue;
     const members = activeMembers(current, env.members);
+    // An interrupted destroy (reported above) owns the network until it is finished.
+    if (env.destroying || members.length < env.members.length) continue;
     const drift = await environmentNetworkDrift(ctx, env.name, members);
     if (!drift) continue;
     const problem = report({
