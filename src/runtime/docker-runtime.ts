@@ -154,9 +154,10 @@ export class DockerRuntime implements ContainerRuntime {
     try {
       const stream = await this.docker.getEvents({
         since: Math.floor(Date.parse(since) / 1000),
-        until: Math.ceil(Date.now() / 1000),
+        // Now, to the millisecond: an `until` in the future makes the engine wait for it.
+        until: (Date.now() / 1000).toFixed(3),
         filters: { container: [id], event: ['die', 'oom'] },
-      } as Docker.GetEventsOptions);
+      } as unknown as Docker.GetEventsOptions);
       let text = '';
       for await (const chunk of stream as AsyncIterable<Buffer>) text += chunk.toString('utf8');
       let oomAt = 0;

@@ -338,6 +338,8 @@ export async function stopClone(ctx: AppContext, id: string): Promise<CloneView>
   requireClone(registry, id);
   const runtime = await ctx.runtime();
   const containers = orderSpecs(await cloneContainers(runtime, ctx.home.id, id)).reverse();
+  // The registry must take the new state: an unwritable home fails before anything stops.
+  await ctx.store.update(() => {});
   ctx.reporter.step(`Stopping ${id}`);
   for (const container of containers) await runtime.stopContainer(container.id, 3);
   await setState(ctx, id, 'stopped');
@@ -352,13 +354,35 @@ export async function startClone(ctx: AppContext, id: string): Promise<CloneView
   await runtime.ping();
   await ensureHomeInfra(ctx, (await ctx.images(['redis'])).get('redis')!.tag);
   if (clone.state === 'destroying') throw beingDestroyed(id);
+  await ctx.store.update(() => {});
   ctx.reporter.step(`Starting ${id}`);
+  const before = await cloneContainers(runtime, ctx.home.id, id);
   await createAndStart(runtime, ctx.home.id, clone, template);
   // Postgres first: a backend that was left running may answer before its database does.
   await waitForDatabase(runtime, ctx.home.id, clone.id);
+  await restartBackendIfItOutlivedItsDatabase(ctx, runtime, id, before);
   await waitUntilServing(runtime, clone, template);
   await setState(ctx, id, 'running');
   return getClone(ctx, id);
+}
+
+/**
+ * A backend that kept running while its Postgres was down holds pooled connections to the
+ * dead server, and its first queries afterwards fail (a 500 on the first Stripe call after
+ * `start`). The backend is stateless, so restarting it is the safe way to fresh ones.
+ */
+export async function restartBackendIfItOutlivedItsDatabase(
+  ctx: AppContext,
+  runtime: ContainerRuntime,
+  id: string,
+  before: ContainerState[],
+): Promise<void> {
+  const of = (service: CloneService) => before.find((c) => c.labels[LABEL.service] === service);
+  const backend = of('backend');
+  if (!backend || backend.status !== 'running' || of('postgres')?.status === 'running') return;
+  ctx.reporter.step(`Restarting the backend of ${id} (it ran while its database was down)`);
+  await runtime.stopContainer(backend.id, 3);
+  await runtime.startContainer(backend.id);
 }
 
 const beingDestroyed = (id: string) =>

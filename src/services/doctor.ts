@@ -422,9 +422,14 @@ async function reviveClone(
       START_ORDER.indexOf(a.labels[LABEL.service] as CloneService) -
       START_ORDER.indexOf(b.labels[LABEL.service] as CloneService),
   );
+  const outlived =
+    containers.find((c) => c.labels[LABEL.service] === 'postgres')?.status !== 'running' &&
+    containers.some((c) => c.labels[LABEL.service] === 'backend' && c.status === 'running');
   for (const container of containers) {
     const service = container.labels[LABEL.service];
-    if (container.status === 'running' && !(restartRunning && service !== 'postgres')) continue;
+    // A backend that outlived its database is restarted with it (see clone-service).
+    const restart = (restartRunning || (outlived && service === 'backend')) && service !== 'postgres';
+    if (container.status === 'running' && !restart) continue;
     ctx.reporter.step(`Starting the ${service} container of ${clone.id}`);
     if (container.status === 'running' || container.status === 'restarting')
       await runtime.stopContainer(container.id, 3);
