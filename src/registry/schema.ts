@@ -121,6 +121,8 @@ export function parseRegistry(raw: unknown, path: string): Registry {
       `${path} was written by a newer asymmetric (schema ${version}).`,
       {
         hint: 'Upgrade asymmetric, or point ASYM_HOME at another folder.',
+        // Not damage: `doctor --fix` must leave such a file alone.
+        details: { newerSchema: version },
       },
     );
   }

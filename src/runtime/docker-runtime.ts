@@ -147,7 +147,7 @@ export class DockerRuntime implements ContainerRuntime {
         at: info.State.FinishedAt,
       };
     }
-    return { ...state, ...lastExitDetails(info), lastExit };
+    return { ...state, ...inspectDetails(info), lastExit };
   }
 
   private async lastDieEvent(id: string, since: string): Promise<ContainerExit | null> {
@@ -436,7 +436,7 @@ function mapInspect(info: Docker.ContainerInspectInfo): ContainerState {
 }
 
 /** The parts of `inspect` that describe configuration and history (pure, so it is tested). */
-export function lastExitDetails(
+export function inspectDetails(
   info: Docker.ContainerInspectInfo,
 ): Omit<ContainerDetails, keyof ContainerState | 'lastExit'> {
   const env: Record<string, string> = {};

@@ -99,7 +99,9 @@ export async function runDoctor(ctx: AppContext, options: DoctorOptions | boolea
   try {
     await ctx.store.read();
   } catch (error) {
-    if (!isAsymError(error) || error.code !== 'REGISTRY_CORRUPT') throw error;
+    // A registry from a newer asymmetric is not damaged: it is never moved aside.
+    const newer = (error as { details?: { newerSchema?: number } }).details?.newerSchema;
+    if (!isAsymError(error) || error.code !== 'REGISTRY_CORRUPT' || newer !== undefined) throw error;
     const problem = report({ kind: 'registry-corrupt', subject: ctx.store.path, message: error.message });
     if (!fix) return done();
     const aside = `${ctx.store.path}.corrupt-${ctx.now().toISOString().replace(/[:.]/g, '-')}`;
