@@ -86,13 +86,18 @@ export async function adoptClone(
       ? { tag: live.image, digest: live.imageId }
       : { tag: built.tag, digest: built.digest };
   }
-  const registry = await ctx.store.read();
-  const wanted = services.includes('frontend') ? 2 : 1;
-  const [freeBackend, freeFrontend] = await allocatePorts(registry, ctx.config.portRange, wanted);
-  const backendPort = backend?.ports[0]?.hostPort ?? freeBackend!;
-  const frontendPort = services.includes('frontend')
-    ? (frontend?.ports[0]?.hostPort ?? (freeFrontend === backendPort ? freeBackend : freeFrontend))
-    : undefined;
+  // Ports as published; new ones only for a container that is gone.
+  const wantsFrontend = services.includes('frontend');
+  const needed = (backend?.ports[0] ? 0 : 1) + (wantsFrontend && !frontend?.ports[0] ? 1 : 0);
+  const kept = new Set(
+    [backend?.ports[0]?.hostPort, frontend?.ports[0]?.hostPort].filter((p) => p !== undefined),
+  );
+  const free =
+    needed > 0
+      ? await allocatePorts(await ctx.store.read(), ctx.config.portRange, needed, undefined, kept)
+      : [];
+  const backendPort = backend?.ports[0]?.hostPort ?? free.shift()!;
+  const frontendPort = wantsFrontend ? (frontend?.ports[0]?.hostPort ?? free.shift()) : undefined;
   const now = ctx.now().toISOString();
   const created = details.map((d) => d.createdAt).sort()[0];
   const fixture = backend?.env.ASYM_SEED_FIXTURE;
