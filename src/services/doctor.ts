@@ -301,7 +301,7 @@ export async function runDoctor(ctx: AppContext, options: DoctorOptions | boolea
       });
       if (fix) {
         await ensureRedis(ctx);
-        await settle(ctx, runtime, clone, problem, (h) => h.redis !== 'down');
+        await settle(runtime, clone, problem, (h) => h.redis !== 'down');
       }
       continue;
     }
@@ -453,12 +453,11 @@ async function reviveClone(
       await runtime.startContainer(backend.id);
     }
   }
-  await settle(ctx, runtime, clone, problem, () => true);
+  await settle(runtime, clone, problem, () => true);
 }
 
 /** Waits until the clone serves (and `good` accepts its health); records the outcome. */
 async function settle(
-  _ctx: AppContext,
   runtime: ContainerRuntime,
   clone: CloneRecord,
   problem: DoctorProblem,
