@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'PORTS_EXHAUSTED'
   | 'REGISTRY_CORRUPT'
   | 'REGISTRY_LOCKED'
+  | 'HOME_NOT_WRITABLE'
   | 'CONFIG_INVALID'
   | 'TIMEOUT'
   | 'DRIFT_DETECTED'
@@ -61,6 +62,24 @@ export class AsymError extends Error {
 }
 
 export const isAsymError = (error: unknown): error is AsymError => error instanceof AsymError;
+
+const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT']);
+
+/**
+ * A file system refusal on the home (permissions, read-only mount, full disk) as the named
+ * error it is, or null when `error` is something else.
+ */
+export function homeAccessError(error: unknown, path: string, action: 'write' | 'read'): AsymError | null {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (!code || !NOT_WRITABLE.has(code)) return null;
+  return new AsymError('HOME_NOT_WRITABLE', `Cannot ${action} ${path} (${code}).`, {
+    hint:
+      code === 'ENOSPC' || code === 'EDQUOT'
+        ? 'Free some disk space and run the command again; nothing was changed.'
+        : 'Make the asymmetric home (ASYM_HOME, default ~/.asymmetric) writable by you, or point ASYM_HOME at a folder that is; nothing was changed.',
+    cause: error,
+  });
+}
 
 /** Exit codes of the CLI: the contract in the README. */
 export const EXIT_OK = 0;

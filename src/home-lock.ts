@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { AsymError } from './errors.js';
+import { AsymError, homeAccessError } from './errors.js';
 import type { Home } from './home.js';
 
 /**
@@ -11,7 +11,11 @@ import type { Home } from './home.js';
  */
 export async function withHomeLock<T>(home: Home, name: string, work: () => Promise<T>): Promise<T> {
   const path = join(home.dir, `${name}.lock-target`);
-  await writeFile(path, '', { flag: 'a' });
+  try {
+    await writeFile(path, '', { flag: 'a' });
+  } catch (error) {
+    throw homeAccessError(error, path, 'write') ?? error;
+  }
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(path, {
@@ -19,6 +23,8 @@ export async function withHomeLock<T>(home: Home, name: string, work: () => Prom
       retries: { retries: 300, minTimeout: 20, maxTimeout: 200, factor: 1.3 },
     });
   } catch (error) {
+    const denied = homeAccessError(error, `${path}.lock`, 'write');
+    if (denied) throw denied;
     throw new AsymError(
       'REGISTRY_LOCKED',
       `Another asymmetric process holds the ${name} lock of ${home.dir}.`,

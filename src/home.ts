@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { AsymError } from './errors.js';
+import { AsymError, homeAccessError } from './errors.js';
 
 /**
  * Where one user's state lives (`~/.asymmetric`, or `ASYM_HOME`). A home is also an
@@ -21,7 +21,11 @@ export interface Home {
 
 export function resolveHome(env: NodeJS.ProcessEnv = process.env): Home {
   const dir = resolve(env.ASYM_HOME ?? join(homedir(), '.asymmetric'));
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw homeAccessError(error, dir, 'write') ?? error;
+  }
   return {
     dir,
     id: createHash('sha256').update(dir).digest('hex').slice(0, 10),

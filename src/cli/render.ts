@@ -7,19 +7,29 @@ const table = (head: string[]) => new Table({ head, style: { head: [], border: [
 
 export function renderClones(clones: CloneView[]): string {
   if (clones.length === 0) return 'No clones. Create one with `asymmetric spin slack`.\n';
-  const t = table(['ID', 'TEMPLATE', 'MODE', 'STATE', 'ENVIRONMENT', 'API', 'WEB']);
+  const t = table(['ID', 'TEMPLATE', 'MODE', 'STATE', 'HEALTH', 'RESTARTS', 'ENVIRONMENT', 'API', 'WEB']);
+  const notes: string[] = [];
   for (const c of clones) {
     t.push([
       c.id,
       c.template,
       c.mode,
       c.state,
+      c.health?.status ?? '-',
+      String(c.restarts),
       c.environment ?? '-',
       c.endpoints.api,
       c.endpoints.web ?? '-',
     ]);
+    if (c.lastCrash) {
+      const how = c.lastCrash.oomKilled
+        ? 'OOM-killed (it hit its memory limit)'
+        : `exited with code ${c.lastCrash.exitCode}`;
+      notes.push(`${c.id}: its ${c.lastCrash.service} ${how} at ${c.lastCrash.at}`);
+    }
+    if (c.health?.detail) notes.push(`${c.id}: ${c.health.detail}`);
   }
-  return `${t.toString()}\n`;
+  return `${t.toString()}\n${notes.map((n) => `${n}\n`).join('')}`;
 }
 
 export function renderEnvironments(envs: EnvironmentView[]): string {

@@ -7,7 +7,8 @@ import { AsymError } from '../errors.js';
  */
 export const REGISTRY_VERSION = 2;
 
-export const cloneStateSchema = z.enum(['creating', 'running', 'stopped', 'failed']);
+/** `destroying`: a destroy began and not every object is gone yet (a retry or `doctor --fix` finishes it). */
+export const cloneStateSchema = z.enum(['creating', 'running', 'stopped', 'failed', 'destroying']);
 export type CloneState = z.infer<typeof cloneStateSchema>;
 
 const cloneRecordSchema = z.object({
@@ -34,7 +35,7 @@ const cloneRecordSchema = z.object({
   adminToken: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
-  /** The process creating the clone; a dead owner means the spin was interrupted. */
+  /** The process creating (or destroying) the clone; a dead owner means it was interrupted. */
   owner: z.object({ pid: z.number().int(), startedAt: z.string() }).optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
@@ -52,6 +53,8 @@ const environmentRecordSchema = z.object({
   /** The declared spec (environment.yaml), or null for an ad hoc `spin --group` environment. */
   spec: z.object({ name: z.string(), clones: z.array(environmentCloneSpecSchema) }).nullable(),
   members: z.array(z.string()),
+  /** Set when `env destroy` began: the record goes last, once its members and network are gone. */
+  destroying: z.boolean().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -126,6 +129,8 @@ export function parseRegistry(raw: unknown, path: string): Registry {
       `${path} was written by a newer asymmetric (schema ${version}).`,
       {
         hint: 'Upgrade asymmetric, or point ASYM_HOME at another folder.',
+        // Not damage: `doctor --fix` must leave such a file alone.
+        details: { newerSchema: version },
       },
     );
   }
@@ -134,13 +139,16 @@ export function parseRegistry(raw: unknown, path: string): Registry {
   throw corrupt(path, current.error);
 }
 
+export const REGISTRY_CORRUPT_HINT =
+  'Run `asymmetric doctor --fix`: it moves the file aside and rebuilds the registry from the live containers, keeping every clone and its data.';
+
 function corrupt(path: string, error: z.ZodError): AsymError {
   const first = error.issues[0];
   return new AsymError(
     'REGISTRY_CORRUPT',
     `${path} is not a valid registry (${first ? `${first.path.join('.')}: ${first.message}` : 'unknown shape'}).`,
     {
-      hint: 'Move the file aside; `asymmetric doctor --fix` then removes the containers no registry knows.',
+      hint: REGISTRY_CORRUPT_HINT,
     },
   );
 }

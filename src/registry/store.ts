@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
-import { AsymError } from '../errors.js';
-import { emptyRegistry, parseRegistry, type Registry } from './schema.js';
+import { AsymError, homeAccessError } from '../errors.js';
+import { emptyRegistry, parseRegistry, REGISTRY_CORRUPT_HINT, type Registry } from './schema.js';
 
 /**
  * The registry file: read freely, changed only under an exclusive lock, written
@@ -18,14 +18,14 @@ export class RegistryStore {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyRegistry();
-      throw error;
+      throw homeAccessError(error, this.path, 'read') ?? error;
     }
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch {
       throw new AsymError('REGISTRY_CORRUPT', `${this.path} is not valid JSON.`, {
-        hint: 'Move the file aside; `asymmetric doctor --fix` then removes the containers no registry knows.',
+        hint: REGISTRY_CORRUPT_HINT,
       });
     }
     return parseRegistry(raw, this.path);
@@ -45,7 +45,14 @@ export class RegistryStore {
   }
 
   async write(registry: Registry): Promise<void> {
-    await writeFileAtomic(this.path, `${JSON.stringify(registry, null, 2)}\n`, { mode: 0o600, fsync: true });
+    try {
+      await writeFileAtomic(this.path, `${JSON.stringify(registry, null, 2)}\n`, {
+        mode: 0o600,
+        fsync: true,
+      });
+    } catch (error) {
+      throw homeAccessError(error, this.path, 'write') ?? error;
+    }
   }
 
   private async lock(): Promise<() => Promise<void>> {
@@ -58,6 +65,8 @@ export class RegistryStore {
         retries: { retries: 200, minTimeout: 10, maxTimeout: 100, factor: 1.3 },
       });
     } catch (error) {
+      const denied = homeAccessError(error, `${this.path}.lock`, 'write');
+      if (denied) throw denied;
       throw new AsymError('REGISTRY_LOCKED', `Another asymmetric process holds ${this.path}.lock.`, {
         hint: 'Wait for it to finish; if none is running, the lock frees itself after 10 seconds.',
         cause: error,

@@ -3,6 +3,8 @@ import { AsymError } from '../errors.js';
 import { debug } from '../log.js';
 import type {
   BuildSpec,
+  ContainerDetails,
+  ContainerExit,
   ContainerRuntime,
   ContainerSpec,
   ContainerState,
@@ -14,6 +16,7 @@ import type {
   NetworkSpec,
   NetworkState,
   ProgressListener,
+  RestartPolicy,
   VolumeSpec,
   VolumeState,
 } from './types.js';
@@ -75,7 +78,7 @@ export class DockerRuntime implements ContainerRuntime {
             : spec.network
               ? { NetworkMode: spec.network.name }
               : {}),
-          RestartPolicy: { Name: 'no' },
+          RestartPolicy: { Name: spec.restartPolicy ?? 'no' },
         },
         ...(spec.network && !spec.hostNetwork
           ? {
@@ -87,7 +90,7 @@ export class DockerRuntime implements ContainerRuntime {
       }),
     );
     debug(`Created container ${spec.name} (${container.id.slice(0, 12)})`);
-    return this.inspectContainer(container.id);
+    return this.inspectCreated(container.id);
   }
 
   async startContainer(id: string): Promise<void> {
@@ -128,6 +131,73 @@ export class DockerRuntime implements ContainerRuntime {
       status: item.State as ContainerStatus,
       networks: Object.keys(item.NetworkSettings?.Networks ?? {}),
     }));
+  }
+
+  async inspectContainer(id: string): Promise<ContainerDetails | null> {
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await this.docker.getContainer(id).inspect();
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw this.translate(`inspect container ${id.slice(0, 12)}`, error);
+    }
+    const state = mapInspect(info);
+    const everExited = hasTime(info.State.FinishedAt);
+    let lastExit: ContainerExit | null = null;
+    if (everExited && !info.State.Running && !info.State.Restarting) {
+      lastExit = {
+        exitCode: info.State.ExitCode,
+        oomKilled: info.State.OOMKilled,
+        at: info.State.FinishedAt,
+      };
+    } else if (everExited) {
+      // Running again (restarted by its policy): the engine has reset the exit code, so the
+      // exit is read back from its event log ("die", with "oom" just before when killed so).
+      lastExit = (await this.lastDieEvent(id, info.Created)) ?? {
+        exitCode: -1,
+        oomKilled: info.State.OOMKilled,
+        at: info.State.FinishedAt,
+      };
+    }
+    return { ...state, ...inspectDetails(info), lastExit };
+  }
+
+  private async lastDieEvent(id: string, since: string): Promise<ContainerExit | null> {
+    try {
+      const stream = await this.docker.getEvents({
+        since: Math.floor(Date.parse(since) / 1000),
+        // Now, to the millisecond: an `until` in the future makes the engine wait for it.
+        until: (Date.now() / 1000).toFixed(3),
+        filters: { container: [id], event: ['die', 'oom'] },
+      } as unknown as Docker.GetEventsOptions);
+      let text = '';
+      for await (const chunk of stream as AsyncIterable<Buffer>) text += chunk.toString('utf8');
+      let oomAt = 0;
+      let last: ContainerExit | null = null;
+      for (const line of text.split('\n')) {
+        if (!line.trim()) continue;
+        const event = JSON.parse(line) as {
+          Action?: string;
+          timeNano?: number;
+          Actor?: { Attributes?: Record<string, string> };
+        };
+        const at = Number(event.timeNano ?? 0);
+        if (event.Action === 'oom') oomAt = at;
+        if (event.Action === 'die') {
+          last = {
+            exitCode: Number(event.Actor?.Attributes?.exitCode ?? -1),
+            // The OOM event comes a moment before the die it causes.
+            oomKilled: oomAt > 0 && at - oomAt < 5e9,
+            at: new Date(at / 1e6).toISOString(),
+          };
+          oomAt = 0;
+        }
+      }
+      return last;
+    } catch (error) {
+      debug(`could not read the events of ${id.slice(0, 12)}: ${describe(error)}`);
+      return null;
+    }
   }
 
   async containerLogs(id: string, options: LogOptions, out: NodeJS.WritableStream): Promise<void> {
@@ -313,16 +383,9 @@ export class DockerRuntime implements ContainerRuntime {
     return this.requireImage(tag);
   }
 
-  private async inspectContainer(id: string): Promise<ContainerState> {
+  private async inspectCreated(id: string): Promise<ContainerState> {
     const info = await this.wrap('inspect container', () => this.docker.getContainer(id).inspect());
-    return {
-      id: info.Id,
-      name: info.Name.replace(/^\//, ''),
-      image: info.Config.Image,
-      labels: info.Config.Labels ?? {},
-      status: info.State.Status as ContainerStatus,
-      networks: Object.keys(info.NetworkSettings?.Networks ?? {}),
-    };
+    return mapInspect(info);
   }
 
   private async requireImage(tag: string): Promise<ImageState> {
@@ -383,6 +446,49 @@ export function ipv4Of(info: { IPAM?: { Config?: Array<{ Gateway?: string; Subne
   const config = (info.IPAM?.Config ?? []).find((c) => c.Subnet && !c.Subnet.includes(':'));
   return { gateway: config?.Gateway ?? null, subnet: config?.Subnet ?? null };
 }
+
+function mapInspect(info: Docker.ContainerInspectInfo): ContainerState {
+  return {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    image: info.Config.Image,
+    labels: info.Config.Labels ?? {},
+    status: info.State.Status as ContainerStatus,
+    networks: Object.keys(info.NetworkSettings?.Networks ?? {}),
+  };
+}
+
+/** The parts of `inspect` that describe configuration and history (pure, so it is tested). */
+export function inspectDetails(
+  info: Docker.ContainerInspectInfo,
+): Omit<ContainerDetails, keyof ContainerState | 'lastExit'> {
+  const env: Record<string, string> = {};
+  for (const entry of info.Config.Env ?? []) {
+    const at = entry.indexOf('=');
+    if (at > 0) env[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  const ports: ContainerDetails['ports'] = [];
+  for (const [key, bindings] of Object.entries(info.HostConfig.PortBindings ?? {})) {
+    for (const binding of (bindings as Array<{ HostIp?: string; HostPort?: string }> | null) ?? []) {
+      ports.push({
+        containerPort: Number.parseInt(key, 10),
+        hostPort: Number(binding.HostPort),
+        hostIp: binding.HostIp || '0.0.0.0',
+      });
+    }
+  }
+  return {
+    restartCount: info.RestartCount ?? 0,
+    restartPolicy: (info.HostConfig.RestartPolicy?.Name || 'no') as RestartPolicy,
+    env,
+    ports,
+    imageId: info.Image,
+    createdAt: info.Created,
+  };
+}
+
+/** Docker's zero time (`0001-01-01T00:00:00Z`) means "never". */
+const hasTime = (iso: string | undefined) => Boolean(iso) && !iso!.startsWith('0001-');
 
 function labelFilters(labels: Labels): string[] {
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`);

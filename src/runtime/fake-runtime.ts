@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { AsymError } from '../errors.js';
 import type {
   BuildSpec,
+  ContainerDetails,
+  ContainerExit,
   ContainerRuntime,
   ContainerSpec,
   ContainerState,
@@ -18,6 +20,10 @@ import type {
 
 interface FakeContainer extends ContainerState {
   spec: ContainerSpec;
+  restartCount: number;
+  lastExit: ContainerExit | null;
+  createdAt: string;
+  imageId: string;
 }
 
 /**
@@ -75,6 +81,10 @@ export class FakeRuntime implements ContainerRuntime {
       status: 'created',
       networks: spec.hostNetwork ? ['host'] : network ? [network.name] : [],
       spec,
+      restartCount: 0,
+      lastExit: null,
+      createdAt: new Date().toISOString(),
+      imageId: this.images.get(spec.image)?.id ?? '',
     };
     this.containers.set(container.id, container);
     if (network) network.containerIds.push(container.id);
@@ -98,14 +108,53 @@ export class FakeRuntime implements ContainerRuntime {
       }
     }
     container.status = 'running';
+    // Like `docker start`: a start by hand begins a new restart history.
+    container.restartCount = 0;
     this.onStart?.(snapshot(container), container.spec);
   }
 
   async stopContainer(id: string): Promise<void> {
     this.assertUp();
     const container = this.containers.get(id);
-    if (container?.status === 'running') this.onStop?.(snapshot(container));
+    if (container?.status === 'running') {
+      this.onStop?.(snapshot(container));
+      container.lastExit = { exitCode: 0, oomKilled: false, at: new Date().toISOString() };
+    }
     if (container) container.status = 'exited';
+  }
+
+  /**
+   * The container's process ends on its own (a crash, or the OOM killer with
+   * `oomKilled`): its restart policy decides whether the engine starts it again, as Docker
+   * does. `docker kill` is `kill()`: a stop by hand that no policy undoes.
+   */
+  crash(id: string, exit: { exitCode: number; oomKilled?: boolean } = { exitCode: 137 }): void {
+    const container = this.get(id);
+    if (container.status !== 'running') return;
+    this.onStop?.(snapshot(container));
+    container.lastExit = {
+      exitCode: exit.exitCode,
+      oomKilled: Boolean(exit.oomKilled),
+      at: new Date().toISOString(),
+    };
+    const policy = container.spec.restartPolicy ?? 'no';
+    const restarts =
+      policy === 'always' || policy === 'unless-stopped' || (policy === 'on-failure' && exit.exitCode !== 0);
+    if (!restarts) {
+      container.status = 'exited';
+      return;
+    }
+    container.restartCount += 1;
+    this.onStart?.(snapshot(container), container.spec);
+  }
+
+  /** `docker kill`: the process gets SIGKILL and, stopped by hand, stays down. */
+  kill(id: string): void {
+    const container = this.get(id);
+    if (container.status !== 'running') return;
+    this.onStop?.(snapshot(container));
+    container.lastExit = { exitCode: 137, oomKilled: false, at: new Date().toISOString() };
+    container.status = 'exited';
   }
 
   async removeContainer(id: string): Promise<void> {
@@ -121,6 +170,22 @@ export class FakeRuntime implements ContainerRuntime {
   async listContainers(labels: Labels): Promise<ContainerState[]> {
     this.assertUp();
     return [...this.containers.values()].filter((c) => matches(c.labels, labels)).map(snapshot);
+  }
+
+  async inspectContainer(id: string): Promise<ContainerDetails | null> {
+    this.assertUp();
+    const container = this.containers.get(id);
+    if (!container) return null;
+    return {
+      ...snapshot(container),
+      restartCount: container.restartCount,
+      lastExit: container.lastExit ? { ...container.lastExit } : null,
+      restartPolicy: container.spec.restartPolicy ?? 'no',
+      env: { ...(container.spec.env ?? {}) },
+      ports: (container.spec.ports ?? []).map((p) => ({ ...p })),
+      imageId: container.imageId,
+      createdAt: container.createdAt,
+    };
   }
 
   async containerLogs(id: string, _options: LogOptions, out: NodeJS.WritableStream): Promise<void> {
@@ -273,6 +338,6 @@ function matches(actual: Labels, wanted: Labels): boolean {
 }
 
 function snapshot(container: FakeContainer): ContainerState {
-  const { spec: _spec, ...state } = container;
-  return { ...state, labels: { ...state.labels }, networks: [...state.networks] };
+  const { id, name, image, labels, status, networks } = container;
+  return { id, name, image, status, labels: { ...labels }, networks: [...networks] };
 }

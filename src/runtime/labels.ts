@@ -9,6 +9,8 @@ export const LABEL = {
   clone: 'dev.asymmetric.clone',
   template: 'dev.asymmetric.template',
   service: 'dev.asymmetric.service',
+  /** The clone's mode, so a clone can be adopted from its labels if the registry is lost. */
+  mode: 'dev.asymmetric.mode',
   environment: 'dev.asymmetric.environment',
   members: 'dev.asymmetric.members',
   image: 'dev.asymmetric.image',

@@ -36,7 +36,14 @@ export interface ContainerSpec {
   extraHosts?: string[];
   /** Seconds Docker waits after SIGTERM before SIGKILL on stop. */
   stopTimeoutSeconds?: number;
+  /**
+   * What the engine does when the process exits on its own (a crash, the OOM killer):
+   * `unless-stopped` brings it back, but never a container stopped on purpose. Default `no`.
+   */
+  restartPolicy?: RestartPolicy;
 }
+
+export type RestartPolicy = 'no' | 'on-failure' | 'unless-stopped' | 'always';
 
 export type ContainerStatus =
   | 'created'
@@ -55,6 +62,29 @@ export interface ContainerState {
   status: ContainerStatus;
   /** Names of the networks the container is attached to. */
   networks: string[];
+}
+
+/** How a container's process last ended. */
+export interface ContainerExit {
+  exitCode: number;
+  /** The kernel's OOM killer ended it (it hit its memory limit). */
+  oomKilled: boolean;
+  /** ISO time it ended. */
+  at: string;
+}
+
+/** What `inspect` adds to a listed container: its history, configuration and bindings. */
+export interface ContainerDetails extends ContainerState {
+  /** Times the engine restarted it by its restart policy since it was last started by hand. */
+  restartCount: number;
+  /** Its last exit, or null when it never exited since it was created. */
+  lastExit: ContainerExit | null;
+  restartPolicy: RestartPolicy;
+  env: Record<string, string>;
+  ports: PortBinding[];
+  /** Id (digest) of the image it runs. */
+  imageId: string;
+  createdAt: string;
 }
 
 export interface VolumeSpec {
@@ -122,6 +152,8 @@ export interface ContainerRuntime {
   /** Force-removes; a container that is already gone is not an error. */
   removeContainer(id: string): Promise<void>;
   listContainers(labels: Labels): Promise<ContainerState[]>;
+  /** A container's details, or null when it is gone. */
+  inspectContainer(id: string): Promise<ContainerDetails | null>;
   containerLogs(id: string, options: LogOptions, out: NodeJS.WritableStream): Promise<void>;
   /** Runs a command in a running container; returns its exit code and output. */
   exec(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }>;

@@ -84,14 +84,19 @@ function refusalReason(text: string): { code: string; message: string } | null {
   }
 }
 
+interface WaitOptions {
+  deadlineMs: number;
+  what: string;
+  stillRunning?: () => Promise<string | null>;
+  /** Whether an answer means ready (default: any 2xx). */
+  ready?: (status: number, text: string) => boolean;
+}
+
 /**
- * Waits until `url` answers 200. Every `checkEvery` polls it asks `stillRunning`, so a
+ * Waits until `url` answers 200 (or what `ready` accepts). Every `checkEvery` polls it asks `stillRunning`, so a
  * container that crashed fails fast instead of waiting out the deadline.
  */
-export async function waitForHttp(
-  url: string,
-  options: { deadlineMs: number; what: string; stillRunning?: () => Promise<string | null> },
-): Promise<void> {
+export async function waitForHttp(url: string, options: WaitOptions): Promise<void> {
   // Node's fetch leaves no handle holding the event loop while a connection that Docker's
   // port proxy accepted waits for a container not listening yet, so the process would exit
   // mid-wait with nothing pending. A timer keeps it alive until the wait is over.
@@ -103,10 +108,7 @@ export async function waitForHttp(
   }
 }
 
-async function pollUntilOk(
-  url: string,
-  options: { deadlineMs: number; what: string; stillRunning?: () => Promise<string | null> },
-): Promise<void> {
+async function pollUntilOk(url: string, options: WaitOptions): Promise<void> {
   const start = Date.now();
   let last = 'no answer yet';
   for (let attempt = 0; ; attempt++) {
@@ -114,8 +116,9 @@ async function pollUntilOk(
       // A health check answers in milliseconds; a longer wait is a connection Docker's proxy
       // accepted before the server listened, and a fresh one will do better.
       const response = await fetch(url, { signal: AbortSignal.timeout(300) });
-      if (response.ok) return;
-      last = `HTTP ${response.status} ${(await response.text()).slice(0, 120)}`;
+      const text = await response.text();
+      if (options.ready ? options.ready(response.status, text) : response.ok) return;
+      last = `HTTP ${response.status} ${text.slice(0, 120)}`;
     } catch (error) {
       last = (error as Error).cause
         ? String((error as { cause: Error }).cause.message)

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { CloneRecord } from '../registry/schema.js';
-import { type CloneService, cloneLabels } from '../runtime/labels.js';
+import { type CloneService, cloneLabels, LABEL } from '../runtime/labels.js';
 import type { ContainerSpec } from '../runtime/types.js';
 import type { TemplateManifest } from '../templates/catalog.js';
 import type { HomeInfra } from './home-infra.js';
@@ -13,6 +13,8 @@ export const HOST_ALIAS = 'host.docker.internal';
 
 /** Order to start a clone's services in (and reverse order to stop them). */
 export const START_ORDER: CloneService[] = ['postgres', 'backend', 'frontend'];
+
+export const CLONE_RESTART_POLICY = 'unless-stopped' as const;
 
 export const redisPrefix = (cloneId: string) => `${cloneId}:`;
 export const databaseUrl = (cloneId: string) =>
@@ -49,8 +51,17 @@ export function cloneContainerSpecs(
   const base = (service: CloneService) => ({
     name: names.container(homeId, clone.id, service),
     image: image(service),
-    labels: cloneLabels(homeId, 'clone-container', clone.id, clone.template, service),
+    labels: {
+      ...cloneLabels(homeId, 'clone-container', clone.id, clone.template, service),
+      [LABEL.mode]: clone.mode,
+    },
     network: { name: network, aliases: [names.alias(clone.id, service)] },
+    // A process that dies on its own (a crash, the OOM killer at the memory limit) comes
+    // back by itself, as does everything that ran when the engine or host restarts. A
+    // container stopped on purpose (`asymmetric stop`, `docker stop`, `docker kill`) stays
+    // down: `unless-stopped` rather than `always` (which also revives stopped clones when
+    // the engine restarts) or `on-failure` (which leaves a clone down after a reboot).
+    restartPolicy: CLONE_RESTART_POLICY,
   });
   const frontend = template.services.frontend;
   const withFrontend = services.includes('frontend') && frontend !== undefined && !!clone.ports.frontend;

@@ -8,6 +8,7 @@ import { CLOCK_EXAMPLE, normalizeClock } from '../spec/environment-spec.js';
 import { getTemplate, resolveChoice, type TemplateManifest } from '../templates/catalog.js';
 import { adminCall, waitForHttp } from './clone-admin.js';
 import { cloneContainerSpecs, START_ORDER, serviceOf } from './clone-containers.js';
+import { interpretHealth, probeHealth } from './clone-health.js';
 import type { AppContext } from './context.js';
 import { syncEnvironmentNetwork } from './environment-network.js';
 import { ensureHomeInfra, type HomeInfra, removeHomeInfraIfUnused } from './home-infra.js';
@@ -17,7 +18,14 @@ export { resetClone } from './clone-reset.js';
 export { requireClone };
 
 import { allocatePorts } from './ports.js';
-import { type CloneView, cloneView, expectedServiceCount, liveCloneState } from './views.js';
+import {
+  type CloneLive,
+  type CloneView,
+  cloneView,
+  crashesOf,
+  expectedServiceCount,
+  liveCloneState,
+} from './views.js';
 
 export interface SpinRequest {
   template: string;
@@ -102,7 +110,7 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
       await syncEnvironmentNetwork(
         ctx,
         request.environment,
-        registry.environments[request.environment]?.members ?? [],
+        activeMembers(registry, registry.environments[request.environment]?.members ?? []),
       );
     }
     ctx.reporter.step(`${record.id} is running at ${view.endpoints.api}`);
@@ -241,21 +249,30 @@ const orderSpecs = <T extends { labels: Record<string, string> }>(specs: T[]) =>
       START_ORDER.indexOf(b.labels[LABEL.service] as CloneService),
   );
 
-/** Readiness: the backend's health route says migrated and seeded, and the frontend answers. */
-async function waitUntilServing(runtime: ContainerRuntime, clone: CloneRecord, template: TemplateManifest) {
+/**
+ * Readiness: the backend's health route says migrated, seeded and its database answering
+ * (a 200 that reports `database: 'down'` is not ready), and the frontend answers.
+ */
+export async function waitUntilServing(
+  runtime: ContainerRuntime,
+  clone: CloneRecord,
+  template: TemplateManifest,
+  deadlineMs = READY_DEADLINE_MS,
+) {
   const stillRunning = async () => {
     const containers = await cloneContainers(runtime, '', clone.id, true);
     const down = containers.find((c) => c.status !== 'running');
     return down ? `${down.labels[LABEL.service]} is ${down.status}` : null;
   };
   await waitForHttp(`http://127.0.0.1:${clone.ports.backend}${template.health}`, {
-    deadlineMs: READY_DEADLINE_MS,
+    deadlineMs,
     what: `The ${clone.id} backend`,
     stillRunning,
+    ready: (status, text) => ['ok', 'degraded'].includes(interpretHealth(status, text).status),
   });
   if (clone.ports.frontend) {
     await waitForHttp(`http://127.0.0.1:${clone.ports.frontend}/healthz`, {
-      deadlineMs: READY_DEADLINE_MS,
+      deadlineMs,
       what: `The ${clone.id} frontend`,
       stillRunning,
     });
@@ -291,19 +308,39 @@ export async function removeCloneObjects(
   await runtime.removeVolume(names.volume(homeId, cloneId)).catch(() => {});
 }
 
-/** Every clone with its state read from the live containers. */
+/**
+ * Every clone with its state read from the live containers, their crash history (restart
+ * counts, the last unplanned exit) and, for a clone whose containers all run, the health
+ * its backend reports.
+ */
 export async function listClones(ctx: AppContext): Promise<CloneView[]> {
   const registry = await ctx.store.read();
   const runtime = await ctx.runtime();
-  const containers = await runtime.listContainers({
-    [LABEL.home]: ctx.home.id,
-    [LABEL.kind]: 'clone-container',
-  });
+  const lives = await liveClones(runtime, ctx.home.id, Object.values(registry.clones));
   return Object.values(registry.clones)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-    .map((clone) =>
-      cloneView(registry, clone, liveCloneState(clone, containers, expectedServiceCount(clone))),
-    );
+    .map((clone) => cloneView(registry, clone, lives.get(clone.id)));
+}
+
+/** What the engine and each backend say about these clones (inspected in parallel). */
+export async function liveClones(
+  runtime: ContainerRuntime,
+  homeId: string,
+  clones: CloneRecord[],
+): Promise<Map<string, CloneLive>> {
+  const containers = await runtime.listContainers({ [LABEL.home]: homeId, [LABEL.kind]: 'clone-container' });
+  const entries = await Promise.all(
+    clones.map(async (clone): Promise<[string, CloneLive]> => {
+      const mine = containers.filter((c) => c.labels[LABEL.clone] === clone.id);
+      const details = (await Promise.all(mine.map((c) => runtime.inspectContainer(c.id)))).filter(
+        (d) => d !== null,
+      );
+      const state = liveCloneState(clone, details, expectedServiceCount(clone));
+      const health = state === 'running' ? await probeHealth(clone, getTemplate(clone.template)) : null;
+      return [clone.id, { state, ...crashesOf(clone, details), health }];
+    }),
+  );
+  return new Map(entries);
 }
 
 export async function getClone(ctx: AppContext, id: string): Promise<CloneView> {
@@ -319,6 +356,8 @@ export async function stopClone(ctx: AppContext, id: string): Promise<CloneView>
   requireClone(registry, id);
   const runtime = await ctx.runtime();
   const containers = orderSpecs(await cloneContainers(runtime, ctx.home.id, id)).reverse();
+  // The registry must take the new state: an unwritable home fails before anything stops.
+  await ctx.store.update(() => {});
   ctx.reporter.step(`Stopping ${id}`);
   for (const container of containers) await runtime.stopContainer(container.id, 3);
   await setState(ctx, id, 'stopped');
@@ -332,11 +371,75 @@ export async function startClone(ctx: AppContext, id: string): Promise<CloneView
   const runtime = await ctx.runtime();
   await runtime.ping();
   const infra = await ensureHomeInfra(ctx, (await ctx.images(['redis'])).get('redis')!.tag);
+  if (clone.state === 'destroying') throw beingDestroyed(id);
+  await ctx.store.update(() => {});
   ctx.reporter.step(`Starting ${id}`);
+  const before = await cloneContainers(runtime, ctx.home.id, id);
   await createAndStart(runtime, ctx.home.id, clone, template, infra);
+  // Postgres first: a backend that was left running may answer before its database does.
+  await waitForDatabase(runtime, ctx.home.id, clone.id);
+  await restartBackendIfItOutlivedItsDatabase(ctx, runtime, id, before);
   await waitUntilServing(runtime, clone, template);
   await setState(ctx, id, 'running');
   return getClone(ctx, id);
+}
+
+/**
+ * A backend that kept running while its Postgres was down holds pooled connections to the
+ * dead server, and its first queries afterwards fail (a 500 on the first Stripe call after
+ * `start`). The backend is stateless, so restarting it is the safe way to fresh ones.
+ */
+export async function restartBackendIfItOutlivedItsDatabase(
+  ctx: AppContext,
+  runtime: ContainerRuntime,
+  id: string,
+  before: ContainerState[],
+): Promise<void> {
+  const of = (service: CloneService) => before.find((c) => c.labels[LABEL.service] === service);
+  const backend = of('backend');
+  if (!backend || backend.status !== 'running' || of('postgres')?.status === 'running') return;
+  ctx.reporter.step(`Restarting the backend of ${id} (it ran while its database was down)`);
+  await runtime.stopContainer(backend.id, 3);
+  await runtime.startContainer(backend.id);
+}
+
+const beingDestroyed = (id: string) =>
+  new AsymError('CLONE_NOT_FOUND', `Clone ${id} is being destroyed.`, {
+    hint: `Finish it with \`asymmetric destroy ${id}\` (or \`asymmetric doctor --fix\`).`,
+  });
+
+/** Waits until the clone's Postgres accepts connections (asked inside its container). */
+export async function waitForDatabase(
+  runtime: ContainerRuntime,
+  homeId: string,
+  cloneId: string,
+  deadlineMs = READY_DEADLINE_MS,
+): Promise<void> {
+  const started = Date.now();
+  let last = 'not asked yet';
+  for (;;) {
+    const postgres = (await cloneContainers(runtime, homeId, cloneId)).find(
+      (c) => c.labels[LABEL.service] === 'postgres',
+    );
+    if (!postgres) return; // A template without a database.
+    if (postgres.status === 'running') {
+      const probe = await runtime
+        .exec(postgres.id, ['pg_isready', '-q', '-h', '127.0.0.1', '-U', 'asym', '-d', 'clone'])
+        .catch((error: Error) => ({ exitCode: -1, output: error.message }));
+      if (probe.exitCode === 0) return;
+      last = `pg_isready exit ${probe.exitCode}`;
+    } else {
+      last = `postgres is ${postgres.status}`;
+    }
+    if (Date.now() - started > deadlineMs) {
+      throw new AsymError(
+        'TIMEOUT',
+        `The database of ${cloneId} did not accept connections within ${Math.round(deadlineMs / 1000)} s (last: ${last}).`,
+        { hint: `Its logs say why: \`asymmetric logs ${cloneId} --service postgres\`.` },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function setState(ctx: AppContext, id: string, state: CloneRecord['state']): Promise<void> {
@@ -388,16 +491,49 @@ export async function cloneTokens(
     return clone.tokens;
   }
   ctx.reporter.step(`Rotating the tokens of ${id}`);
-  const tokens = await adminCall<Record<string, string>>(clone, '/_asym/tokens');
+  // The clone revokes the old tokens as it mints the new ones, so the registry must be able
+  // to take them first: an unwritable home fails here, with the old tokens still working.
   await ctx.store.update((registry) => {
-    const record = requireClone(registry, id);
-    record.tokens = tokens;
-    record.updatedAt = ctx.now().toISOString();
+    requireClone(registry, id).updatedAt = ctx.now().toISOString();
   });
+  await ctx.checkpoint('tokens:before-mint');
+  const tokens = await adminCall<Record<string, string>>(clone, '/_asym/tokens');
+  const save = () =>
+    ctx.store.update((registry) => {
+      const record = requireClone(registry, id);
+      record.tokens = tokens;
+      record.updatedAt = ctx.now().toISOString();
+    });
+  try {
+    await save().catch(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await save();
+    });
+  } catch (error) {
+    // The home failed between the check and the save: the new tokens exist only here, so
+    // hand them over rather than lose them (the admin token is unchanged: a later
+    // `--reprovision` works once the home is writable again).
+    throw new AsymError(
+      'HOME_NOT_WRITABLE',
+      `The new tokens of ${id} could not be saved (${(error as Error).message}).`,
+      {
+        hint: `They are in this error's details (--json) and work now; make the home writable and run \`asymmetric tokens ${id} --reprovision\` to store a fresh set.`,
+        details: { tokens },
+        cause: error,
+      },
+    );
+  }
   return tokens;
 }
 
-/** Removes the clone's containers, volume and record, and its environment membership. */
+/**
+ * Removes the clone's containers, volume and record, and its environment membership.
+ * Resumable: the record is first marked `destroying` (the clone stays a member of its
+ * environment), then the objects go, then the environment's network drops it, and only
+ * then do the record and the membership go, in one registry write. A process killed at
+ * any point leaves a `destroying` record that this function (a retry) or `doctor --fix`
+ * finishes; nothing ever recreates it.
+ */
 export async function destroyClone(
   ctx: AppContext,
   id: string,
@@ -407,23 +543,60 @@ export async function destroyClone(
   const runtime = await ctx.runtime();
   await runtime.ping();
   ctx.reporter.step(`Destroying ${id}`);
-  const left = await ctx.store.update((registry) => {
-    const changed: Array<{ name: string; members: string[] }> = [];
-    for (const env of Object.values(registry.environments)) {
+  await markDestroying(ctx, [id]);
+  await ctx.checkpoint('destroy:marked');
+  await finishDestroy(ctx, runtime, id, options);
+}
+
+/** Marks clones as being destroyed by this process (one registry write). */
+export async function markDestroying(ctx: AppContext, ids: string[]): Promise<void> {
+  await ctx.store.update((registry) => {
+    const now = ctx.now().toISOString();
+    for (const id of ids) {
+      const clone = registry.clones[id];
+      if (!clone) continue;
+      clone.state = 'destroying';
+      clone.owner = { pid: process.pid, startedAt: now };
+      clone.updatedAt = now;
+    }
+  });
+}
+
+/** The members of an environment that are not being destroyed. */
+export function activeMembers(registry: Registry, members: string[]): string[] {
+  return members.filter((id) => registry.clones[id]?.state !== 'destroying');
+}
+
+/** The rest of a destroy, from any point it was interrupted at (each step is idempotent). */
+export async function finishDestroy(
+  ctx: AppContext,
+  runtime: ContainerRuntime,
+  id: string,
+  options: { keepInfra?: boolean } = {},
+): Promise<void> {
+  for (const container of await cloneContainers(runtime, ctx.home.id, id))
+    await runtime.removeContainer(container.id);
+  await ctx.checkpoint('destroy:containers-removed');
+  await removeCloneObjects(runtime, ctx.home.id, id);
+  await ctx.checkpoint('destroy:objects-removed');
+  const registry = await ctx.store.read();
+  for (const env of Object.values(registry.environments)) {
+    if (!env.members.includes(id)) continue;
+    await syncEnvironmentNetwork(ctx, env.name, activeMembers(registry, env.members));
+  }
+  await ctx.checkpoint('destroy:network-synced');
+  await ctx.store.update((current) => {
+    delete current.clones[id];
+    for (const env of Object.values(current.environments)) {
       if (!env.members.includes(id)) continue;
       env.members = env.members.filter((m) => m !== id);
       env.updatedAt = ctx.now().toISOString();
-      changed.push({ name: env.name, members: env.members });
-      // An environment whose last member leaves is gone too.
-      if (env.members.length === 0) delete registry.environments[env.name];
+      // An environment whose last member leaves is gone too (unless `env destroy` is
+      // under way: it removes the record itself, last).
+      if (env.members.length === 0 && !env.destroying) delete current.environments[env.name];
     }
-    return changed;
   });
-  for (const env of left) await syncEnvironmentNetwork(ctx, env.name, env.members);
-  await removeCloneObjects(runtime, ctx.home.id, id);
-  await ctx.store.update((registry) => {
-    delete registry.clones[id];
-  });
+  await ctx.checkpoint('destroy:record-removed');
   if (!options.keepInfra) await removeHomeInfraIfUnused(ctx);
 }
 

@@ -4,6 +4,7 @@ import type { BuiltImage } from '../images/image-builder.js';
 import { type Reporter, silentReporter } from '../log.js';
 import { RegistryStore } from '../registry/store.js';
 import type { ContainerRuntime } from '../runtime/types.js';
+import { type PausePoint, pausePoints } from './pause-points.js';
 
 /** Makes sure the named project images exist (building what changed) and names them. */
 export type ImageProvider = (names: string[]) => Promise<Map<string, BuiltImage>>;
@@ -22,6 +23,8 @@ export interface AppContext {
   reporter: Reporter;
   now(): Date;
   randomHex(bytes: number): string;
+  /** A named point between two steps of a long operation (a test hook, inert by default). */
+  checkpoint: PausePoint;
 }
 
 export interface ContextOptions {
@@ -61,5 +64,6 @@ export function createContext(options: ContextOptions = {}): AppContext {
     reporter,
     now: options.now ?? (() => new Date()),
     randomHex: (bytes) => randomBytes(bytes).toString('hex'),
+    checkpoint: pausePoints(options.env ?? process.env, process.stderr),
   };
 }

@@ -4,7 +4,7 @@ import { AsymError, isAsymError } from '../errors.js';
 import { requireEnvironment } from '../registry/lookup.js';
 import { type EnvironmentSpec, parseEnvironmentSpec } from '../spec/environment-spec.js';
 import { templateCatalog } from '../templates/catalog.js';
-import { destroyClone, listClones, resetClone, spinClone } from './clone-service.js';
+import { finishDestroy, listClones, markDestroying, resetClone, spinClone } from './clone-service.js';
 import type { AppContext } from './context.js';
 import { syncEnvironmentNetwork } from './environment-network.js';
 import { removeHomeInfraIfUnused } from './home-infra.js';
@@ -120,18 +120,45 @@ export async function resetEnvironment(ctx: AppContext, name: string): Promise<E
   return { name, members, ms: Math.round(performance.now() - started) };
 }
 
-/** Destroys every member, the environment's network and its record. */
+/**
+ * Destroys every member, the environment's network and its record. Resumable like
+ * `destroy`: the environment and all its members are first marked as being destroyed (in
+ * one write), members then go one by one (each stays a member until its objects are
+ * gone), then the network, and the environment's record last; a retry after a crash at
+ * any point finishes the job.
+ */
 export async function destroyEnvironment(
   ctx: AppContext,
   name: string,
 ): Promise<{ name: string; destroyed: string[] }> {
   const env = requireEnvironment(await ctx.store.read(), name);
+  const runtime = await ctx.runtime();
+  await runtime.ping();
   ctx.reporter.step(`Destroying environment ${name}`);
-  for (const id of env.members) await destroyClone(ctx, id, { keepInfra: true });
+  await ctx.store.update((registry) => {
+    const current = requireEnvironment(registry, name);
+    current.destroying = true;
+    current.updatedAt = ctx.now().toISOString();
+  });
+  await markDestroying(ctx, env.members);
+  await ctx.checkpoint('env-destroy:marked');
+  const members = [...env.members];
+  for (const id of members) {
+    if (!(await ctx.store.read()).clones[id]) continue;
+    ctx.reporter.step(`Destroying ${id}`);
+    await finishDestroy(ctx, runtime, id, { keepInfra: true });
+  }
+  await ctx.checkpoint('env-destroy:members-removed');
+  await finishEnvironmentDestroy(ctx, name);
+  return { name, destroyed: members };
+}
+
+/** The last steps of `env destroy`, once no member is left: network, record, shared infra. */
+export async function finishEnvironmentDestroy(ctx: AppContext, name: string): Promise<void> {
+  await syncEnvironmentNetwork(ctx, name, []);
+  await ctx.checkpoint('env-destroy:network-removed');
   await ctx.store.update((registry) => {
     delete registry.environments[name];
   });
-  await syncEnvironmentNetwork(ctx, name, []);
   await removeHomeInfraIfUnused(ctx);
-  return { name, destroyed: env.members };
 }

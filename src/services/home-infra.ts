@@ -68,6 +68,8 @@ async function ensureRedis(
       network: { name: networkName, aliases: [names.redisAlias] },
       memoryBytes: 160 * 1024 * 1024,
       stopTimeoutSeconds: 2,
+      // Every clone of the home needs it: a crash must not leave them without it.
+      restartPolicy: 'unless-stopped',
     });
     await runtime.startContainer(created.id);
   } catch (error) {

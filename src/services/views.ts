@@ -1,8 +1,29 @@
 import type { CloneRecord, CloneState, EnvironmentRecord, Registry } from '../registry/schema.js';
-import { LABEL } from '../runtime/labels.js';
-import type { ContainerState } from '../runtime/types.js';
+import { type CloneService, LABEL } from '../runtime/labels.js';
+import type { ContainerDetails, ContainerState, ContainerStatus } from '../runtime/types.js';
 import { getTemplate } from '../templates/catalog.js';
 import { databaseUrl, redisPrefix } from './clone-containers.js';
+import type { CloneHealth } from './clone-health.js';
+
+/** A container of a clone that ended without being asked to: what `status` shows of it. */
+export interface CloneCrash {
+  service: CloneService;
+  exitCode: number;
+  /** Killed by the kernel at its memory limit. */
+  oomKilled: boolean;
+  at: string;
+}
+
+/** What the live containers and the backend say, beyond the state. */
+export interface CloneLive {
+  state: CloneState;
+  /** Times the engine restarted one of the clone's containers after it crashed. */
+  restarts: number;
+  lastCrash: CloneCrash | null;
+  services: Partial<Record<CloneService, { status: ContainerStatus; restarts: number }>>;
+  /** The backend's own answer (null unless every container runs). */
+  health: CloneHealth | null;
+}
 
 /** A clone as `status --json` prints it (the contract in the README). */
 export interface CloneView {
@@ -22,6 +43,14 @@ export interface CloneView {
   imageDigest: string;
   createdAt: string;
   updatedAt: string;
+  /** Crash-restarts by the engine (its restart policy) since the clone was last started. */
+  restarts: number;
+  /** The latest exit the clone did not ask for (a crash, the OOM killer, `docker kill`). */
+  lastCrash: CloneCrash | null;
+  /** Each container's status and restart count. */
+  services: CloneLive['services'];
+  /** `ok`, `degraded` (serves, but Redis or the frontend does not answer), `starting`, `down`, `unreachable`. */
+  health: CloneHealth | null;
   tokens?: Record<string, string>;
 }
 
@@ -40,18 +69,14 @@ export function environmentOf(registry: Registry, cloneId: string): string | nul
   return Object.values(registry.environments).find((env) => env.members.includes(cloneId))?.name ?? null;
 }
 
-export function cloneView(
-  registry: Registry,
-  clone: CloneRecord,
-  state: CloneState = clone.state,
-): CloneView {
+export function cloneView(registry: Registry, clone: CloneRecord, live: Partial<CloneLive> = {}): CloneView {
   const template = getTemplate(clone.template);
   const origin = `http://127.0.0.1:${clone.ports.backend}`;
   return {
     id: clone.id,
     template: clone.template,
     mode: clone.mode,
-    state,
+    state: live.state ?? clone.state,
     environment: environmentOf(registry, clone.id),
     seed: clone.seed,
     clock: clone.clock,
@@ -71,7 +96,37 @@ export function cloneView(
     imageDigest: clone.images.backend?.digest ?? '',
     createdAt: clone.createdAt,
     updatedAt: clone.updatedAt,
+    restarts: live.restarts ?? 0,
+    lastCrash: live.lastCrash ?? null,
+    services: live.services ?? {},
+    health: live.health ?? null,
   };
+}
+
+/**
+ * Restarts and the latest crash, from the inspected containers. An exit counts as a crash
+ * when the engine restarted the container after it, or when the container is down while
+ * the registry says the clone runs (nobody asked it to stop).
+ */
+export function crashesOf(
+  clone: CloneRecord,
+  details: ContainerDetails[],
+): Pick<CloneLive, 'restarts' | 'lastCrash' | 'services'> {
+  let restarts = 0;
+  let lastCrash: CloneCrash | null = null;
+  const services: CloneLive['services'] = {};
+  for (const container of details) {
+    const service = container.labels[LABEL.service] as CloneService;
+    services[service] = { status: container.status, restarts: container.restartCount };
+    restarts += container.restartCount;
+    const unexpected =
+      container.restartCount > 0 ||
+      container.status === 'restarting' ||
+      (clone.state === 'running' && container.status !== 'running');
+    if (!unexpected || !container.lastExit) continue;
+    if (!lastCrash || container.lastExit.at > lastCrash.at) lastCrash = { service, ...container.lastExit };
+  }
+  return { restarts, lastCrash, services };
 }
 
 export const isAlive = (pid: number): boolean => {
@@ -94,6 +149,7 @@ export function liveCloneState(
   expectedServices: number,
 ): CloneState {
   if (clone.state === 'creating') return clone.owner && !isAlive(clone.owner.pid) ? 'failed' : 'creating';
+  if (clone.state === 'destroying') return 'destroying';
   if (clone.state === 'failed') return 'failed';
   const mine = containers.filter((c) => c.labels[LABEL.clone] === clone.id);
   const running = mine.filter((c) => c.status === 'running').length;

@@ -10,7 +10,12 @@ import type { ContainerRuntime } from '../../src/runtime/types.js';
  */
 export function runtimeContract(
   name: string,
-  setup: () => Promise<{ runtime: ContainerRuntime; image: string }>,
+  setup: () => Promise<{
+    runtime: ContainerRuntime;
+    image: string;
+    /** Makes the container's process die on its own (SIGKILL from inside, not `docker kill`). */
+    crash: (id: string) => Promise<void>;
+  }>,
 ) {
   describe(`container runtime contract: ${name}`, () => {
     const run = randomBytes(3).toString('hex');
@@ -130,6 +135,43 @@ export function runtimeContract(
       await expect(runtime.startContainer(b.id)).rejects.toThrow(
         /port is already allocated|address already in use/,
       );
+    });
+
+    it('restarts a crashed container by its policy, counts it, and keeps its last exit', async () => {
+      const { runtime, image, crash } = await setup();
+      const created = await runtime.createContainer({
+        name: `asym-contract-${run}-crashy`,
+        image,
+        labels: { ...labels, role: 'crashy' },
+        init: true,
+        restartPolicy: 'unless-stopped',
+        env: { MARK: 'yes' },
+        ports: [
+          { containerPort: 6379, hostPort: 39900 + Math.floor(Math.random() * 99), hostIp: '127.0.0.1' },
+        ],
+      });
+      cleanup.push(() => runtime.removeContainer(created.id));
+      await runtime.startContainer(created.id);
+      const fresh = await runtime.inspectContainer(created.id);
+      expect(fresh).toMatchObject({ restartCount: 0, lastExit: null, restartPolicy: 'unless-stopped' });
+      expect(fresh?.env.MARK).toBe('yes');
+      expect(fresh?.ports[0]).toMatchObject({ containerPort: 6379, hostIp: '127.0.0.1' });
+
+      await crash(created.id);
+      let details = await runtime.inspectContainer(created.id);
+      for (let i = 0; i < 100 && !(details?.status === 'running' && details.restartCount === 1); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        details = await runtime.inspectContainer(created.id);
+      }
+      expect(details).toMatchObject({ status: 'running', restartCount: 1 });
+      expect(details?.lastExit).toMatchObject({ exitCode: 137, oomKilled: false });
+
+      // Stopped on purpose, it stays down: no policy undoes a stop.
+      await runtime.stopContainer(created.id, 1);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect((await runtime.inspectContainer(created.id))?.status).toBe('exited');
+      await runtime.removeContainer(created.id);
+      expect(await runtime.inspectContainer(created.id)).toBeNull();
     });
   });
 }

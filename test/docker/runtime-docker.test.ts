@@ -10,4 +10,11 @@ let image = '';
 beforeAll(async () => {
   image = (await new ImageBuilder(runtime, silentReporter).ensure(['redis'])).get('redis')!.tag;
 });
-runtimeContract('docker', async () => ({ runtime, image }));
+runtimeContract('docker', async () => ({
+  runtime,
+  image,
+  // From inside, as a crash would: the init (PID 1) sees its child die by SIGKILL and exits 137.
+  crash: async (id) => {
+    await runtime.exec(id, ['sh', '-c', 'kill -9 $(pidof redis-server)']);
+  },
+}));

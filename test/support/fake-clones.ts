@@ -35,6 +35,9 @@ export class FakeClones {
     }
   }
 
+  /** What a clone's backend answers on its health route (default 200 ready). */
+  readonly health = new Map<string, { status: number; body: unknown }>();
+
   constructor() {
     this.runtime.onStart = (container, spec) => this.started(container.id, spec);
     this.runtime.onStop = (container) => {
@@ -71,7 +74,11 @@ export class FakeClones {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
-      if (req.url === '/healthz' || req.url === '/_asym/health') return send(200, { ok: true, ready: true });
+      if (req.url === '/_asym/health') {
+        const answer = this.health.get(cloneId) ?? { status: 200, body: { ok: true, ready: true } };
+        return send(answer.status, answer.body);
+      }
+      if (req.url === '/healthz') return send(200, { ok: true, ready: true });
       if (req.url === '/_asym/reset') {
         this.resets.push(cloneId);
         return send(200, { ok: true, ms: 1 });

@@ -412,7 +412,7 @@ describe('doctor', () => {
     expect((await cli(fake, home, 'doctor', '--json')).json().problems).toEqual([]);
   });
 
-  it('removes orphans the registry forgot, and repairs environment network drift', async () => {
+  it('adopts a clone the registry forgot, with its data, back into its environment', async () => {
     const env = (await cli(fake, home, 'env', 'spin', spec(ACME), '--json')).json();
     // The registry forgets one member (as after a crash or a lost file).
     const registry = JSON.parse(readFileSync(join(home, 'registry.json'), 'utf8'));
@@ -422,11 +422,15 @@ describe('doctor', () => {
 
     const report = (await cli(fake, home, 'doctor', '--json')).json();
     const kinds = report.problems.map((p: { kind: string }) => p.kind).sort();
-    expect(kinds).toEqual(['member-missing', 'orphan-container', 'orphan-container', 'orphan-volume']);
+    expect(kinds).toEqual(['member-missing', 'orphan-clone']);
+    const [volume] = await fake.runtime.listVolumes({ [LABEL.clone]: forgotten });
     expect((await cli(fake, home, 'doctor', '--fix')).code).toBe(0);
-    expect(await fake.runtime.listContainers({ [LABEL.clone]: forgotten })).toEqual([]);
+    expect(await fake.runtime.listVolumes({ [LABEL.clone]: forgotten })).toEqual([volume]);
+    const adopted = (await cli(fake, home, 'status', forgotten, '--json')).json()[0];
+    expect(adopted).toMatchObject({ state: 'running', environment: 'acme' });
+    expect((await cli(fake, home, 'tokens', forgotten, '--json')).json().secretKey).toMatch(/^sk_test_/);
     const [network] = await fake.runtime.listNetworks({ [LABEL.environment]: 'acme' });
-    expect(network?.labels[LABEL.members]).toBe(env.members[0].id);
+    expect(network?.labels[LABEL.members]).toBe([env.members[0].id, forgotten].sort().join(','));
     expect((await cli(fake, home, 'doctor', '--json')).json().problems).toEqual([]);
   });
 

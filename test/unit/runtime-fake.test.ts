@@ -3,4 +3,8 @@ import { runtimeContract } from '../contract/runtime.contract.js';
 
 const runtime = new FakeRuntime();
 runtime.addImage('asymmetric/test-server:1');
-runtimeContract('fake', async () => ({ runtime, image: 'asymmetric/test-server:1' }));
+runtimeContract('fake', async () => ({
+  runtime,
+  image: 'asymmetric/test-server:1',
+  crash: async (id) => runtime.crash(id, { exitCode: 137 }),
+}));

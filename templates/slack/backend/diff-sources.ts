@@ -175,7 +175,7 @@ export async function slackDiffSources(db: Queryable): Promise<DiffSource[]> {
           text: r.text,
           time: r.time,
           complete_ts: r.complete_ts,
-          recurring: r.recurrence === undefined || r.recurrence === null ? false : true,
+          recurring: r.recurrence !== undefined && r.recurrence !== null,
         }),
     },
     {
