@@ -215,6 +215,15 @@ function stripeMethod(c: Context): string {
   return `${c.req.method} ${route?.path ?? c.req.path}`;
 }
 
+/** A path segment as sent, when it is not valid percent-encoding (junk the route already refused). */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** The ids a route's pattern takes from the path (`/v1/customers/:id` -> `{ id: 'cus_...' }`). */
 function pathParams(c: Context): Record<string, string> {
   const pattern = stripeMethod(c).split(' ')[1]?.split('/') ?? [];
@@ -222,7 +231,7 @@ function pathParams(c: Context): Record<string, string> {
   const params: Record<string, string> = {};
   pattern.forEach((segment, index) => {
     const value = path[index];
-    if (segment.startsWith(':') && value !== undefined) params[segment.slice(1)] = decodeURIComponent(value);
+    if (segment.startsWith(':') && value !== undefined) params[segment.slice(1)] = decoded(value);
   });
   return params;
 }
