@@ -1,3 +1,4 @@
+import type { JournalEntry } from '../../templates/_shared/evaluation.js';
 import { AsymError } from '../errors.js';
 import { requireClone, requireEnvironment } from '../registry/lookup.js';
 import { AdminRefusal, adminCall } from './clone-admin.js';
@@ -8,23 +9,11 @@ import type { AppContext } from './context.js';
  * (templates/_shared/evaluation.ts serves them the same way for every template).
  */
 
-/** One API call a clone served, as `trace --json` prints it (one per line). */
-export interface TraceRecord {
-  at: string;
-  clone: string;
-  method: string;
-  status: number;
-  ok: boolean;
-  error: string | null;
-  ms: number;
-  actor: string | null;
-  args: Record<string, unknown>;
-  /** The fault that answered or delayed the call. */
-  fault?: string;
-}
+/** One API call a clone served, as `trace --json` prints it (one per line): the kit's record and its clone. */
+export type TraceRecord = Omit<JournalEntry, 'seq' | 'order'> & { clone: string };
 
 interface JournalPage {
-  entries: Array<Omit<TraceRecord, 'clone'> & { seq: number; order: number }>;
+  entries: JournalEntry[];
   next: number;
   dropped: number;
 }
