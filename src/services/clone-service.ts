@@ -38,6 +38,11 @@ export interface SpinRequest {
   environment?: string | undefined;
   /** Pin the clone's clock to this ISO instant (its timeline and every time it reports). */
   clock?: string | null | undefined;
+  /**
+   * False leaves the environment's Docker network to the caller (`spinMany` updates it once
+   * for all the clones it spins); the clone still joins the environment's record.
+   */
+  syncNetwork?: boolean | undefined;
 }
 
 const READY_DEADLINE_MS = 90_000;
@@ -105,7 +110,7 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
         joinEnvironment(registry, request.environment, clone.id, ctx.now().toISOString());
       return cloneView(registry, clone);
     });
-    if (request.environment) {
+    if (request.environment && request.syncNetwork !== false) {
       const registry = await ctx.store.read();
       await syncEnvironmentNetwork(
         ctx,

@@ -1,3 +1,4 @@
+import { withHomeLock } from '../home-lock.js';
 import { environmentNetworkLabels, homeLabels, LABEL, parseMembersLabel } from '../runtime/labels.js';
 import type { ContainerRuntime, NetworkState } from '../runtime/types.js';
 import type { AppContext } from './context.js';
@@ -9,11 +10,17 @@ import { names } from './naming.js';
  * `<clone id>-backend`). Docker cannot relabel a network, so when membership changes we
  * make a new network with the right labels, move the members over, and remove the old one.
  */
-export async function syncEnvironmentNetwork(
+export function syncEnvironmentNetwork(
   ctx: AppContext,
   environment: string,
   members: string[],
 ): Promise<void> {
+  // One at a time per home: clones destroyed at once (`env destroy`) each bring the network
+  // up to date, and two updates racing would both make (or both remove) a network.
+  return withHomeLock(ctx.home, 'env-network', () => syncUnlocked(ctx, environment, members));
+}
+
+async function syncUnlocked(ctx: AppContext, environment: string, members: string[]): Promise<void> {
   const runtime = await ctx.runtime();
   const current = await environmentNetworks(runtime, ctx.home.id, environment);
   if (members.length === 0) {

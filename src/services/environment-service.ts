@@ -1,21 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { AsymError, isAsymError } from '../errors.js';
+import pLimit from 'p-limit';
+import { AsymError } from '../errors.js';
 import { requireEnvironment } from '../registry/lookup.js';
 import { type EnvironmentSpec, parseEnvironmentSpec } from '../spec/environment-spec.js';
 import { templateCatalog } from '../templates/catalog.js';
-import { finishDestroy, listClones, markDestroying, resetClone, spinClone } from './clone-service.js';
+import { finishDestroy, listClones, markDestroying, resetClone } from './clone-service.js';
 import type { AppContext } from './context.js';
 import { syncEnvironmentNetwork } from './environment-network.js';
 import { removeHomeInfraIfUnused } from './home-infra.js';
+import { type SpinFailure, spinMany } from './spin-many.js';
 import { type CloneView, type EnvironmentView, environmentView, rollUpEnvironment } from './views.js';
 
 export { requireEnvironment };
 
-export interface MemberFailure {
-  template: string;
-  error: { code: string; message: string };
-}
+const DESTROY_CONCURRENCY = 6;
+
+export type MemberFailure = SpinFailure;
 
 export interface EnvironmentSpinResult {
   name: string;
@@ -40,10 +41,11 @@ export async function readEnvironmentSpec(path: string): Promise<EnvironmentSpec
 }
 
 /**
- * `env spin`: sequential and continue-all. The environment record is written first, and
- * each member joins it as soon as it runs, so a crash at any point leaves a real
- * environment holding the members spun so far. A member that fails is rolled back by
- * `spinClone` (no containers, no record) and reported; the rest still spin.
+ * `env spin`: continue-all, several members at once (`spinMany`). The environment record
+ * is written first, and each member joins it as soon as it runs, so a crash at any point
+ * leaves a real environment holding the members spun so far. A member that fails is
+ * rolled back by `spinClone` (no containers, no record) and reported; the rest still spin.
+ * Members are listed in the spec's order whatever order they finish in.
  */
 export async function spinEnvironment(
   ctx: AppContext,
@@ -64,29 +66,16 @@ export async function spinEnvironment(
   });
 
   ctx.reporter.step(`Spinning environment ${spec.name} (${spec.clones.length} clones)`);
-  const members: CloneView[] = [];
-  const failures: MemberFailure[] = [];
-  for (const clone of spec.clones) {
-    try {
-      members.push(
-        await spinClone(ctx, {
-          template: clone.template,
-          mode: clone.mode,
-          fixture: clone.seed,
-          clock: clone.clock,
-          environment: spec.name,
-        }),
-      );
-    } catch (error) {
-      // A broken engine fails every member the same way; stop asking it.
-      if (isAsymError(error) && error.code === 'DOCKER_UNAVAILABLE') throw error;
-      const described = isAsymError(error)
-        ? { code: error.code, message: error.message }
-        : { code: 'UNEXPECTED', message: (error as Error).message };
-      ctx.reporter.step(`${clone.template} failed: ${described.message}`);
-      failures.push({ template: clone.template, error: described });
-    }
-  }
+  const { clones: members, failures } = await spinMany(
+    ctx,
+    spec.clones.map((clone) => ({
+      template: clone.template,
+      mode: clone.mode,
+      fixture: clone.seed,
+      clock: clone.clock,
+      environment: spec.name,
+    })),
+  );
   const state = members.length === spec.clones.length ? 'running' : members.length > 0 ? 'partial' : 'failed';
   return { name: spec.name, state, spec, members, failures };
 }
@@ -143,11 +132,17 @@ export async function destroyEnvironment(
   await markDestroying(ctx, env.members);
   await ctx.checkpoint('env-destroy:marked');
   const members = [...env.members];
-  for (const id of members) {
-    if (!(await ctx.store.read()).clones[id]) continue;
-    ctx.reporter.step(`Destroying ${id}`);
-    await finishDestroy(ctx, runtime, id, { keepInfra: true });
-  }
+  // Several at once: removing a clone is mostly the engine stopping containers.
+  const limit = pLimit(DESTROY_CONCURRENCY);
+  await Promise.all(
+    members.map((id) =>
+      limit(async () => {
+        if (!(await ctx.store.read()).clones[id]) return;
+        ctx.reporter.step(`Destroying ${id}`);
+        await finishDestroy(ctx, runtime, id, { keepInfra: true });
+      }),
+    ),
+  );
   await ctx.checkpoint('env-destroy:members-removed');
   await finishEnvironmentDestroy(ctx, name);
   return { name, destroyed: members };

@@ -362,6 +362,46 @@ describe('environments', () => {
     expect((await cli(fake, home, 'env', 'status', '--json')).json()).toEqual([]);
   });
 
+  it('spin --count spins n of each template at once, continue-all: what failed is listed and exit 1', async () => {
+    const run = await cli(fake, home, 'spin', 'slack', 'stripe', '--count', '3', '--group', 'many', '--json');
+    expect(run.code).toBe(0);
+    const clones = run.json();
+    expect(clones.map((c: { template: string }) => c.template)).toEqual([
+      'slack',
+      'slack',
+      'slack',
+      'stripe',
+      'stripe',
+      'stripe',
+    ]);
+    expect(new Set(clones.map((c: { ports: { backend: number } }) => c.ports.backend)).size).toBe(6);
+    // One network for the six, labelled with all of them (made once, not once per clone).
+    const networks = await fake.runtime.listNetworks({ [LABEL.environment]: 'many' });
+    expect(networks).toHaveLength(1);
+    expect(networks[0]?.labels[LABEL.members]).toBe(
+      clones
+        .map((c: { id: string }) => c.id)
+        .sort()
+        .join(','),
+    );
+    // Destroyed at once, nothing is left.
+    expect((await cli(fake, home, 'env', 'destroy', 'many')).code).toBe(0);
+    expect(await managedContainers()).toEqual([]);
+    expect(await fake.runtime.listNetworks({})).toEqual([]);
+
+    fake.crashing.add('slack');
+    const partial = await cli(fake, home, 'spin', 'slack', 'stripe', '--count', '2', '--json');
+    expect(partial.code).toBe(1);
+    expect(partial.json().map((c: { template: string }) => c.template)).toEqual(['stripe', 'stripe']);
+    expect(partial.stderr).toMatch(/error: 2 of 4 clones failed to spin/);
+    expect(await fake.runtime.listContainers({ [LABEL.template]: 'slack' })).toEqual([]);
+    expect((await cli(fake, home, 'status', '--json')).json()).toHaveLength(2);
+
+    const zero = await cli(fake, home, 'spin', 'slack', '--count', '0', '--json');
+    expect(zero.code).toBe(1);
+    expect(zero.json().error.code).toBe('INVALID_ARGUMENT');
+  });
+
   it('env reset resets every member; env destroy leaves nothing behind', async () => {
     const env = (await cli(fake, home, 'env', 'spin', spec(ACME), '--json')).json();
     const reset = await cli(fake, home, 'env', 'reset', 'acme', '--json');

@@ -10,7 +10,7 @@ export function registerEnv(program: Command, kit: CommandKit): void {
 
   env
     .command('spin')
-    .description('create every clone an environment.yaml declares, one after another')
+    .description('create every clone an environment.yaml declares, several at once (continue-all)')
     .argument('<file>', 'path to environment.yaml')
     .option('--json', 'print the environment with its clones (and their tokens) as JSON')
     .action(async (file: string, options: { json?: boolean }) => {

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import type { CloneView } from '../../services/views.js';
+import { AsymError } from '../../errors.js';
+import { FailedAfterOutput } from '../io.js';
 import type { CommandKit } from '../kit.js';
+import { parsePositiveInt } from '../kit.js';
 
 interface SpinOptions {
   mode?: string;
@@ -9,6 +11,7 @@ interface SpinOptions {
   expose?: boolean;
   rateLimits?: boolean;
   clock?: string;
+  count?: number;
   json?: boolean;
 }
 
@@ -23,31 +26,57 @@ export function registerSpin(program: Command, kit: CommandKit): void {
     .option('--expose', 'publish ports on all interfaces, not only 127.0.0.1')
     .option('--no-rate-limits', "turn the vendor's rate limits off (Slack's tiers; on by default)")
     .option('--clock <iso>', 'pin the clock: the seeded timeline and reported times start here at each reset')
+    .option(
+      '-n, --count <n>',
+      'spin this many clones of each template (several at once)',
+      parsePositiveInt('--count'),
+    )
     .option('--json', 'print the clones as JSON (with their tokens, shown once)')
     .action(async (templates: string[], options: SpinOptions) => {
       const { spinClone } = await import('../../services/clone-service.js');
+      const { spinMany } = await import('../../services/spin-many.js');
       const { renderSpun } = await import('../render.js');
       const json = Boolean(options.json);
-      const ctx = await kit.context(json);
-      const spun: CloneView[] = [];
-      try {
-        for (const template of templates) {
-          spun.push(
-            await spinClone(ctx, {
-              template,
-              mode: options.mode,
-              fixture: options.seed,
-              expose: options.expose,
-              rateLimits: options.rateLimits,
-              clock: options.clock,
-              environment: options.group,
-            }),
-          );
-        }
-      } finally {
-        ctx.reporter.stop();
+      const count = options.count ?? 1;
+      if (count < 1) {
+        throw new AsymError('INVALID_ARGUMENT', '--count must be at least 1.', {
+          hint: 'Pass how many clones of each template to spin, e.g. `--count 5`.',
+        });
       }
-      // One template prints one clone; several print an array (scripts index it).
-      kit.print(json, spun.length === 1 ? spun[0] : spun, () => spun.map(renderSpun).join('\n'));
+      const request = (template: string) => ({
+        template,
+        mode: options.mode,
+        fixture: options.seed,
+        expose: options.expose,
+        rateLimits: options.rateLimits,
+        clock: options.clock,
+        environment: options.group,
+      });
+      const requests = templates.flatMap((template) =>
+        Array.from({ length: count }, () => request(template)),
+      );
+      const ctx = await kit.context(json);
+      if (requests.length === 1) {
+        // One clone: its own error is the command's error (nothing to continue with).
+        const spun = await spinClone(ctx, requests[0]!).finally(() => ctx.reporter.stop());
+        kit.print(json, spun, renderSpun);
+        return;
+      }
+      const { clones, failures } = await spinMany(ctx, requests).finally(() => ctx.reporter.stop());
+      // Several print an array (scripts index it), then what failed.
+      kit.print(json, clones, () =>
+        [
+          ...clones.map(renderSpun),
+          ...failures.map((f) => `${f.template}: FAILED (${f.error.code}) ${f.error.message}\n`),
+        ].join('\n'),
+      );
+      if (failures.length > 0) {
+        const [first] = failures;
+        throw new FailedAfterOutput(
+          'SPIN_PARTIAL',
+          `${failures.length} of ${requests.length} clones failed to spin (first: ${first!.error.message}).`,
+          { hint: 'The others run; fix the cause and spin the missing ones again.' },
+        );
+      }
     });
 }
