@@ -8,6 +8,7 @@ for (const script of [
   'durability.ts',
   'journal.ts',
   'evaluation.ts',
+  'scale.ts',
 ]) {
   await execa('node', ['--import', 'tsx', new URL(script, import.meta.url).pathname], { stdio: 'inherit' });
 }
