@@ -131,8 +131,9 @@ for (let run = 0; run < 1; run++) {
   spinRuns.push(performance.now() - started);
   failures = total - clones.length;
 
-  // Idle: a few seconds after the last spin, every container as `docker stats` counts it.
-  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  // Idle: half a minute after the last spin (the kernel has written the seed's dirty pages
+  // back by then), every container as `docker stats` counts it.
+  await new Promise((resolve) => setTimeout(resolve, 30_000));
   const containers = await docker.listContainers({ [LABEL.home]: await homeId() });
   const perClone = new Map<string, number>();
   for (const container of containers) {
