@@ -90,6 +90,13 @@ interface WaitOptions {
   stillRunning?: () => Promise<string | null>;
   /** Whether an answer means ready (default: any 2xx). */
   ready?: (status: number, text: string) => boolean;
+  /**
+   * Whether an answer that is not ready yet says the server is at work (migrating,
+   * seeding): then the wait may run to `workingDeadlineMs` instead, so a clone that is
+   * merely slow (a busy machine, many spun at once) is not rolled back half-seeded.
+   */
+  working?: (status: number, text: string) => boolean;
+  workingDeadlineMs?: number;
 }
 
 /**
@@ -111,6 +118,7 @@ export async function waitForHttp(url: string, options: WaitOptions): Promise<vo
 async function pollUntilOk(url: string, options: WaitOptions): Promise<void> {
   const start = Date.now();
   let last = 'no answer yet';
+  let working = false;
   for (let attempt = 0; ; attempt++) {
     try {
       // A health check answers in milliseconds; a longer wait is a connection Docker's proxy
@@ -118,6 +126,7 @@ async function pollUntilOk(url: string, options: WaitOptions): Promise<void> {
       const response = await fetch(url, { signal: AbortSignal.timeout(300) });
       const text = await response.text();
       if (options.ready ? options.ready(response.status, text) : response.ok) return;
+      working = options.working?.(response.status, text) ?? false;
       last = `HTTP ${response.status} ${text.slice(0, 120)}`;
     } catch (error) {
       last = (error as Error).cause
@@ -132,10 +141,11 @@ async function pollUntilOk(url: string, options: WaitOptions): Promise<void> {
         });
       }
     }
-    if (Date.now() - start > options.deadlineMs) {
+    const deadlineMs = working ? Math.max(options.deadlineMs, options.workingDeadlineMs ?? 0) : options.deadlineMs;
+    if (Date.now() - start > deadlineMs) {
       throw new AsymError(
         'TIMEOUT',
-        `${options.what} did not become ready within ${Math.round(options.deadlineMs / 1000)} s (last: ${last}).`,
+        `${options.what} did not become ready within ${Math.round(deadlineMs / 1000)} s (last: ${last}).`,
         { hint: 'Check its logs with `asymmetric logs <id>`.' },
       );
     }

@@ -46,6 +46,9 @@ export interface SpinRequest {
 }
 
 const READY_DEADLINE_MS = 90_000;
+/** A backend that says it is migrating or seeding is at work: it gets this long in all. */
+const WORKING_DEADLINE_MS = 600_000;
+const WORKING_STAGES = /"stage":"(connecting|migrating|seeding)"/;
 const PORT_ATTEMPTS = 5;
 
 /** Creates one clone and waits until it serves; on any failure nothing of it remains. */
@@ -274,6 +277,8 @@ export async function waitUntilServing(
     what: `The ${clone.id} backend`,
     stillRunning,
     ready: (status, text) => ['ok', 'degraded'].includes(interpretHealth(status, text).status),
+    working: (_status, text) => WORKING_STAGES.test(text),
+    workingDeadlineMs: Math.max(deadlineMs, WORKING_DEADLINE_MS),
   });
   if (clone.ports.frontend) {
     await waitForHttp(`http://127.0.0.1:${clone.ports.frontend}/healthz`, {
