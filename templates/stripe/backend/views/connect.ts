@@ -92,7 +92,7 @@ export function newAccount(fields: {
       url: `/v1/accounts/${fields.id}/external_accounts`,
     },
     future_requirements: requirements(),
-    livemode: false,
+
     metadata: fields.metadata,
     payouts_enabled: fields.platform === true || capabilities.transfers === 'active',
     requirements: requirements(),
