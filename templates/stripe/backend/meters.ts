@@ -16,19 +16,16 @@ export async function liveMeter(tx: Tx, id: string, param = 'id'): Promise<Meter
   return meter;
 }
 
-/**
- * What `meter` aggregated for `customer` over `[start, end)`, by event timestamp: the sum
- * or count of its events, or the value of the last one.
- */
-export async function meterUsage(
+/** `meter`'s events for `customer` in `[start, end)`, by timestamp: `[timestamp, value]`. */
+async function meterEvents(
   db: Queryable,
   meter: MeterObject,
   customer: string,
   start: number,
   end: number,
-): Promise<number> {
-  const { rows } = await db.query<{ value: string | null }>(
-    `SELECT data->'payload'->>$3 AS value FROM billing_meter_events
+): Promise<Array<[number, number]>> {
+  const { rows } = await db.query<{ at: string; value: string | null }>(
+    `SELECT data->>'timestamp' AS at, data->'payload'->>$3 AS value FROM billing_meter_events
       WHERE data->>'event_name' = $1 AND data->'payload'->>$2 = $4
         AND (data->>'timestamp')::bigint >= $5 AND (data->>'timestamp')::bigint < $6
       ORDER BY (data->>'timestamp')::bigint, seq`,
@@ -41,11 +38,46 @@ export async function meterUsage(
       end,
     ],
   );
+  return rows.map((row) => [Number(row.at), Number(row.value)]);
+}
+
+/** The sum or count of events, or the value of the last one (Stripe's three formulas). */
+function aggregate(meter: MeterObject, events: Array<[number, number]>): number {
   const formula = meter.default_aggregation.formula;
-  if (formula === 'count') return rows.length;
-  const values = rows.map((row) => Number(row.value)).filter((value) => Number.isFinite(value));
+  if (formula === 'count') return events.length;
+  const values = events.map(([, value]) => value).filter((value) => Number.isFinite(value));
   if (formula === 'last') return values.at(-1) ?? 0;
   return values.reduce((sum, value) => sum + value, 0);
+}
+
+/** What `meter` aggregated for `customer` over `[start, end)`, by event timestamp. */
+export async function meterUsage(
+  db: Queryable,
+  meter: MeterObject,
+  customer: string,
+  start: number,
+  end: number,
+): Promise<number> {
+  return aggregate(meter, await meterEvents(db, meter, customer, start, end));
+}
+
+/** The aggregate of each bucket, read in one query. */
+export async function bucketUsage(
+  db: Queryable,
+  meter: MeterObject,
+  customer: string,
+  buckets: ReadonlyArray<{ start: number; end: number }>,
+): Promise<number[]> {
+  const first = buckets[0];
+  const last = buckets.at(-1);
+  if (!first || !last) return [];
+  const events = await meterEvents(db, meter, customer, first.start, last.end);
+  return buckets.map((bucket) =>
+    aggregate(
+      meter,
+      events.filter(([at]) => at >= bucket.start && at < bucket.end),
+    ),
+  );
 }
 
 /** A summary's id: the same bucket of the same meter and customer always has the same one. */
@@ -54,6 +86,7 @@ export const summaryId = (meter: string, customer: string, start: number, end: n
 
 export const DAY = 86_400;
 const HOUR = 3_600;
+const MAX_BUCKETS = 2_000;
 
 /** Buckets of `[start, end)` for `event_summaries`: one, or one per hour or day (UTC). */
 export function summaryBuckets(
@@ -64,7 +97,13 @@ export function summaryBuckets(
   if (window === null) return [{ start, end }];
   const size = window === 'day' ? DAY : HOUR;
   const buckets: Array<{ start: number; end: number }> = [];
-  for (let at = start; at < end && buckets.length < 10_000; ) {
+  for (let at = start; at < end; ) {
+    if (buckets.length >= MAX_BUCKETS) {
+      throw invalidRequest(
+        `The time range holds more than ${MAX_BUCKETS} ${window} windows: narrow start_time and end_time.`,
+        { param: 'value_grouping_window' },
+      );
+    }
     const next = Math.min(end, (Math.floor(at / size) + 1) * size);
     buckets.push({ start: at, end: next });
     at = next;

@@ -7,6 +7,7 @@ import {
   currency,
   email,
   hash,
+  integer,
   isHash,
   mergeMetadata,
   metadata,
@@ -160,7 +161,7 @@ function applyAccountFields(account: AccountObject, params: Params) {
       'user_agent',
     ]);
     account.tos_acceptance = {
-      date: tos.date === undefined ? null : Number(string(tos.date, 'tos_acceptance[date]')),
+      date: tos.date === undefined ? null : integer(tos.date, 'tos_acceptance[date]', { min: 0 }),
       ip: tos.ip === undefined ? null : string(tos.ip, 'tos_acceptance[ip]'),
       user_agent: tos.user_agent === undefined ? null : string(tos.user_agent, 'tos_acceptance[user_agent]'),
     };

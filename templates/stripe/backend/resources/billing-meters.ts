@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { listEnvelope, pageOf } from '../list.js';
-import { checkEventTime, meterUsage, summaryBuckets, summaryId } from '../meters.js';
+import { pageOf } from '../list.js';
+import { bucketUsage, checkEventTime, summaryBuckets, summaryId } from '../meters.js';
 import { hash, integer, isHash, missing, oneOf, rejectUnknown, string } from '../params.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
 import { findCustomer } from '../store/customers.js';
@@ -138,21 +138,19 @@ export function meterRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       params.value_grouping_window === undefined
         ? null
         : oneOf(params.value_grouping_window, 'value_grouping_window', ['day', 'hour'] as const);
-    const summaries = [];
-    for (const bucket of summaryBuckets(start, end, window)) {
-      summaries.push(
-        meterEventSummary({
-          id: summaryId(meter.id, customer, bucket.start, bucket.end),
-          meter: meter.id,
-          start: bucket.start,
-          end: bucket.end,
-          value: await meterUsage(deps.pool, meter, customer, bucket.start, bucket.end),
-        }),
-      );
-    }
+    const buckets = summaryBuckets(start, end, window);
+    const values = await bucketUsage(deps.pool, meter, customer, buckets);
+    const summaries = buckets.map((bucket, index) =>
+      meterEventSummary({
+        id: summaryId(meter.id, customer, bucket.start, bucket.end),
+        meter: meter.id,
+        start: bucket.start,
+        end: bucket.end,
+        value: values[index] ?? 0,
+      }),
+    );
     const url = `/v1/billing/meters/${meter.id}/event_summaries`;
-    const page = pageOf(summaries, params, { url, noun: 'billing.meter_event_summary' });
-    return c.json(listEnvelope(url, page.data, page.has_more));
+    return c.json(pageOf(summaries, params, { url, noun: 'billing.meter_event_summary' }));
   });
 
   routes.get('/:id', retrieveRoute(deps, 'billing_meters', 'billing.meter'));

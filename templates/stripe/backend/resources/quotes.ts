@@ -343,17 +343,18 @@ export function quoteRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     return c.json(await answer(deps, params, quote));
   });
 
-  const linesRoute = (suffix: string, upfrontOnly: boolean) =>
+  // Up front every line is billed once (one-time lines and the first period of recurring
+  // ones), so both lists are the quote's lines.
+  for (const suffix of ['line_items', 'computed_upfront_line_items']) {
     routes.get(`/:id/${suffix}`, async (c) => {
       const params = c.get('params');
       rejectUnknown(params, ['ending_before', 'expand', 'limit', 'starting_after']);
       const quote = await mustFind<QuoteObject>(deps.pool, 'quotes', 'quote', c.req.param('id'));
-      // Up front, every line is billed once: one-time lines and the first period of recurring ones.
-      const lines = (quote._line_items ?? []).filter((line) => !upfrontOnly || line.amount_total >= 0);
-      return c.json(pageOf(lines, params, { url: `/v1/quotes/${quote.id}/${suffix}`, noun: 'item' }));
+      return c.json(
+        pageOf(quote._line_items ?? [], params, { url: `/v1/quotes/${quote.id}/${suffix}`, noun: 'item' }),
+      );
     });
-  linesRoute('line_items', false);
-  linesRoute('computed_upfront_line_items', true);
+  }
 
   routes.get('/:id/pdf', async (c) => {
     rejectUnknown(c.get('params'), ['expand']);
