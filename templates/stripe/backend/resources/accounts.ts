@@ -16,6 +16,7 @@ import {
   rejectUnknown,
   string,
 } from '../params.js';
+import { expansionPlans } from '../render.js';
 import type { Params } from '../request-params.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
 import { findLive, insertObject, markDeleted, saveObject } from '../store/objects.js';
@@ -198,6 +199,7 @@ export function accountRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       'tos_acceptance',
       'type',
     ]);
+    expansionPlans(params, 'account');
     if (params.type !== undefined && params.controller !== undefined) {
       throw invalidRequest('You may only specify one of these parameters: controller, type.', {
         param: 'type',
@@ -266,6 +268,7 @@ export function accountRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       'metadata',
       'tos_acceptance',
     ]);
+    expansionPlans(params, 'account');
     const account = await transact(deps, c, async (tx) => {
       const current = await mustFind<AccountObject>(tx.db, 'accounts', 'account', c.req.param('id'), {
         forUpdate: true,

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { pageOf } from '../list.js';
 import { bucketUsage, checkEventTime, summaryBuckets, summaryId } from '../meters.js';
 import { hash, integer, isHash, missing, oneOf, rejectUnknown, string } from '../params.js';
+import { expansionPlans } from '../render.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
 import { findCustomer } from '../store/customers.js';
 import { findLive, listObjects, saveObject } from '../store/objects.js';
@@ -26,6 +27,7 @@ export function meterRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       'expand',
       'value_settings',
     ]);
+    expansionPlans(params, 'billing.meter');
     if (params.default_aggregation === undefined) missing('default_aggregation');
     if (params.display_name === undefined) missing('display_name');
     if (params.event_name === undefined) missing('event_name');
@@ -163,6 +165,7 @@ export function meterRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     routes.post(path, async (c) => {
       const params = c.get('params');
       rejectUnknown(params, allowed);
+      expansionPlans(params, 'billing.meter');
       const meter = await transact(deps, c, async (tx) => {
         const current = await mustFind<MeterObject>(
           tx.db,

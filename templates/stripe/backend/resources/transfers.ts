@@ -145,6 +145,7 @@ export function transferRoutes(deps: ResourceDeps): Hono<StripeEnv> {
   routes.post('/:id', async (c) => {
     const params = c.get('params');
     rejectUnknown(params, ['description', 'expand', 'metadata']);
+    expansionPlans(params, 'transfer');
     const transfer = await transact(deps, c, async (tx) => {
       const current = await mustFind<TransferObject>(tx.db, 'transfers', 'transfer', c.req.param('id'), {
         forUpdate: true,
@@ -236,6 +237,7 @@ export function payoutRoutes(deps: ResourceDeps): Hono<StripeEnv> {
   routes.post('/:id/cancel', async (c) => {
     const params = c.get('params');
     rejectUnknown(params, ['expand']);
+    expansionPlans(params, 'payout');
     const payout = await transact(deps, c, async (tx) =>
       cancelPayout(
         tx,
@@ -248,6 +250,7 @@ export function payoutRoutes(deps: ResourceDeps): Hono<StripeEnv> {
   routes.post('/:id', async (c) => {
     const params = c.get('params');
     rejectUnknown(params, ['expand', 'metadata']);
+    expansionPlans(params, 'payout');
     const payout = await transact(deps, c, async (tx) => {
       const current = await mustFind<PayoutObject>(tx.db, 'payouts', 'payout', c.req.param('id'), {
         forUpdate: true,
