@@ -4,8 +4,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const TYPES = [
+  'account',
+  'application_fee',
   'balance',
   'balance_transaction',
+  'billing.meter',
+  'billing.meter_event',
+  'billing.meter_event_summary',
   'charge',
   'coupon',
   'customer',
@@ -14,16 +19,22 @@ const TYPES = [
   'invoice',
   'invoice_payment',
   'invoiceitem',
+  'item',
   'line_item',
   'payment_intent',
   'payment_method',
+  'payout',
   'price',
   'product',
+  'quote',
   'refund',
   'setup_intent',
   'subscription',
   'subscription_item',
+  'subscription_schedule',
   'test_helpers.test_clock',
+  'transfer',
+  'transfer_reversal',
   'webhook_endpoint',
 ];
 const source = process.argv[2] ?? new URL('../../shared/reference/stripe/fixtures3.json', import.meta.url);

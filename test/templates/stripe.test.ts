@@ -454,14 +454,16 @@ describe('reset and seed', () => {
   });
 
   it('seeds a billing history: catalogue, cards, subscriptions in every status, invoices and payments', async () => {
+    // The plans, onboarding and support, and the metered API (acme-corp-billing-more.ts).
     const products = await stripe.products.list({ limit: 100 });
-    expect(products.data).toHaveLength(6);
+    expect(products.data).toHaveLength(7);
     const prices = await stripe.prices.list({ limit: 100 });
-    expect(prices.data).toHaveLength(10);
+    expect(prices.data).toHaveLength(11);
     const subs = await stripe.subscriptions.list({ status: 'all', limit: 100 });
     const byStatus = new Map<string, number>();
     for (const sub of subs.data) byStatus.set(sub.status, (byStatus.get(sub.status) ?? 0) + 1);
-    expect(Object.fromEntries(byStatus)).toEqual({ active: 16, trialing: 3, past_due: 3, canceled: 3 });
+    // 16 plans active, and Hooli's metered API usage.
+    expect(Object.fromEntries(byStatus)).toEqual({ active: 17, trialing: 3, past_due: 3, canceled: 3 });
     const customers = await stripe.customers.list({ limit: 100 });
     for (const customer of customers.data) {
       expect(customer.invoice_settings.default_payment_method).toMatch(/^pm_/);

@@ -82,6 +82,7 @@ describe('asymmetric run: variables and routes from the manifests', () => {
     expect([...plan.routes.values()]).toEqual([
       { host: 'slack.com', cloneId: 'slack-aa11', origin: 'http://127.0.0.1:3001' },
       { host: 'api.stripe.com', cloneId: 'stripe-bb22', origin: 'http://127.0.0.1:3002' },
+      { host: 'files.stripe.com', cloneId: 'stripe-bb22', origin: 'http://127.0.0.1:3002' },
     ]);
   });
 
@@ -117,7 +118,7 @@ describe('asymmetric run: variables and routes from the manifests', () => {
     const dir = templatesWith((text) =>
       text
         .replace('STRIPE_API_KEY: tokens.secretKey', 'STRIPE_API_KEY: secretKey')
-        .replace('[api.stripe.com]', '[https://api.stripe.com]'),
+        .replace('[api.stripe.com,', '[https://api.stripe.com,'),
     );
     let error: unknown;
     try {

@@ -1,4 +1,6 @@
+import { meterUsage } from './meters.js';
 import { confirmIntent, declinedError } from './payments.js';
+import { advanceSchedules } from './schedules.js';
 import { type CustomerRow, findCustomer, setCustomerBilling } from './store/customers.js';
 import { findLive, insertObject, listObjects, type StripeObject, saveObject } from './store/objects.js';
 import { invalidRequest, type StripeError } from './stripe-error.js';
@@ -18,6 +20,7 @@ import {
   type SubscriptionObject,
   type TestClockObject,
 } from './views/billing.js';
+import type { MeterObject } from './views/meter.js';
 import { newPaymentIntent, type PaymentIntentObject } from './views/payment-intent.js';
 import type { PaymentMethodObject } from './views/payment-method.js';
 import type { PriceObject } from './views/price.js';
@@ -183,23 +186,35 @@ async function addSubscriptionLines(
   sub: SubscriptionObject,
   period: Period,
   trial: boolean,
+  usagePeriod: Period | null,
 ) {
   for (const item of sub.items.data) {
     const product = await findLive<ProductObject>(tx.db, 'products', item.price.product);
     const unit = item.price.unit_amount ?? 0;
     const interval = item.price.recurring?.interval ?? 'month';
     const money = `$${(unit / 100).toFixed(2)}`;
+    // A metered price is billed in arrears: what its meter summed over the period just
+    // ended (nothing on the first invoice, which has no past period).
+    const meterId = item.price.recurring?.usage_type === 'metered' ? item.price.recurring.meter : null;
+    let quantity = item.quantity;
+    if (meterId !== null) {
+      const meter = await findLive<MeterObject>(tx.db, 'billing_meters', meterId);
+      quantity =
+        meter && usagePeriod && !trial
+          ? Math.round(await meterUsage(tx.db, meter, sub.customer, usagePeriod.start, usagePeriod.end))
+          : 0;
+    }
     invoice.lines.data.push(
       newLineItem({
         id: tx.ids.object('il'),
         invoice: invoice.id,
-        amount: trial ? 0 : unit * item.quantity,
+        amount: trial ? 0 : unit * quantity,
         currency: item.price.currency,
         description: trial
           ? `Trial period for ${product?.name ?? 'product'}`
-          : `${item.quantity} × ${product?.name ?? 'product'} (at ${money} / ${interval})`,
-        period,
-        quantity: item.quantity,
+          : `${quantity} × ${product?.name ?? 'product'} (at ${money} / ${meterId ? 'unit' : interval})`,
+        period: meterId !== null && usagePeriod ? usagePeriod : period,
+        quantity,
         price: item.price,
         subscription: sub.id,
         subscriptionItem: item.id,
@@ -410,7 +425,7 @@ export async function invoiceSubscription(
   sub: SubscriptionObject,
   period: Period,
   billingReason: 'subscription_create' | 'subscription_cycle' | 'subscription_update',
-  options: { trial?: boolean; attemptPayment?: boolean } = {},
+  options: { trial?: boolean; attemptPayment?: boolean; usagePeriod?: Period } = {},
 ): Promise<PayResult> {
   const customer = await liveCustomer(tx, sub.customer);
   const invoice = await draftInvoice(tx, customer, {
@@ -422,7 +437,7 @@ export async function invoiceSubscription(
     subscription: sub,
     period,
   });
-  await addSubscriptionLines(tx, invoice, sub, period, options.trial === true);
+  await addSubscriptionLines(tx, invoice, sub, period, options.trial === true, options.usagePeriod ?? null);
   if (!options.trial) await pullPendingItems(tx, invoice);
   invoice._discounts = liveDiscounts(sub, period.start, billingReason === 'subscription_create');
   if (customer.discount && invoice._discounts.length === 0) {
@@ -491,6 +506,7 @@ export async function advanceSubscription(tx: Tx, sub: SubscriptionObject, to: n
       end: periodEnd(boundary, price.recurring?.interval ?? 'month', price.recurring?.interval_count ?? 1),
     };
     const before = structuredClone(sub);
+    const usagePeriod = { start: item.current_period_start, end: boundary };
     for (const each of sub.items.data) {
       each.current_period_start = period.start;
       each.current_period_end = period.end;
@@ -498,7 +514,9 @@ export async function advanceSubscription(tx: Tx, sub: SubscriptionObject, to: n
     if (sub.status === 'trialing') sub.status = 'active';
     await saveObject(tx.db, 'subscriptions', sub);
     await tx.emit('customer.subscription.updated', sub, previousAttributes(before, sub));
-    await invoiceSubscription(tx, sub, period, 'subscription_cycle');
+    await invoiceSubscription(tx, sub, period, 'subscription_cycle', {
+      usagePeriod: before.status === 'trialing' ? undefined : usagePeriod,
+    });
     // Paying may have changed the stored subscription (status): continue from it.
     Object.assign(sub, await findLive<SubscriptionObject>(tx.db, 'subscriptions', sub.id));
   }
@@ -507,6 +525,8 @@ export async function advanceSubscription(tx: Tx, sub: SubscriptionObject, to: n
 /** Advances a test clock: every subscription of its customers moves to `to`. */
 export async function advanceClock(tx: Tx, clock: TestClockObject, to: number): Promise<TestClockObject> {
   const requestNow = tx.now;
+  // Schedules first: a phase that ends changes what its subscription renews with.
+  await advanceSchedules(tx, clock.id, to);
   const subs = await listObjects<SubscriptionObject>(tx.db, 'subscriptions', {
     filters: [{ path: ['test_clock'], values: [clock.id] }],
   });
@@ -535,6 +555,8 @@ export interface NewSubscription {
   discounts?: (subscriptionId: string) => Promise<DiscountObject[]>;
   /** False for `payment_behavior=default_incomplete`: the first invoice is left open. */
   attemptPayment?: boolean;
+  /** The subscription schedule that starts it. */
+  schedule?: string | null;
 }
 
 /**
@@ -585,6 +607,7 @@ export async function startSubscription(
   sub._discounts = input.discounts ? await input.discounts(sub.id) : [];
   sub.discounts = sub._discounts.map((d) => d.id);
   if (input.collectionMethod === 'send_invoice' && !input.trialEnd) sub.status = 'active';
+  sub.schedule = input.schedule ?? null;
   await insertObject(tx.db, 'subscriptions', sub);
   await tx.emit('customer.subscription.created', sub);
   const pay = await invoiceSubscription(tx, sub, period, 'subscription_create', {

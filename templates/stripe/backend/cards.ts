@@ -112,6 +112,10 @@ export function cardByNumber(raw: string, param: string): TestCard {
   return card(number, brand);
 }
 
+/** The card whose charges are available at once (4000 0000 0000 0077), by fingerprint. */
+export const bypassesPending = (fingerprint: string | undefined): boolean =>
+  fingerprint !== undefined && BY_FINGERPRINT.get(fingerprint)?.number === '4000000000000077';
+
 /** The test behaviour of a stored card, found by its fingerprint. */
 export const outcomeOf = (fingerprint: string | undefined): CardOutcome =>
   (fingerprint && BY_FINGERPRINT.get(fingerprint)?.outcome) || 'succeed';

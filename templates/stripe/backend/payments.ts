@@ -1,4 +1,5 @@
-import { chargeDecline, outcomeOf } from './cards.js';
+import { bypassesPending, chargeDecline, outcomeOf } from './cards.js';
+import { settleDestinationCharge } from './connect.js';
 import { setCustomerBilling } from './store/customers.js';
 import { findLive, insertObject, type StripeObject, saveObject } from './store/objects.js';
 import { invalidRequest, StripeError } from './stripe-error.js';
@@ -56,6 +57,7 @@ async function emitUpdate(tx: Tx, type: string, before: StripeObject, after: Str
 
 async function recordCharge(tx: Tx, charge: ChargeObject): Promise<ChargeObject> {
   if (charge.captured) {
+    const card = (charge.payment_method_details as { card?: { fingerprint?: string } } | null)?.card;
     const txn = newBalanceTransaction({
       id: tx.ids.object('txn'),
       created: tx.now,
@@ -65,9 +67,11 @@ async function recordCharge(tx: Tx, charge: ChargeObject): Promise<ChargeObject>
       fee: stripeFee(charge.amount_captured),
       source: charge.id,
       type: 'charge',
+      ...(bypassesPending(card?.fingerprint) ? { availableOn: tx.now } : {}),
     });
     await insertObject(tx.db, 'balance_transactions', txn);
     charge.balance_transaction = txn.id;
+    await settleDestinationCharge(tx, charge);
   }
   return charge;
 }
@@ -144,6 +148,10 @@ export async function confirmIntent(
     failure: decline,
     statementDescriptor: pi.statement_descriptor,
   });
+  // A destination charge (Connect): the charge carries where its funds go.
+  charge.transfer_data = pi.transfer_data ?? null;
+  charge.application_fee_amount = pi.application_fee_amount ?? null;
+  charge.transfer_group = pi.transfer_group ?? null;
   await recordCharge(tx, charge);
   await insertObject(tx.db, 'charges', charge);
   pi.latest_charge = charge.id;

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../_shared/db.js';
+import { payoutStatus } from './connect.js';
 import { expandPaths } from './expand.js';
 import type { Params } from './request-params.js';
 import { findCustomer } from './store/customers.js';
@@ -144,10 +145,60 @@ const EXPANDABLE: Record<string, Record<string, Expander>> = {
     discounts: discountObjects,
     pending_setup_intent: id('setup_intent'),
     default_source: id(null),
-    schedule: id(null),
+    schedule: id('subscription_schedule'),
     application: id(null),
     on_behalf_of: id(null),
   },
+  quote: {
+    customer: id('customer'),
+    invoice: id('invoice'),
+    subscription: id('subscription'),
+    subscription_schedule: id('subscription_schedule'),
+    test_clock: id('test_helpers.test_clock'),
+    application: id(null),
+    on_behalf_of: id(null),
+    line_items: {
+      kind: 'derived',
+      type: null,
+      load: async (_db, source) => {
+        const data = (source._line_items as StripeObject[] | undefined) ?? [];
+        return {
+          object: 'list',
+          data,
+          has_more: false,
+          total_count: data.length,
+          url: `/v1/quotes/${source.id}/line_items`,
+        };
+      },
+    },
+  },
+  subscription_schedule: {
+    customer: id('customer'),
+    subscription: id('subscription'),
+    test_clock: id('test_helpers.test_clock'),
+    application: id(null),
+    released_subscription: id(null),
+  },
+  transfer: {
+    balance_transaction: id('balance_transaction'),
+    destination: id('account'),
+    source_transaction: id('charge'),
+    destination_payment: id(null),
+  },
+  payout: {
+    balance_transaction: id('balance_transaction'),
+    failure_balance_transaction: id('balance_transaction'),
+    destination: id(null),
+  },
+  application_fee: {
+    account: id('account'),
+    charge: id('charge'),
+    balance_transaction: id('balance_transaction'),
+    application: id(null),
+    originating_transaction: id(null),
+  },
+  account: {},
+  'billing.meter': {},
 };
 
 /** Id prefix → the table holding that object. */
@@ -165,8 +216,15 @@ const TABLES: ReadonlyArray<readonly [string, ObjectTable]> = [
   ['we_', 'webhook_endpoints'],
   ['ii_', 'invoiceitems'],
   ['in_', 'invoices'],
+  ['sub_sched_', 'subscription_schedules'],
   ['sub_', 'subscriptions'],
   ['clock_', 'test_clocks'],
+  ['qt_', 'quotes'],
+  ['mtr_', 'billing_meters'],
+  ['acct_', 'accounts'],
+  ['tr_', 'transfers'],
+  ['po_', 'payouts'],
+  ['fee_', 'application_fees'],
 ];
 
 /** Reads any object by id as the API would answer it (deleted ones as `{ id, object, deleted }`). */
@@ -202,6 +260,7 @@ export function present<T extends StripeObject>(object: T, now: number): T {
   if (out.object === 'balance_transaction') {
     out.status = (out.available_on as number) <= now ? 'available' : 'pending';
   }
+  if (out.object === 'payout') out.status = payoutStatus(out as StripeObject, now);
   SOURCES.set(out, object);
   return out as T;
 }

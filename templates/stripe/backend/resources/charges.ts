@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { namedCard } from '../cards.js';
+import { balanceObject, balanceOf } from '../connect.js';
 import {
   boolean,
   chargeAmount,
@@ -16,7 +17,7 @@ import { captureCharge, captureIntent, directCharge } from '../payments.js';
 import { expansionPlans } from '../render.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
 import { findCustomer } from '../store/customers.js';
-import { listObjects, saveObject } from '../store/objects.js';
+import { saveObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
 import { previousAttributes, transact } from '../tx.js';
 import type { ChargeObject } from '../views/charge.js';
@@ -229,29 +230,7 @@ export function balanceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
   const routes = new Hono<StripeEnv>();
   routes.get('/', async (c) => {
     rejectUnknown(c.get('params'), ['expand']);
-    const now = nowSeconds(deps);
-    const rows = await listObjects(deps.pool, 'balance_transactions', {});
-    const available = new Map<string, number>();
-    const pending = new Map<string, number>();
-    for (const { data } of rows) {
-      const target = (data.available_on as number) <= now ? available : pending;
-      const code = data.currency as string;
-      target.set(code, (target.get(code) ?? 0) + (data.net as number));
-    }
-    const currencies = new Set(['usd', ...available.keys(), ...pending.keys()]);
-    const funds = (map: Map<string, number>) =>
-      [...currencies].sort().map((code) => ({
-        amount: map.get(code) ?? 0,
-        currency: code,
-        source_types: { card: map.get(code) ?? 0 },
-      }));
-    return c.json({
-      object: 'balance',
-      available: funds(available),
-      connect_reserved: [...currencies].sort().map((code) => ({ amount: 0, currency: code })),
-      livemode: false,
-      pending: funds(pending),
-    });
+    return c.json(balanceObject(await balanceOf(deps.pool, nowSeconds(deps), null)));
   });
   return routes;
 }

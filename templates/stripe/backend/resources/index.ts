@@ -1,5 +1,7 @@
 import type { Hono } from 'hono';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
+import { accountRoutes, connectedBalanceRoutes, platformAccountRoutes } from './accounts.js';
+import { meterEventRoutes, meterRoutes } from './billing-meters.js';
 import { balanceRoutes, balanceTransactionRoutes, chargeRoutes } from './charges.js';
 import { couponRoutes } from './coupons.js';
 import { customerRoutes } from './customers.js';
@@ -9,10 +11,13 @@ import { paymentIntentRoutes } from './payment-intents.js';
 import { customerPaymentMethodRoutes, paymentMethodRoutes } from './payment-methods.js';
 import { priceRoutes } from './prices.js';
 import { productRoutes } from './products.js';
+import { quoteRoutes } from './quotes.js';
 import { refundRoutes } from './refunds.js';
 import { setupIntentRoutes } from './setup-intents.js';
+import { subscriptionScheduleRoutes } from './subscription-schedules.js';
 import { subscriptionItemRoutes, subscriptionRoutes } from './subscriptions.js';
 import { testClockRoutes } from './test-clocks.js';
+import { applicationFeeRoutes, payoutRoutes, transferRoutes } from './transfers.js';
 import { webhookEndpointRoutes } from './webhook-endpoints.js';
 
 /** The route table under /v1: one entry per resource; a new resource adds a line. */
@@ -29,6 +34,8 @@ export const RESOURCES: ReadonlyArray<
   ['/charges', chargeRoutes],
   ['/refunds', refundRoutes],
   ['/balance_transactions', balanceTransactionRoutes],
+  // With Stripe-Account, the connected account's balance; otherwise on to the platform's.
+  ['/balance', connectedBalanceRoutes],
   ['/balance', balanceRoutes],
   ['/events', eventRoutes],
   ['/webhook_endpoints', webhookEndpointRoutes],
@@ -39,4 +46,13 @@ export const RESOURCES: ReadonlyArray<
   ['/subscriptions', subscriptionRoutes],
   ['/subscription_items', subscriptionItemRoutes],
   ['/test_helpers/test_clocks', testClockRoutes],
+  ['/quotes', quoteRoutes],
+  ['/subscription_schedules', subscriptionScheduleRoutes],
+  ['/billing/meters', meterRoutes],
+  ['/billing/meter_events', meterEventRoutes],
+  ['/account', platformAccountRoutes],
+  ['/accounts', accountRoutes],
+  ['/transfers', transferRoutes],
+  ['/payouts', payoutRoutes],
+  ['/application_fees', applicationFeeRoutes],
 ];

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { applyDestination } from '../connect.js';
 import {
   boolean,
   chargeAmount,
@@ -46,6 +47,9 @@ const EDITABLE = [
 ] as const;
 
 const CREATE_ONLY = [
+  'application_fee_amount',
+  'transfer_data',
+  'transfer_group',
   'automatic_payment_methods',
   'confirm',
   'confirmation_method',
@@ -266,6 +270,7 @@ export function paymentIntentRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       });
       pi.client_secret = `${pi.id}_secret_${tx.ids.secret(25)}`;
       await applyFields(tx, pi, { ...params, metadata: undefined });
+      await applyDestination(tx, pi, params);
       pi.status = pi.payment_method ? 'requires_confirmation' : 'requires_payment_method';
       await insertObject(tx.db, 'payment_intents', pi);
       await tx.emit('payment_intent.created', pi);

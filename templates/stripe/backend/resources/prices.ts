@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { liveMeter } from '../meters.js';
 import {
   amount,
   boolean,
@@ -70,18 +71,26 @@ function recurring(value: unknown, param: string): Recurring {
       param: `${param}[interval_count]`,
     });
   }
+  const usageType =
+    raw.usage_type === undefined
+      ? 'licensed'
+      : oneOf(raw.usage_type, `${param}[usage_type]`, ['licensed', 'metered'] as const);
+  const meter = raw.meter === undefined ? null : string(raw.meter, `${param}[meter]`);
+  if (usageType === 'metered' && meter === null) missing(`${param}[meter]`);
+  if (usageType !== 'metered' && meter !== null) {
+    throw invalidRequest('A meter can only be set on a price with `recurring[usage_type]=metered`.', {
+      param: `${param}[meter]`,
+    });
+  }
   return {
     interval,
     interval_count: count,
-    meter: null,
+    meter,
     trial_period_days:
       raw.trial_period_days === undefined
         ? null
         : integer(raw.trial_period_days, `${param}[trial_period_days]`, { min: 0 }),
-    usage_type:
-      raw.usage_type === undefined
-        ? 'licensed'
-        : oneOf(raw.usage_type, `${param}[usage_type]`, ['licensed', 'metered'] as const),
+    usage_type: usageType,
   };
 }
 
@@ -126,6 +135,7 @@ export async function createPrice(
           ] as const),
     ...extra,
   });
+  if (price.recurring?.meter) await liveMeter(tx, price.recurring.meter, `${name('recurring')}[meter]`);
   await insertObject(tx.db, 'prices', price);
   await tx.emit('price.created', price);
   return price;

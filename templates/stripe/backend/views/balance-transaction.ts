@@ -8,6 +8,16 @@ export const AVAILABLE_AFTER_SECONDS = 2 * DAY;
 /** Stripe's standard US card pricing: 2.9% + 30¢. */
 export const stripeFee = (amount: number) => Math.round(amount * 0.029) + 30;
 
+/** Stripe's reporting category of each balance transaction type. */
+const REPORTING_CATEGORY: Record<string, string> = {
+  charge: 'charge',
+  payment: 'charge',
+  transfer: 'transfer',
+  payout: 'payout',
+  payout_cancel: 'payout_reversal',
+  application_fee: 'platform_earning',
+};
+
 /** A balance transaction with exactly the keys of `resources.balance_transaction` in fixtures3.json. */
 export function newBalanceTransaction(fields: {
   id: string;
@@ -17,7 +27,15 @@ export function newBalanceTransaction(fields: {
   description: string | null;
   fee: number;
   source: string;
-  type: 'charge' | 'refund' | 'payment_failure_refund';
+  type:
+    | 'charge'
+    | 'refund'
+    | 'payment_failure_refund'
+    | 'transfer'
+    | 'payout'
+    | 'payout_cancel'
+    | 'application_fee'
+    | 'payment';
   availableOn?: number;
 }): StripeObject {
   return {
@@ -44,7 +62,7 @@ export function newBalanceTransaction(fields: {
             },
           ],
     net: fields.amount - fields.fee,
-    reporting_category: fields.type === 'charge' ? 'charge' : 'refund',
+    reporting_category: REPORTING_CATEGORY[fields.type] ?? 'refund',
     source: fields.source,
     // Computed when answered (render.ts present()).
     status: 'pending',
