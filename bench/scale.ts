@@ -174,6 +174,13 @@ report(
     ],
     ...spinErrors.map((error): [string, string, string] => ['  spin said', '', error]),
     ['idle memory per clone (backend+postgres)', minMedMax(memory, mib), 'target <= 100 MiB'],
+    ...[...perService.entries()]
+      .sort()
+      .map(([service, values]): [string, string, string] => [
+        `  of which ${service}`,
+        minMedMax(values, mib),
+        '',
+      ]),
     [
       'request p50, all up',
       fmt(p50(fleetLatency)),
