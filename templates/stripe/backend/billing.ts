@@ -2,6 +2,7 @@ import { confirmIntent, declinedError } from './payments.js';
 import { type CustomerRow, findCustomer, setCustomerBilling } from './store/customers.js';
 import { findLive, insertObject, listObjects, type StripeObject, saveObject } from './store/objects.js';
 import { invalidRequest, type StripeError } from './stripe-error.js';
+import { applyInvoiceTaxes } from './taxes.js';
 import { previousAttributes, type Tx } from './tx.js';
 import {
   type CouponObject,
@@ -22,6 +23,7 @@ import { newPaymentIntent, type PaymentIntentObject } from './views/payment-inte
 import type { PaymentMethodObject } from './views/payment-method.js';
 import type { PriceObject } from './views/price.js';
 import type { ProductObject } from './views/product.js';
+import type { TaxRateObject } from './views/catalogue.js';
 
 /**
  * The billing engine: invoices (totals, discounts, customer balance, numbering,
@@ -136,6 +138,7 @@ export async function computeTotals(tx: Tx, invoice: InvoiceObject): Promise<voi
   invoice.discounts = (invoice._discounts ?? []).map((d) => d.id);
   invoice.total = subtotal - discountTotal;
   invoice.total_excluding_tax = invoice.total;
+  applyInvoiceTaxes(invoice, discountTotal);
   if (invoice.status === 'draft') {
     invoice.amount_due = Math.max(0, invoice.total);
     invoice.amount_remaining = invoice.amount_due;
@@ -422,6 +425,7 @@ export async function invoiceSubscription(
     subscription: sub,
     period,
   });
+  invoice.default_tax_rates = structuredClone(sub.default_tax_rates ?? []);
   await addSubscriptionLines(tx, invoice, sub, period, options.trial === true);
   if (!options.trial) await pullPendingItems(tx, invoice);
   invoice._discounts = liveDiscounts(sub, period.start, billingReason === 'subscription_create');
@@ -533,6 +537,8 @@ export interface NewSubscription {
   cancelAt?: number | null;
   /** Redeems the coupons once the subscription's id is known. */
   discounts?: (subscriptionId: string) => Promise<DiscountObject[]>;
+  /** Tax rates for every invoice the subscription makes. */
+  defaultTaxRates?: TaxRateObject[];
   /** False for `payment_behavior=default_incomplete`: the first invoice is left open. */
   attemptPayment?: boolean;
 }
@@ -579,6 +585,7 @@ export async function startSubscription(
     }),
   );
   sub.items.total_count = sub.items.data.length;
+  sub.default_tax_rates = input.defaultTaxRates ?? [];
   sub.cancel_at_period_end = input.cancelAtPeriodEnd ?? false;
   sub.cancel_at = input.cancelAt ?? null;
   if (sub.cancel_at_period_end || sub.cancel_at !== null) sub.canceled_at = tx.now;

@@ -30,6 +30,7 @@ export const STRIPE_TIMELINE: Timeline = {
     'due_date',
     'effective_at',
     'end',
+    'expires_at',
     'ended_at',
     'finalized_at',
     'frozen_time',

@@ -43,6 +43,7 @@ import {
 } from '../views/billing.js';
 import type { PriceObject } from '../views/price.js';
 import { answer, listAnswer, mustFind, retrieveRoute, searchRoute, stringFilter } from './common.js';
+import { redeemPromotionCode } from './promotion-codes.js';
 
 const notEditable = (invoice: InvoiceObject) =>
   invalidRequest(
@@ -64,6 +65,11 @@ export async function discountsFrom(
   for (const [index, item] of items.entries()) {
     const at = `${param}[${index}]`;
     const raw = hash(item, at, ['coupon', 'discount', 'promotion_code']);
+    if (raw.promotion_code !== undefined && raw.coupon === undefined) {
+      const code = string(raw.promotion_code, `${at}[promotion_code]`);
+      out.push(await redeemPromotionCode(tx, code, owner, `${at}[promotion_code]`));
+      continue;
+    }
     if (raw.coupon === undefined) missing(`${at}[coupon]`);
     out.push(await redeemCoupon(tx, string(raw.coupon, `${at}[coupon]`), owner, `${at}[coupon]`));
   }

@@ -4,7 +4,7 @@ import type { RangeFilter } from '../list.js';
 /** A Stripe object as the API shows it (unexpanded). */
 export type StripeObject = Record<string, unknown> & { id: string; object: string; created?: number };
 
-/** The tables of migration 0002: one per resource, each `(seq, id, created, deleted, data)`. */
+/** The tables of migrations 0002 and later: one per resource, each `(seq, id, created, deleted, data)`. */
 export const OBJECT_TABLES = [
   'products',
   'prices',
@@ -21,6 +21,14 @@ export const OBJECT_TABLES = [
   'invoices',
   'subscriptions',
   'test_clocks',
+  // 0003_checkout_catalogue
+  'checkout_sessions',
+  'payment_links',
+  'billing_portal_sessions',
+  'billing_portal_configurations',
+  'promotion_codes',
+  'tax_rates',
+  'shipping_rates',
 ] as const;
 
 export type ObjectTable = (typeof OBJECT_TABLES)[number];
