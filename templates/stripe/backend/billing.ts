@@ -19,11 +19,11 @@ import {
   type SubscriptionObject,
   type TestClockObject,
 } from './views/billing.js';
+import type { TaxRateObject } from './views/catalogue.js';
 import { newPaymentIntent, type PaymentIntentObject } from './views/payment-intent.js';
 import type { PaymentMethodObject } from './views/payment-method.js';
 import type { PriceObject } from './views/price.js';
 import type { ProductObject } from './views/product.js';
-import type { TaxRateObject } from './views/catalogue.js';
 
 /**
  * The billing engine: invoices (totals, discounts, customer balance, numbering,

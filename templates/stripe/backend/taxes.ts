@@ -1,8 +1,8 @@
 import { isHash, stringList } from './params.js';
-import type { InvoiceObject } from './views/billing.js';
 import { findLive } from './store/objects.js';
 import { invalidRequest, resourceMissing } from './stripe-error.js';
 import type { Tx } from './tx.js';
+import type { InvoiceObject } from './views/billing.js';
 import type { TaxRateObject } from './views/catalogue.js';
 
 /**
@@ -80,7 +80,9 @@ export async function taxRatesFrom(tx: Tx, value: unknown, param: string): Promi
     const rate = await findLive<TaxRateObject>(tx.db, 'tax_rates', id);
     if (!rate) throw resourceMissing('tax_rate', id, `${param}[${index}]`);
     if (!rate.active) {
-      throw invalidRequest(`Tax rate ${id} is inactive and cannot be applied.`, { param: `${param}[${index}]` });
+      throw invalidRequest(`Tax rate ${id} is inactive and cannot be applied.`, {
+        param: `${param}[${index}]`,
+      });
     }
     rates.push(rate);
   }

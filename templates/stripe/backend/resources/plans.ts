@@ -73,7 +73,14 @@ export function planRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     const plan = await transact(deps, c, async (tx) => {
       let productId: string;
       if (isHash(params.product)) {
-        const data = hash(params.product, 'product', ['active', 'id', 'metadata', 'name', 'statement_descriptor', 'unit_label']);
+        const data = hash(params.product, 'product', [
+          'active',
+          'id',
+          'metadata',
+          'name',
+          'statement_descriptor',
+          'unit_label',
+        ]);
         if (data.name === undefined) missing('product[name]');
         const product = newProduct({
           id: data.id === undefined ? tx.ids.object('prod', 14) : string(data.id, 'product[id]'),
@@ -82,7 +89,8 @@ export function planRoutes(deps: ResourceDeps): Hono<StripeEnv> {
           active: data.active === undefined ? true : boolean(data.active, 'product[active]'),
           metadata: metadata(data.metadata, 'product[metadata]'),
           statement_descriptor: null,
-          unit_label: data.unit_label === undefined ? null : nullableString(data.unit_label, 'product[unit_label]'),
+          unit_label:
+            data.unit_label === undefined ? null : nullableString(data.unit_label, 'product[unit_label]'),
         });
         await insertObject(tx.db, 'products', product);
         await tx.emit('product.created', product);
@@ -99,11 +107,15 @@ export function planRoutes(deps: ResourceDeps): Hono<StripeEnv> {
         tx,
         {
           currency: params.currency,
-          ...(params.amount !== undefined ? { unit_amount: params.amount } : { unit_amount_decimal: params.amount_decimal }),
+          ...(params.amount !== undefined
+            ? { unit_amount: params.amount }
+            : { unit_amount_decimal: params.amount_decimal }),
           recurring: {
             interval,
             ...(params.interval_count === undefined ? {} : { interval_count: params.interval_count }),
-            ...(params.trial_period_days === undefined ? {} : { trial_period_days: params.trial_period_days }),
+            ...(params.trial_period_days === undefined
+              ? {}
+              : { trial_period_days: params.trial_period_days }),
             ...(params.usage_type === undefined ? {} : { usage_type: params.usage_type }),
           },
         },
@@ -113,7 +125,8 @@ export function planRoutes(deps: ResourceDeps): Hono<StripeEnv> {
           ...(id === undefined ? {} : { id }),
           active: params.active === undefined ? true : boolean(params.active, 'active'),
           metadata: metadata(params.metadata),
-          nickname: params.nickname === undefined ? null : nullableString(params.nickname, 'nickname', { max: 5000 }),
+          nickname:
+            params.nickname === undefined ? null : nullableString(params.nickname, 'nickname', { max: 5000 }),
         },
       );
       const out = planOf(price);
@@ -136,7 +149,13 @@ export function planRoutes(deps: ResourceDeps): Hono<StripeEnv> {
         { path: ['type'], values: ['recurring'] },
       ],
     });
-    return c.json(listEnvelope('/v1/plans', list.data.map((price) => planOf(price as PriceObject)), list.has_more));
+    return c.json(
+      listEnvelope(
+        '/v1/plans',
+        list.data.map((price) => planOf(price as PriceObject)),
+        list.has_more,
+      ),
+    );
   });
 
   const retrieve = async (c: Context<StripeEnv, '/:id'>) => {
@@ -153,13 +172,17 @@ export function planRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       const next = structuredClone(current);
       if (params.active !== undefined) next.active = boolean(params.active, 'active');
       if (params.metadata !== undefined) next.metadata = mergeMetadata(next.metadata, params.metadata);
-      if (params.nickname !== undefined) next.nickname = nullableString(params.nickname, 'nickname', { max: 5000 });
+      if (params.nickname !== undefined)
+        next.nickname = nullableString(params.nickname, 'nickname', { max: 5000 });
       if (params.product !== undefined) {
         next.product = string(params.product, 'product');
         await mustFind(tx.db, 'products', 'product', next.product, { param: 'product' });
       }
       if (params.trial_period_days !== undefined && next.recurring) {
-        next.recurring.trial_period_days = integer(params.trial_period_days, 'trial_period_days', { min: 0, max: 730 });
+        next.recurring.trial_period_days = integer(params.trial_period_days, 'trial_period_days', {
+          min: 0,
+          max: 730,
+        });
       }
       const previous = previousAttributes(planOf(current), planOf(next));
       if (Object.keys(previous).length === 0) return planOf(current);

@@ -59,7 +59,10 @@ export async function redeemPromotionCode(
   const promo = await findLive<PromotionCodeObject>(tx.db, 'promotion_codes', id, { forUpdate: true });
   if (!promo) throw resourceMissing('promotion code', id, param);
   const invalid = (why: string) =>
-    invalidRequest(`This promotion code cannot be redeemed${why}.`, { code: 'promotion_code_invalid', param });
+    invalidRequest(`This promotion code cannot be redeemed${why}.`, {
+      code: 'promotion_code_invalid',
+      param,
+    });
   if (!promo.active) throw invalid(' because it is inactive');
   if (promo.expires_at !== null && promo.expires_at <= tx.now) throw invalid(' because it has expired');
   if (promo.max_redemptions !== null && promo.times_redeemed >= promo.max_redemptions) {
@@ -106,19 +109,35 @@ export function promotionCodeRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     if (params.promotion === undefined) missing('promotion');
     const promotion = hash(params.promotion, 'promotion', ['coupon', 'type']);
     if (promotion.type === undefined) missing('promotion[type]');
-    if (promotion.type !== 'coupon') throw invalidRequest('Invalid promotion[type]: must be coupon', { param: 'promotion[type]' });
+    if (promotion.type !== 'coupon')
+      throw invalidRequest('Invalid promotion[type]: must be coupon', { param: 'promotion[type]' });
     if (promotion.coupon === undefined) missing('promotion[coupon]');
     const couponId = string(promotion.coupon, 'promotion[coupon]');
-    const restrictions = { first_time_transaction: false, minimum_amount: null as number | null, minimum_amount_currency: null as string | null };
+    const restrictions = {
+      first_time_transaction: false,
+      minimum_amount: null as number | null,
+      minimum_amount_currency: null as string | null,
+    };
     if (params.restrictions !== undefined) {
-      const raw = hash(params.restrictions, 'restrictions', ['currency_options', 'first_time_transaction', 'minimum_amount', 'minimum_amount_currency']);
+      const raw = hash(params.restrictions, 'restrictions', [
+        'currency_options',
+        'first_time_transaction',
+        'minimum_amount',
+        'minimum_amount_currency',
+      ]);
       if (raw.first_time_transaction !== undefined) {
-        restrictions.first_time_transaction = boolean(raw.first_time_transaction, 'restrictions[first_time_transaction]');
+        restrictions.first_time_transaction = boolean(
+          raw.first_time_transaction,
+          'restrictions[first_time_transaction]',
+        );
       }
       if (raw.minimum_amount !== undefined) {
         restrictions.minimum_amount = amount(raw.minimum_amount, 'restrictions[minimum_amount]', { min: 1 });
         if (raw.minimum_amount_currency === undefined) missing('restrictions[minimum_amount_currency]');
-        restrictions.minimum_amount_currency = currency(raw.minimum_amount_currency, 'restrictions[minimum_amount_currency]');
+        restrictions.minimum_amount_currency = currency(
+          raw.minimum_amount_currency,
+          'restrictions[minimum_amount_currency]',
+        );
       }
     }
     const promo = await transact(deps, c, async (tx) => {
@@ -128,7 +147,9 @@ export function promotionCodeRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       if (params.code !== undefined) {
         code = string(params.code, 'code');
         if (!CODE.test(code)) {
-          throw invalidRequest('Promotion codes can only contain alphanumeric characters.', { param: 'code' });
+          throw invalidRequest('Promotion codes can only contain alphanumeric characters.', {
+            param: 'code',
+          });
         }
         if (await liveCode(tx, code)) {
           throw invalidRequest('An active promotion code with `code` already exists.', {
@@ -152,9 +173,14 @@ export function promotionCodeRoutes(deps: ResourceDeps): Hono<StripeEnv> {
         coupon: coupon.id,
         customer,
         active: params.active === undefined ? true : boolean(params.active, 'active'),
-        expires_at: params.expires_at === undefined ? null : integer(params.expires_at, 'expires_at', { min: tx.now + 1 }),
+        expires_at:
+          params.expires_at === undefined
+            ? null
+            : integer(params.expires_at, 'expires_at', { min: tx.now + 1 }),
         max_redemptions:
-          params.max_redemptions === undefined ? null : integer(params.max_redemptions, 'max_redemptions', { min: 1 }),
+          params.max_redemptions === undefined
+            ? null
+            : integer(params.max_redemptions, 'max_redemptions', { min: 1 }),
         metadata: metadata(params.metadata),
         restrictions,
       });
@@ -195,7 +221,8 @@ export function promotionCodeRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       apply: (_tx, next, params) => {
         if (params.active !== undefined) next.active = boolean(params.active, 'active');
         if (params.metadata !== undefined) next.metadata = mergeMetadata(next.metadata, params.metadata);
-        if (params.restrictions !== undefined) hash(params.restrictions, 'restrictions', ['currency_options']);
+        if (params.restrictions !== undefined)
+          hash(params.restrictions, 'restrictions', ['currency_options']);
       },
     }),
   );

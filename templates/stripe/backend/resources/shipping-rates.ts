@@ -73,9 +73,13 @@ export function shippingRateRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       display_name: string(params.display_name, 'display_name', { max: 100 }),
       fixed_amount: fixedAmount(params),
       delivery_estimate:
-        params.delivery_estimate === undefined ? null : estimate(params.delivery_estimate, 'delivery_estimate'),
+        params.delivery_estimate === undefined
+          ? null
+          : estimate(params.delivery_estimate, 'delivery_estimate'),
       tax_behavior:
-        params.tax_behavior === undefined ? 'unspecified' : oneOf(params.tax_behavior, 'tax_behavior', TAX_BEHAVIORS),
+        params.tax_behavior === undefined
+          ? 'unspecified'
+          : oneOf(params.tax_behavior, 'tax_behavior', TAX_BEHAVIORS),
       tax_code: params.tax_code === undefined ? null : string(params.tax_code, 'tax_code'),
       metadata: metadata(params.metadata),
     };
@@ -117,9 +121,11 @@ export function shippingRateRoutes(deps: ResourceDeps): Hono<StripeEnv> {
         if (params.active !== undefined) next.active = boolean(params.active, 'active');
         if (params.tax_behavior !== undefined)
           next.tax_behavior = oneOf(params.tax_behavior, 'tax_behavior', TAX_BEHAVIORS);
-        if (params.fixed_amount !== undefined) hash(params.fixed_amount, 'fixed_amount', ['currency_options']);
+        if (params.fixed_amount !== undefined)
+          hash(params.fixed_amount, 'fixed_amount', ['currency_options']);
         if (params.metadata !== undefined) next.metadata = mergeMetadata(next.metadata, params.metadata);
-        if (params.display_name !== undefined) next.display_name = nullableString(params.display_name, 'display_name');
+        if (params.display_name !== undefined)
+          next.display_name = nullableString(params.display_name, 'display_name');
       },
     }),
   );

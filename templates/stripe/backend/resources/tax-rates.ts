@@ -103,7 +103,16 @@ export function taxRateRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       table: 'tax_rates',
       noun: 'tax_rate',
       event: 'tax_rate.updated',
-      allowed: ['active', 'country', 'description', 'display_name', 'jurisdiction', 'metadata', 'state', 'tax_type'],
+      allowed: [
+        'active',
+        'country',
+        'description',
+        'display_name',
+        'jurisdiction',
+        'metadata',
+        'state',
+        'tax_type',
+      ],
       apply: (_tx, next, params) => {
         if (params.active !== undefined) next.active = boolean(params.active, 'active');
         if (params.display_name !== undefined)
