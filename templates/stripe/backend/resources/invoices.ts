@@ -32,6 +32,7 @@ import type { Params } from '../request-params.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
 import { findLive, insertObject, markDeleted, saveObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
+import { taxRatesFrom } from '../taxes.js';
 import { previousAttributes, type Tx, transact } from '../tx.js';
 import {
   type CouponObject,
@@ -140,6 +141,9 @@ async function applyInvoiceFields(tx: Tx, invoice: InvoiceObject, params: Params
     }
     invoice.default_payment_method = id;
   }
+  if (params.default_tax_rates !== undefined) {
+    invoice.default_tax_rates = await taxRatesFrom(tx, params.default_tax_rates, 'default_tax_rates');
+  }
   if (params.discounts !== undefined) {
     invoice._discounts = await discountsFrom(tx, params.discounts, {
       customer: invoice.customer,
@@ -166,6 +170,7 @@ export function invoiceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       'customer',
       'days_until_due',
       'default_payment_method',
+      'default_tax_rates',
       'description',
       'discounts',
       'due_date',
@@ -265,6 +270,7 @@ export function invoiceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       'collection_method',
       'days_until_due',
       'default_payment_method',
+      'default_tax_rates',
       'description',
       'discounts',
       'due_date',
