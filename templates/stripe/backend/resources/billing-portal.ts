@@ -18,6 +18,7 @@ import { insertObject, listObjects, type StripeObject } from '../store/objects.j
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
 import type { Tx } from '../tx.js';
 import { transact } from '../tx.js';
+import { defaultPortalFeatures, newPortalConfiguration } from '../views/checkout.js';
 import { answer, booleanFilter, listAnswer, retrieveRoute } from './common.js';
 import { updateRoute } from './updates.js';
 
@@ -26,30 +27,6 @@ import { updateRoute } from './updates.js';
  * for one customer, served by the clone as a page listing their subscriptions and invoices).
  */
 type Features = Record<string, Record<string, unknown>>;
-
-const DEFAULT_FEATURES = (): Features => ({
-  customer_update: { allowed_updates: [], enabled: false },
-  invoice_history: { enabled: true },
-  payment_method_update: { enabled: true, payment_method_configuration: null },
-  subscription_cancel: {
-    cancellation_reason: {
-      enabled: false,
-      options: ['too_expensive', 'missing_features', 'switched_service', 'unused', 'other'],
-    },
-    enabled: false,
-    mode: 'at_period_end',
-    proration_behavior: 'none',
-  },
-  subscription_update: {
-    billing_cycle_anchor: null,
-    default_allowed_updates: [],
-    enabled: false,
-    products: [],
-    proration_behavior: 'none',
-    schedule_at_period_end: { conditions: [] },
-    trial_update_behavior: 'end_trial',
-  },
-});
 
 /** `features[...]` merged onto `current`: each feature's `enabled` and its main settings. */
 function mergeFeatures(current: Features, value: unknown): Features {
@@ -116,29 +93,24 @@ function businessProfile(value: unknown, current: Record<string, unknown> | null
 }
 
 function newConfiguration(tx: Tx, params: Params, isDefault: boolean): StripeObject {
-  return {
+  return newPortalConfiguration({
     id: tx.ids.object('bpc'),
-    object: 'billing_portal.configuration',
-    active: true,
-    application: null,
-    business_profile:
-      params.business_profile === undefined
-        ? { headline: null, privacy_policy_url: null, terms_of_service_url: null }
-        : businessProfile(params.business_profile, null),
     created: tx.now,
-    default_return_url:
+    isDefault,
+    ...(params.business_profile === undefined
+      ? {}
+      : { businessProfile: businessProfile(params.business_profile, null) }),
+    defaultReturnUrl:
       params.default_return_url === undefined
         ? null
         : nullableString(params.default_return_url, 'default_return_url'),
     features:
-      params.features === undefined ? DEFAULT_FEATURES() : mergeFeatures(DEFAULT_FEATURES(), params.features),
-    is_default: isDefault,
-    livemode: false,
-    login_page: { enabled: false, url: null },
+      params.features === undefined
+        ? defaultPortalFeatures()
+        : mergeFeatures(defaultPortalFeatures(), params.features),
     metadata: metadata(params.metadata),
     name: params.name === undefined ? null : nullableString(params.name, 'name', { max: 256 }),
-    updated: tx.now,
-  };
+  });
 }
 
 /** /v1/billing_portal/configurations: create, retrieve, update, list. */

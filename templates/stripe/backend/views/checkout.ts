@@ -233,3 +233,60 @@ export function newPaymentLink(
     _line_items: [],
   };
 }
+
+/** What customers may do in the portal when a configuration does not say otherwise. */
+export const defaultPortalFeatures = (): Record<string, Record<string, unknown>> => ({
+  customer_update: { allowed_updates: [], enabled: false },
+  invoice_history: { enabled: true },
+  payment_method_update: { enabled: true, payment_method_configuration: null },
+  subscription_cancel: {
+    cancellation_reason: {
+      enabled: false,
+      options: ['too_expensive', 'missing_features', 'switched_service', 'unused', 'other'],
+    },
+    enabled: false,
+    mode: 'at_period_end',
+    proration_behavior: 'none',
+  },
+  subscription_update: {
+    billing_cycle_anchor: null,
+    default_allowed_updates: [],
+    enabled: false,
+    products: [],
+    proration_behavior: 'none',
+    schedule_at_period_end: { conditions: [] },
+    trial_update_behavior: 'end_trial',
+  },
+});
+
+export function newPortalConfiguration(fields: {
+  id: string;
+  created: number;
+  isDefault: boolean;
+  businessProfile?: Record<string, unknown>;
+  defaultReturnUrl?: string | null;
+  features?: Record<string, Record<string, unknown>>;
+  metadata?: Record<string, string>;
+  name?: string | null;
+}): StripeObject {
+  return {
+    id: fields.id,
+    object: 'billing_portal.configuration',
+    active: true,
+    application: null,
+    business_profile: fields.businessProfile ?? {
+      headline: null,
+      privacy_policy_url: null,
+      terms_of_service_url: null,
+    },
+    created: fields.created,
+    default_return_url: fields.defaultReturnUrl ?? null,
+    features: fields.features ?? defaultPortalFeatures(),
+    is_default: fields.isDefault,
+    livemode: false,
+    login_page: { enabled: false, url: null },
+    metadata: fields.metadata ?? {},
+    name: fields.name ?? null,
+    updated: fields.created,
+  };
+}
