@@ -420,6 +420,11 @@ describe('checkout sessions', () => {
     expect((await stripe.checkout.sessions.list({ payment_intent: pi.id })).data.map((s) => s.id)).toEqual([
       session.id,
     ]);
+    expect(
+      (await stripe.checkout.sessions.list({ customer_details: { email: 'buyer@example.com' } })).data.map(
+        (s) => s.id,
+      ),
+    ).toEqual([session.id]);
     expect((await stripe.coupons.retrieve(coupon.id)).times_redeemed).toBe(1);
     // Paid once: the page will not take a second payment.
     const again = await fetch(new URL(`/_asym/checkout/${session.id}/complete`, backend.url), {

@@ -244,6 +244,11 @@ export function present<T extends StripeObject>(object: T, now: number): T {
   if (out.object === 'balance_transaction') {
     out.status = (out.available_on as number) <= now ? 'available' : 'pending';
   }
+  // A checkout session past its expires_at reads as expired (it can no longer be paid).
+  if (out.object === 'checkout.session' && out.status === 'open' && (out.expires_at as number) <= now) {
+    out.status = 'expired';
+    out.url = null;
+  }
   SOURCES.set(out, object);
   return out as T;
 }

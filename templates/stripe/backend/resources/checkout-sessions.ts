@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { createSession, expireSession, lineItemsFrom } from '../checkout.js';
 import { pageOf } from '../list.js';
-import { mergeMetadata, missing, oneOf, rejectUnknown } from '../params.js';
+import { hash, mergeMetadata, missing, oneOf, rejectUnknown } from '../params.js';
 import { expansionPlans } from '../render.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
 import { invalidRequest } from '../stripe-error.js';
@@ -99,6 +99,12 @@ export function checkoutSessionRoutes(deps: ResourceDeps): Hono<StripeEnv> {
           ...stringFilter(p, 'payment_link'),
           ...stringFilter(p, 'status'),
           ...stringFilter(p, 'subscription'),
+          ...(p.customer_details === undefined
+            ? []
+            : stringFilter(hash(p.customer_details, 'customer_details', ['email']), 'email', [
+                'customer_details',
+                'email',
+              ])),
         ],
       }),
     );
