@@ -141,7 +141,9 @@ async function pollUntilOk(url: string, options: WaitOptions): Promise<void> {
         });
       }
     }
-    const deadlineMs = working ? Math.max(options.deadlineMs, options.workingDeadlineMs ?? 0) : options.deadlineMs;
+    const deadlineMs = working
+      ? Math.max(options.deadlineMs, options.workingDeadlineMs ?? 0)
+      : options.deadlineMs;
     if (Date.now() - start > deadlineMs) {
       throw new AsymError(
         'TIMEOUT',

@@ -469,7 +469,6 @@ describe('Stripe over Streamable HTTP', () => {
         .error.code,
     ).toBe('resource_missing');
     for (const [name, args] of [
-      ['create_payment_link', { price: 'price_x', quantity: 1 }],
       ['send_invoice', { invoice: 'in_x' }],
       ['list_disputes', {}],
       ['update_dispute', { dispute: 'dp_x' }],

@@ -217,8 +217,9 @@ describe('Stripe MCP (in-process)', () => {
       name: 'create_payment_link',
       arguments: { price: 'price_x', quantity: 1 },
     })) as CallToolResult;
+    // A real payment link now: a missing price is Stripe's own error.
     expect(link.isError).toBe(true);
-    expect(json(link).error.code).toBe('not_available_in_clone');
+    expect(json(link).error.code).toBe('resource_missing');
     await client.close();
     await expect(connect(stripeClone.url, 'sk_test_wrong')).rejects.toMatchObject({ code: 401 });
   });

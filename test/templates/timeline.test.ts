@@ -333,4 +333,32 @@ describe('Stripe: billing sits around now', () => {
       ]),
     );
   });
+
+  it('the checkout catalogue: promotion codes expire relative to now, and the expired one is refused', async () => {
+    const now = real / 1000;
+    const codes = await clone.stripe.promotionCodes.list({ limit: 100 });
+    const byCode = new Map(codes.data.map((code) => [code.code, code]));
+    expect([...byCode.keys()].sort()).toEqual(['SPRING24', 'TEAM20', 'WELCOME20']);
+    expect((byCode.get('TEAM20')?.expires_at ?? 0) - now).toBeGreaterThan(50 * 86_400);
+    expect((byCode.get('TEAM20')?.expires_at ?? 0) - now).toBeLessThan(61 * 86_400);
+    expect(byCode.get('SPRING24')?.expires_at).toBeLessThan(now);
+    const rates = await clone.stripe.taxRates.list({ active: true });
+    expect(rates.data.map((rate) => [rate.country, rate.percentage, rate.inclusive]).sort()).toEqual([
+      ['DE', 19, true],
+      ['GB', 20, true],
+      ['US', 7.25, false],
+    ]);
+    const spring = byCode.get('SPRING24')?.id as string;
+    const customer = (await clone.stripe.customers.list({ limit: 1 })).data[0]?.id as string;
+    const price = (await clone.stripe.prices.list({ lookup_keys: ['starter_monthly'] })).data[0]
+      ?.id as string;
+    await expect(
+      clone.stripe.subscriptions.create({
+        customer,
+        items: [{ price }],
+        discounts: [{ promotion_code: spring }],
+      }),
+    ).rejects.toMatchObject({ code: 'promotion_code_invalid' });
+    expect((await clone.stripe.billingPortal.configurations.list({ is_default: true })).data).toHaveLength(1);
+  });
 });

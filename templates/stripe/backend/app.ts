@@ -8,6 +8,7 @@ import type { Fault } from '../../_shared/evaluation.js';
 import { createMcpRoutes } from '../../_shared/mcp.js';
 import { ApiKeyVerifier, presentedKey } from './api-keys.js';
 import { createAuthenticationRoutes } from './authentication-routes.js';
+import { createHostedPageRoutes } from './hosted-pages.js';
 import { IdempotencyStore } from './idempotency.js';
 import { randomStripeIds, type StripeIds } from './ids.js';
 import { STRIPE_MCP_TOOLS, stripeApi } from './mcp-tools.js';
@@ -144,6 +145,7 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
       });
     }
     keyChecked.add(c);
+    if (fallsThrough(c)) throw unrecognizedUrl(c);
     c.set('params', await readParams(c));
     await runtime.evaluation.applyFault(c, stripeMethod(c));
     await next();
@@ -181,16 +183,10 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
 
   const resourceDeps = { pool, now, ids, webhooks, publicUrl: config.publicUrl ?? '' };
   app.route('/_asym/3ds', createAuthenticationRoutes(resourceDeps));
+  app.route('/_asym', createHostedPageRoutes(resourceDeps));
   for (const [path, routes] of RESOURCES) app.route(`/v1${path}`, routes(resourceDeps));
 
-  app.notFound((c) => {
-    const body = new StripeError(
-      404,
-      'invalid_request_error',
-      `Unrecognized request URL (${c.req.method}: ${c.req.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
-    ).toBody();
-    return c.json(body, 404);
-  });
+  app.notFound((c) => c.json(unrecognizedUrl(c).toBody(), 404));
 
   // The one place Stripe's error envelope is rendered.
   app.onError((error, c: Context<StripeEnv>) => {
@@ -206,6 +202,38 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   });
 
   return app;
+}
+
+const unrecognizedUrl = (c: Context) =>
+  new StripeError(
+    404,
+    'invalid_request_error',
+    `Unrecognized request URL (${c.req.method}: ${c.req.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+  );
+
+/**
+ * Words Stripe's API has at an id's place (`/v1/charges/search`, `/v1/invoices/create_preview`).
+ * Stripe's literal routes win over ids, so a request naming one the clone lacks must not
+ * reach a `/:id` route (and answer "No such charge: 'search'" or `parameter_unknown`).
+ */
+const ROUTE_WORDS: Record<string, readonly string[]> = {
+  charges: ['search'],
+  credit_notes: ['preview'],
+  customers: ['search'],
+  invoices: ['search', 'create_preview', 'upcoming'],
+  payment_intents: ['search'],
+  prices: ['search'],
+  products: ['search'],
+  subscriptions: ['search'],
+};
+
+/** Whether the request names one of Stripe's route words that only a `/:id` route matched. */
+function fallsThrough(c: Context): boolean {
+  const parts = c.req.path.split('/');
+  const word = parts[3];
+  if (word === undefined || !ROUTE_WORDS[parts[2] ?? '']?.includes(word)) return false;
+  const routes = matchedRoutes(c).filter((route) => route.method !== 'ALL');
+  return !routes.some((route) => route.path.split('/')[3] === word);
 }
 
 /** `POST /v1/customers/:id`: the route a request matched (its own path when none did). */

@@ -4,6 +4,7 @@ import { advanceSchedules } from './schedules.js';
 import { type CustomerRow, findCustomer, setCustomerBilling } from './store/customers.js';
 import { findLive, insertObject, listObjects, type StripeObject, saveObject } from './store/objects.js';
 import { invalidRequest, type StripeError } from './stripe-error.js';
+import { applyInvoiceTaxes } from './taxes.js';
 import { previousAttributes, type Tx } from './tx.js';
 import {
   type CouponObject,
@@ -20,6 +21,7 @@ import {
   type SubscriptionObject,
   type TestClockObject,
 } from './views/billing.js';
+import type { TaxRateObject } from './views/catalogue.js';
 import type { MeterObject } from './views/meter.js';
 import { newPaymentIntent, type PaymentIntentObject } from './views/payment-intent.js';
 import type { PaymentMethodObject } from './views/payment-method.js';
@@ -139,6 +141,7 @@ export async function computeTotals(tx: Tx, invoice: InvoiceObject): Promise<voi
   invoice.discounts = (invoice._discounts ?? []).map((d) => d.id);
   invoice.total = subtotal - discountTotal;
   invoice.total_excluding_tax = invoice.total;
+  applyInvoiceTaxes(invoice, discountTotal);
   if (invoice.status === 'draft') {
     invoice.amount_due = Math.max(0, invoice.total);
     invoice.amount_remaining = invoice.amount_due;
@@ -437,6 +440,7 @@ export async function invoiceSubscription(
     subscription: sub,
     period,
   });
+  invoice.default_tax_rates = structuredClone(sub.default_tax_rates ?? []);
   await addSubscriptionLines(tx, invoice, sub, period, options.trial === true, options.usagePeriod ?? null);
   if (!options.trial) await pullPendingItems(tx, invoice);
   invoice._discounts = liveDiscounts(sub, period.start, billingReason === 'subscription_create');
@@ -553,6 +557,8 @@ export interface NewSubscription {
   cancelAt?: number | null;
   /** Redeems the coupons once the subscription's id is known. */
   discounts?: (subscriptionId: string) => Promise<DiscountObject[]>;
+  /** Tax rates for every invoice the subscription makes. */
+  defaultTaxRates?: TaxRateObject[];
   /** False for `payment_behavior=default_incomplete`: the first invoice is left open. */
   attemptPayment?: boolean;
   /** The subscription schedule that starts it. */
@@ -601,6 +607,7 @@ export async function startSubscription(
     }),
   );
   sub.items.total_count = sub.items.data.length;
+  sub.default_tax_rates = input.defaultTaxRates ?? [];
   sub.cancel_at_period_end = input.cancelAtPeriodEnd ?? false;
   sub.cancel_at = input.cancelAt ?? null;
   if (sub.cancel_at_period_end || sub.cancel_at !== null) sub.canceled_at = tx.now;

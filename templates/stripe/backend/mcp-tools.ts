@@ -148,7 +148,12 @@ export const STRIPE_MCP_TOOLS: McpTool<StripeApi>[] = [
       quantity: z.number().int().describe('The quantity of the product to include.'),
       redirect_url: z.string().optional().describe('The URL to redirect to after the payment is completed.'),
     }),
-    run: unavailable('payment links'),
+    // As the toolkit does: one line item, and a redirect after completion when given.
+    run: ({ price, quantity, redirect_url }, stripe) =>
+      stripe.call('POST', '/v1/payment_links', {
+        line_items: [{ price, quantity }],
+        ...(redirect_url ? { after_completion: { type: 'redirect', redirect: { url: redirect_url } } } : {}),
+      }),
   }),
   tool({
     name: 'create_invoice',

@@ -137,6 +137,41 @@ const EXPANDABLE: Record<string, Record<string, Expander>> = {
     invoice: id('invoice'),
     test_clock: id('test_helpers.test_clock'),
   },
+  'checkout.session': {
+    customer: id('customer'),
+    invoice: id('invoice'),
+    payment_intent: id('payment_intent'),
+    payment_link: id('payment_link'),
+    setup_intent: id('setup_intent'),
+    subscription: id('subscription'),
+    line_items: {
+      kind: 'derived',
+      type: null,
+      load: async (_db, source) => {
+        const data = (source._line_items as StripeObject[] | undefined) ?? [];
+        return {
+          object: 'list',
+          data,
+          has_more: false,
+          url: `/v1/checkout/sessions/${source.id}/line_items`,
+        };
+      },
+    },
+  },
+  payment_link: {
+    line_items: {
+      kind: 'derived',
+      type: null,
+      load: async (_db, source) => {
+        const data = (source._line_items as StripeObject[] | undefined) ?? [];
+        return { object: 'list', data, has_more: false, url: `/v1/payment_links/${source.id}/line_items` };
+      },
+    },
+    on_behalf_of: id(null),
+    application: id(null),
+  },
+  'billing_portal.session': { configuration: id('billing_portal.configuration') },
+  promotion_code: { customer: id('customer') },
   subscription: {
     customer: id('customer'),
     default_payment_method: id('payment_method'),
@@ -225,6 +260,13 @@ const TABLES: ReadonlyArray<readonly [string, ObjectTable]> = [
   ['tr_', 'transfers'],
   ['po_', 'payouts'],
   ['fee_', 'application_fees'],
+  ['cs_', 'checkout_sessions'],
+  ['plink_', 'payment_links'],
+  ['bpc_', 'billing_portal_configurations'],
+  ['bps_', 'billing_portal_sessions'],
+  ['promo_', 'promotion_codes'],
+  ['txr_', 'tax_rates'],
+  ['shr_', 'shipping_rates'],
 ];
 
 /** Reads any object by id as the API would answer it (deleted ones as `{ id, object, deleted }`). */
@@ -261,6 +303,11 @@ export function present<T extends StripeObject>(object: T, now: number): T {
     out.status = (out.available_on as number) <= now ? 'available' : 'pending';
   }
   if (out.object === 'payout') out.status = payoutStatus(out as StripeObject, now);
+  // A checkout session past its expires_at reads as expired (it can no longer be paid).
+  if (out.object === 'checkout.session' && out.status === 'open' && (out.expires_at as number) <= now) {
+    out.status = 'expired';
+    out.url = null;
+  }
   SOURCES.set(out, object);
   return out as T;
 }

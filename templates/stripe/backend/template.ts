@@ -35,6 +35,7 @@ export const STRIPE_TIMELINE: Timeline = {
     'effective_at',
     'end',
     'end_date',
+    'expires_at',
     'ended_at',
     'expires_at',
     'finalized_at',

@@ -23,8 +23,34 @@ import { previousAttributes, transact } from '../tx.js';
 import type { ChargeObject } from '../views/charge.js';
 import type { PaymentIntentObject } from '../views/payment-intent.js';
 import type { PaymentMethodObject } from '../views/payment-method.js';
-import { answer, listAnswer, mustFind, nowSeconds, retrieveRoute, stringFilter } from './common.js';
+import {
+  answer,
+  listAnswer,
+  mustFind,
+  nowSeconds,
+  retrieveRoute,
+  searchRoute,
+  stringFilter,
+} from './common.js';
 import { insertCardPaymentMethod, resolvePaymentMethod } from './payment-methods.js';
+
+/** What `charges.search` queries may name (https://docs.stripe.com/search#query-fields-for-charges). */
+const SEARCH_FIELDS = {
+  amount: (o: Record<string, unknown>) => o.amount,
+  created: (o: Record<string, unknown>) => o.created,
+  currency: (o: Record<string, unknown>) => o.currency,
+  customer: (o: Record<string, unknown>) => o.customer,
+  disputed: (o: Record<string, unknown>) => String(o.disputed),
+  payment_intent: (o: Record<string, unknown>) => o.payment_intent,
+  refunded: (o: Record<string, unknown>) => String(o.refunded),
+  status: (o: Record<string, unknown>) => o.status,
+  'billing_details.address.postal_code': (o: Record<string, unknown>) =>
+    (o.billing_details as { address?: { postal_code?: string | null } } | null)?.address?.postal_code ?? null,
+  'payment_method_details.card.last4': (o: Record<string, unknown>) =>
+    (o.payment_method_details as { card?: { last4?: string } } | null)?.card?.last4 ?? null,
+  'payment_method_details.card.brand': (o: Record<string, unknown>) =>
+    (o.payment_method_details as { card?: { brand?: string } } | null)?.card?.brand ?? null,
+};
 
 /** /v1/charges: retrieve, update, list (charges are made by confirming payment intents). */
 export function chargeRoutes(deps: ResourceDeps): Hono<StripeEnv> {
@@ -152,6 +178,12 @@ export function chargeRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     });
     return c.json(await answer(deps, params, charge));
   });
+
+  // Before `/:id`, which would otherwise take `search` for an id.
+  routes.get(
+    '/search',
+    searchRoute(deps, { type: 'charge', table: 'charges', fields: SEARCH_FIELDS, url: '/v1/charges/search' }),
+  );
 
   routes.get('/:id', retrieveRoute(deps, 'charges', 'charge'));
 

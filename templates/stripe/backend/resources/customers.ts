@@ -66,7 +66,7 @@ const NOT_YET = [
   'validate',
 ];
 
-const EMPTY_INVOICE_SETTINGS: InvoiceSettings = {
+export const EMPTY_INVOICE_SETTINGS: InvoiceSettings = {
   custom_fields: null,
   default_payment_method: null,
   footer: null,

@@ -2,20 +2,27 @@ import type { Hono } from 'hono';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
 import { accountRoutes, connectedBalanceRoutes, platformAccountRoutes } from './accounts.js';
 import { meterEventRoutes, meterRoutes } from './billing-meters.js';
+import { billingPortalConfigurationRoutes, billingPortalSessionRoutes } from './billing-portal.js';
 import { balanceRoutes, balanceTransactionRoutes, chargeRoutes } from './charges.js';
+import { checkoutSessionRoutes } from './checkout-sessions.js';
 import { couponRoutes } from './coupons.js';
 import { customerRoutes } from './customers.js';
 import { eventRoutes } from './events.js';
 import { invoiceItemRoutes, invoicePaymentRoutes, invoiceRoutes } from './invoices.js';
 import { paymentIntentRoutes } from './payment-intents.js';
+import { paymentLinkRoutes } from './payment-links.js';
 import { customerPaymentMethodRoutes, paymentMethodRoutes } from './payment-methods.js';
+import { planRoutes } from './plans.js';
 import { priceRoutes } from './prices.js';
 import { productRoutes } from './products.js';
+import { promotionCodeRoutes } from './promotion-codes.js';
 import { quoteRoutes } from './quotes.js';
 import { refundRoutes } from './refunds.js';
 import { setupIntentRoutes } from './setup-intents.js';
+import { shippingRateRoutes } from './shipping-rates.js';
 import { subscriptionScheduleRoutes } from './subscription-schedules.js';
 import { subscriptionItemRoutes, subscriptionRoutes } from './subscriptions.js';
+import { taxRateRoutes } from './tax-rates.js';
 import { testClockRoutes } from './test-clocks.js';
 import { applicationFeeRoutes, payoutRoutes, transferRoutes } from './transfers.js';
 import { webhookEndpointRoutes } from './webhook-endpoints.js';
@@ -55,4 +62,12 @@ export const RESOURCES: ReadonlyArray<
   ['/transfers', transferRoutes],
   ['/payouts', payoutRoutes],
   ['/application_fees', applicationFeeRoutes],
+  ['/checkout/sessions', checkoutSessionRoutes],
+  ['/payment_links', paymentLinkRoutes],
+  ['/billing_portal/sessions', billingPortalSessionRoutes],
+  ['/billing_portal/configurations', billingPortalConfigurationRoutes],
+  ['/promotion_codes', promotionCodeRoutes],
+  ['/tax_rates', taxRateRoutes],
+  ['/plans', planRoutes],
+  ['/shipping_rates', shippingRateRoutes],
 ];

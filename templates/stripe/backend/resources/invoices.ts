@@ -32,6 +32,7 @@ import type { Params } from '../request-params.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
 import { findLive, insertObject, markDeleted, saveObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
+import { taxRatesFrom } from '../taxes.js';
 import { previousAttributes, type Tx, transact } from '../tx.js';
 import {
   type CouponObject,
@@ -43,6 +44,7 @@ import {
 } from '../views/billing.js';
 import type { PriceObject } from '../views/price.js';
 import { answer, listAnswer, mustFind, retrieveRoute, searchRoute, stringFilter } from './common.js';
+import { redeemPromotionCode } from './promotion-codes.js';
 
 const notEditable = (invoice: InvoiceObject) =>
   invalidRequest(
@@ -64,6 +66,11 @@ export async function discountsFrom(
   for (const [index, item] of items.entries()) {
     const at = `${param}[${index}]`;
     const raw = hash(item, at, ['coupon', 'discount', 'promotion_code']);
+    if (raw.promotion_code !== undefined && raw.coupon === undefined) {
+      const code = string(raw.promotion_code, `${at}[promotion_code]`);
+      out.push(await redeemPromotionCode(tx, code, owner, `${at}[promotion_code]`));
+      continue;
+    }
     if (raw.coupon === undefined) missing(`${at}[coupon]`);
     out.push(await redeemCoupon(tx, string(raw.coupon, `${at}[coupon]`), owner, `${at}[coupon]`));
   }
@@ -134,6 +141,9 @@ async function applyInvoiceFields(tx: Tx, invoice: InvoiceObject, params: Params
     }
     invoice.default_payment_method = id;
   }
+  if (params.default_tax_rates !== undefined) {
+    invoice.default_tax_rates = await taxRatesFrom(tx, params.default_tax_rates, 'default_tax_rates');
+  }
   if (params.discounts !== undefined) {
     invoice._discounts = await discountsFrom(tx, params.discounts, {
       customer: invoice.customer,
@@ -160,6 +170,7 @@ export function invoiceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       'customer',
       'days_until_due',
       'default_payment_method',
+      'default_tax_rates',
       'description',
       'discounts',
       'due_date',
@@ -259,6 +270,7 @@ export function invoiceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       'collection_method',
       'days_until_due',
       'default_payment_method',
+      'default_tax_rates',
       'description',
       'discounts',
       'due_date',

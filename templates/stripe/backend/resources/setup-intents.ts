@@ -53,7 +53,7 @@ async function applyFields(tx: Tx, si: SetupIntentObject, params: Params) {
 type ConfirmResult = { intent: SetupIntentObject; error: StripeError | null };
 
 /** Sets up the card: succeeded (attached to the customer), requires_action, or a decline. */
-async function confirmSetup(tx: Tx, si: SetupIntentObject): Promise<ConfirmResult> {
+export async function confirmSetup(tx: Tx, si: SetupIntentObject): Promise<ConfirmResult> {
   if (!['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(si.status)) {
     throw invalidRequest(
       `You cannot confirm this SetupIntent because it has a status of ${si.status}. Only a SetupIntent with one of the following statuses may be confirmed: requires_confirmation, requires_action, requires_payment_method.`,

@@ -29,6 +29,7 @@ import type { Params } from '../request-params.js';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
 import { findLive, saveObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
+import { taxRatesFrom } from '../taxes.js';
 import { previousAttributes, type Tx, transact } from '../tx.js';
 import {
   newSubscriptionItem,
@@ -143,6 +144,7 @@ export function subscriptionRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       'customer',
       'days_until_due',
       'default_payment_method',
+      'default_tax_rates',
       'description',
       'discounts',
       'expand',
@@ -253,6 +255,10 @@ export function subscriptionRoutes(deps: ResourceDeps): Hono<StripeEnv> {
               : params.coupon !== undefined
                 ? [await redeemCoupon(tx, string(params.coupon, 'coupon'), owner(subscription), 'coupon')]
                 : [],
+          defaultTaxRates:
+            params.default_tax_rates === undefined
+              ? []
+              : await taxRatesFrom(tx, params.default_tax_rates, 'default_tax_rates'),
           attemptPayment: behavior !== 'default_incomplete',
         });
         if (pay.error && behavior === 'error_if_incomplete') throw pay.error;

@@ -31,6 +31,14 @@ export const OBJECT_TABLES = [
   'payouts',
   'application_fees',
   'connected_balance_transactions',
+  // 0003_checkout_catalogue
+  'checkout_sessions',
+  'payment_links',
+  'billing_portal_sessions',
+  'billing_portal_configurations',
+  'promotion_codes',
+  'tax_rates',
+  'shipping_rates',
 ] as const;
 
 export type ObjectTable = (typeof OBJECT_TABLES)[number];
