@@ -71,26 +71,28 @@ function readMarkdown(value: unknown, field: string): string {
 
 const canvasWrite = (ctx: AuthedContext) => requireScope(ctx.caller, 'canvases:write');
 
+/** The new canvas's id; null when the channel has its canvas already (one per channel). */
 async function insertCanvas(
   ctx: AuthedContext,
-  canvas: { title: string; markdown: string; conversationId: string | null },
-): Promise<string> {
+  canvas: { title: string; markdown: string; conversationId: string | null; access?: Record<string, Access> },
+): Promise<string | null> {
   const id = newId('F', 10);
   const now = Math.floor(ctx.now() / 1000);
-  await ctx.db.query(
-    `INSERT INTO canvases (id, team_id, owner, title, sections, conversation_id, created, updated)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
+  const { rowCount } = await ctx.db.query(
+    `INSERT INTO canvases (id, team_id, owner, title, sections, access, conversation_id, created, updated)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (conversation_id) DO NOTHING`,
     [
       id,
       ctx.caller.teamId,
       ctx.caller.userId,
       canvas.title,
       JSON.stringify(toSections(canvas.markdown)),
+      JSON.stringify(canvas.access ?? {}),
       canvas.conversationId,
       now,
     ],
   );
-  return id;
+  return rowCount ? id : null;
 }
 
 /** The caller's access to a canvas: owner, a grant to them or a channel they are in, a channel canvas. */
@@ -141,18 +143,13 @@ const create = defineMethod({
     canvasWrite(ctx);
     const markdown =
       args.document_content === undefined ? '' : readMarkdown(args.document_content, 'document_content');
-    if (args.channel_id !== undefined) {
-      // Tabbed in a channel: the canvas is shared with its members.
-      const conversation = await openConversation(ctx, args.channel_id, { allowName: false });
-      const id = await insertCanvas(ctx, { title: args.title ?? '', markdown, conversationId: null });
-      await ctx.db.query(`UPDATE canvases SET access = jsonb_build_object($2::text, 'write') WHERE id = $1`, [
-        id,
-        conversation.id,
-      ]);
-      return { canvas_id: id };
-    }
+    // Tabbed in a channel (channel_id): the canvas is shared with its members.
+    const access =
+      args.channel_id === undefined
+        ? {}
+        : { [(await openConversation(ctx, args.channel_id, { allowName: false })).id]: 'write' as const };
     return {
-      canvas_id: await insertCanvas(ctx, { title: args.title ?? '', markdown, conversationId: null }),
+      canvas_id: await insertCanvas(ctx, { title: args.title ?? '', markdown, conversationId: null, access }),
     };
   },
 });
@@ -171,15 +168,12 @@ const channelCanvas = defineMethod({
     if (!conversation.is_member) throw new SlackError('restricted_action');
     const markdown =
       args.document_content === undefined ? '' : readMarkdown(args.document_content, 'document_content');
-    const { rowCount } = await ctx.db.query('SELECT 1 FROM canvases WHERE conversation_id = $1', [
-      conversation.id,
-    ]);
-    if (rowCount) throw new SlackError('channel_canvas_already_exists');
     const id = await insertCanvas(ctx, {
       title: args.title ?? conversation.name ?? '',
       markdown,
       conversationId: conversation.id,
     });
+    if (id === null) throw new SlackError('channel_canvas_already_exists');
     return { canvas_id: id };
   },
 });
