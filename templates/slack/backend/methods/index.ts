@@ -14,6 +14,7 @@ import { dndMethods } from './dnd.js';
 import { filesMethods } from './files.js';
 import { filesRemoteMethods } from './files-remote.js';
 import { pinsMethods } from './pins.js';
+import { platformMethods } from './platform.js';
 import { reactionsMethods } from './reactions.js';
 import { remindersMethods } from './reminders.js';
 import { searchMethods } from './search.js';
@@ -41,6 +42,7 @@ export const SLACK_METHODS: ReadonlyMap<string, SlackMethod> = new Map(
     ...filesMethods,
     ...filesRemoteMethods,
     ...pinsMethods,
+    ...platformMethods,
     ...reactionsMethods,
     ...remindersMethods,
     ...searchMethods,
