@@ -106,8 +106,14 @@ function target(argv: string[]): { apiUrl: string; token: string } {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  const coverage = await slackCoverage(target(process.argv.slice(2)));
-  console.log(coverageLine(coverage));
-  if (coverage.missing.length > 0)
-    console.log(`missing (${coverage.missing.length}):\n  ${coverage.missing.join('\n  ')}`);
+  try {
+    const coverage = await slackCoverage(target(process.argv.slice(2)));
+    console.log(coverageLine(coverage));
+    if (coverage.missing.length > 0) {
+      console.log(`missing (${coverage.missing.length}):\n  ${coverage.missing.join('\n  ')}`);
+    }
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  }
 }

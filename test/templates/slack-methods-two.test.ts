@@ -527,6 +527,19 @@ describe('canvases', () => {
     expect(await slackError(bot.conversations.canvases.create({ channel_id: ENGINEERING }))).toMatchObject({
       error: 'channel_canvas_already_exists',
     });
+    // `diff` shows what the trial did to canvases, as Slack's objects.
+    const changes = (await adminGet('/diff')).body.changes as Array<Record<string, unknown>>;
+    expect(changes).toContainEqual(
+      expect.objectContaining({
+        type: 'canvas',
+        op: 'created',
+        id: canvas,
+        after: expect.objectContaining({
+          title: 'Runbook',
+          markdown: expect.stringContaining('## Escalation'),
+        }),
+      }),
+    );
     await bot.canvases.delete({ canvas_id: canvas });
     expect(await slackError(bot.canvases.delete({ canvas_id: canvas }))).toMatchObject({
       error: 'canvas_not_found',
