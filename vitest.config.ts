@@ -15,6 +15,7 @@ const SDK_SUITES = [
   'test/templates/slack-extras.test.ts',
   'test/templates/slack-robustness.test.ts',
   'test/templates/slack-shapes.test.ts',
+  'test/templates/slack-methods-two.test.ts',
   'test/templates/stripe-payments.test.ts',
   'test/templates/stripe.test.ts',
   'test/templates/stripe-billing.test.ts',

@@ -7,6 +7,7 @@ import type { CloneBackendDeps } from '../../_shared/backend-main.js';
 import { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import { frontendOnly } from '../../_shared/frontend-gate.js';
 import { createMcpRoutes } from '../../_shared/mcp.js';
+import { createAssistantRoutes } from './assistant-routes.js';
 import { CallerResolver, type SlackCaller } from './caller.js';
 import {
   type DispatcherOptions,
@@ -160,6 +161,10 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   app.route(
     '/_asym',
     createSocketModeAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, hub: sockets }),
+  );
+  app.route(
+    '/_asym',
+    createAssistantRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, pool, events, now }),
   );
   app.route('/', createFileRoutes({ runtime, pool, callers }));
   // MCP with a bot or user token: the tools act as that bot or person, with its scopes.

@@ -125,3 +125,12 @@ export class CallerResolver {
     return rows[0];
   }
 }
+
+/**
+ * Methods that act for a person (reminders, saved items, Do Not Disturb, search): Slack
+ * refuses bot tokens with not_allowed_token_type, then checks the user token's scope.
+ */
+export function requireUserToken(caller: SlackCaller, scope: string): void {
+  if (caller.kind === 'bot') throw new SlackError('not_allowed_token_type');
+  requireScope(caller, scope);
+}

@@ -192,5 +192,82 @@ export async function slackDiffSources(db: Queryable): Promise<DiffSource[]> {
           thread_ts: ts(r.thread_ts_us),
         }),
     },
+    {
+      table: 'canvases',
+      type: 'canvas',
+      ignore: ['updated'],
+      id: (r) => str(r.id),
+      render: (r) =>
+        defined({
+          id: r.id,
+          title: r.title,
+          owner: r.owner,
+          channel_id: r.conversation_id,
+          markdown: (r.sections as Array<{ markdown: string }>)
+            .map((section) => section.markdown)
+            .join('\n\n'),
+          access: r.access,
+        }),
+    },
+    {
+      table: 'stars',
+      type: 'saved_item',
+      id: (r) =>
+        `${r.user_id}/${r.item_type}/${r.file_id ?? r.conversation_id}${r.message_ts_us ? `/${ts(r.message_ts_us)}` : ''}`,
+      render: (r) =>
+        defined({
+          user: r.user_id,
+          type: r.item_type,
+          channel: r.conversation_id,
+          ts: ts(r.message_ts_us),
+          file: r.file_id,
+          date_create: r.created,
+        }),
+    },
+    {
+      table: 'remote_files',
+      type: 'remote_file',
+      ignore: ['updated'],
+      id: (r) => str(r.id),
+      render: (r) => ({
+        id: r.id,
+        external_id: r.external_id,
+        external_url: r.external_url,
+        title: r.title,
+        filetype: r.filetype,
+        channels: r.channels,
+      }),
+    },
+    {
+      table: 'calls',
+      type: 'call',
+      id: (r) => str(r.id),
+      render: (r) =>
+        defined({
+          id: r.id,
+          external_unique_id: r.external_unique_id,
+          join_url: r.join_url,
+          title: r.title,
+          users: r.participants,
+          date_start: r.date_start,
+          date_end: r.date_end,
+        }),
+    },
+    {
+      table: 'assistant_threads',
+      type: 'assistant_thread',
+      ignore: ['status_set_us'],
+      id: (r) => `${r.conversation_id}/${formatTs(r.thread_ts_us as number)}`,
+      render: (r) =>
+        defined({
+          channel_id: r.conversation_id,
+          thread_ts: formatTs(r.thread_ts_us as number),
+          user_id: r.user_id,
+          context: r.context,
+          status: r.status,
+          title: r.title,
+          suggested_prompts: r.prompts,
+        }),
+    },
   ];
 }

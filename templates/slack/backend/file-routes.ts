@@ -126,6 +126,23 @@ export function createFileRoutes(deps: {
     });
   });
 
+  // permalink_public: anyone may fetch a file its owner shared with files.sharedPublicURL,
+  // until files.revokePublicURL.
+  files.get('/files-pub/:teamFile', async (c) => {
+    if (!runtime.ready) return c.text('not ready', 503);
+    const id = /^[A-Z0-9]+-(F[A-Z0-9]+)$/.exec(c.req.param('teamFile'))?.[1];
+    const shared = id
+      ? (await pool.query('SELECT 1 FROM files WHERE id = $1 AND public_url_shared', [id])).rowCount
+      : 0;
+    const file = id && shared ? await storedFile(pool, id) : null;
+    if (!id || !file) return c.text('not found', 404);
+    return c.body(fileBody(pool, id, file), 200, {
+      'Content-Type': file.mimetype,
+      'Content-Length': String(file.size),
+      'Content-Disposition': `inline; filename="${encodeURIComponent(file.name)}"`,
+    });
+  });
+
   return files;
 }
 

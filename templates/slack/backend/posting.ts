@@ -22,6 +22,9 @@ export interface Post {
   replyBroadcast?: boolean;
   fileIds?: string[] | null;
   metadata?: Record<string, unknown> | null;
+  /** A bot's customised name and icon (chat:write.customize). */
+  username?: string | null;
+  icons?: Record<string, string> | null;
 }
 
 /** Slack's `channel_type` in events for each kind of conversation. */
@@ -88,6 +91,8 @@ function newMessage(ctx: PostContext, conversationId: string, post: PostContent)
     replyBroadcast: threadTsUs !== null && (post.replyBroadcast ?? false),
     fileIds: post.fileIds ?? null,
     metadata: post.metadata ?? null,
+    username: post.username ?? null,
+    icons: post.icons ?? null,
   };
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { findUnsafeInput, type UnsafeInput } from '../../_shared/input-guard.js';
 import { readBody } from '../../_shared/request-body.js';
@@ -52,6 +53,27 @@ export async function readSlackRequest(c: Context): Promise<SlackRequest> {
   return request;
 }
 
+/** A multipart file part, as methods see it: its name, type, size, digest and first bytes. */
+export interface FilePart {
+  filename: string;
+  type: string;
+  size: number;
+  sha256: string;
+  /** The first 16 bytes, hex: enough to tell an image's format. */
+  head: string;
+}
+
+async function describeFilePart(file: File): Promise<FilePart> {
+  const bytes = Buffer.from(await file.arrayBuffer());
+  return {
+    filename: file.name,
+    type: file.type,
+    size: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    head: bytes.subarray(0, 16).toString('hex'),
+  };
+}
+
 /**
  * Reads a Web API call the ways Slack accepts it: query string (GET or POST), form or
  * multipart bodies (with `token` as an argument or a bearer header), or JSON bodies, which
@@ -91,10 +113,19 @@ async function readRawRequest(c: Context): Promise<SlackRequest> {
         headers: { 'content-type': c.req.header('content-type') ?? '' },
       }).formData();
       body = {};
-      // File parts are ignored here: bytes go to the URL files.getUploadURLExternal hands out.
+      // Uploads go to the URL files.getUploadURLExternal hands out; a file part here (the
+      // image of users.setPhoto) reaches the method as what it needs to know of the bytes.
+      const parts: Array<Promise<void>> = [];
       form.forEach((value, key) => {
         if (typeof value === 'string') body[key] = value;
+        else
+          parts.push(
+            describeFilePart(value).then((part) => {
+              body[key] = part;
+            }),
+          );
       });
+      await Promise.all(parts);
     } catch {
       throw new SlackError('invalid_form_data');
     }

@@ -23,6 +23,9 @@ const SUBSCRIPTION_NAMES: Record<string, string> = {
   pin_removed: 'pin_removed',
   user_change: 'user_change',
   file_deleted: 'file_deleted',
+  dnd_updated_user: 'dnd_updated_user',
+  assistant_thread_started: 'assistant_thread_started',
+  assistant_thread_context_changed: 'assistant_thread_context_changed',
 };
 const MESSAGE_SUBSCRIPTIONS: Record<string, string> = {
   channel: 'message.channels',

@@ -15,13 +15,13 @@ import { deleteScheduled, insertScheduled, listScheduled } from '../store/schedu
 import { messageView } from '../views/message.js';
 
 // Slack truncates longer texts; block and attachment caps are its documented limits.
-const MAX_TEXT = 40_000;
+export const MAX_TEXT = 40_000;
 const MAX_BLOCKS = 50;
 const MAX_ATTACHMENTS = 100;
 // chat.scheduleMessage accepts up to 120 days ahead.
 const MAX_SCHEDULE_SECONDS = 120 * 86_400;
 
-function validBlocks(value: unknown): unknown[] | null {
+export function validBlocks(value: unknown): unknown[] | null {
   if (value === undefined) return null;
   if (!Array.isArray(value)) throw new SlackError('invalid_blocks_format');
   if (value.length > MAX_BLOCKS) throw new SlackError('msg_blocks_too_long');
@@ -91,7 +91,7 @@ async function linkNames(ctx: AuthedContext, text: string): Promise<string> {
  * Message metadata: `{ event_type, event_payload }`. On chat.update an empty object removes
  * it (null here); absent keeps it (undefined).
  */
-function validMetadata(value: unknown): Record<string, unknown> | null | undefined {
+export function validMetadata(value: unknown): Record<string, unknown> | null | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SlackError('invalid_metadata_format');
@@ -121,13 +121,39 @@ function readContent(args: { text?: string; blocks?: unknown; attachments?: unkn
   return { text, blocks, attachments };
 }
 
-const requireChatWrite = (caller: SlackCaller) =>
+export const requireChatWrite = (caller: SlackCaller) =>
   requireScope(caller, 'chat:write', caller.kind === 'bot' ? 'chat:write:bot' : 'chat:write:user');
 
-const author = (caller: SlackCaller) => ({ userId: caller.userId, botId: caller.botId, appId: caller.appId });
+/**
+ * username / icon_emoji / icon_url, which Slack honours for bots holding chat:write.customize
+ * (and ignores otherwise): the message then carries `username` and `icons` beside its
+ * bot_profile. icon_emoji wins over icon_url, as on Slack.
+ */
+export function customization(
+  caller: SlackCaller,
+  args: { username?: string; icon_emoji?: string; icon_url?: string },
+): { username: string | null; icons: Record<string, string> | null } {
+  if (caller.kind !== 'bot' || !hasScope(caller, 'chat:write.customize'))
+    return { username: null, icons: null };
+  const username = args.username?.trim().slice(0, 80) || null;
+  const emoji = args.icon_emoji?.trim();
+  const url = args.icon_url?.trim();
+  const icons: Record<string, string> | null = emoji
+    ? { emoji: emoji.startsWith(':') ? emoji : `:${emoji}:` }
+    : url
+      ? { image_36: url, image_48: url, image_72: url }
+      : null;
+  return { username, icons };
+}
+
+export const author = (caller: SlackCaller) => ({
+  userId: caller.userId,
+  botId: caller.botId,
+  appId: caller.appId,
+});
 
 /** Where the caller may post: not archived, and a member (bots with chat:write.public excepted). */
-async function postableConversation(ctx: AuthedContext, channel: string): Promise<ConversationRow> {
+export async function postableConversation(ctx: AuthedContext, channel: string): Promise<ConversationRow> {
   const { caller } = ctx;
   const conversation = await openConversationOrDm(ctx, channel);
   if (conversation.is_archived) throw new SlackError('is_archived');
@@ -138,7 +164,7 @@ async function postableConversation(ctx: AuthedContext, channel: string): Promis
 }
 
 /** The thread a `thread_ts` names: a reply to a reply joins the parent's thread, as on Slack. */
-async function threadRoot(db: Queryable, conversationId: string, threadTs: number | undefined) {
+export async function threadRoot(db: Queryable, conversationId: string, threadTs: number | undefined) {
   if (threadTs === undefined) return null;
   const parent = await findMessage(db, conversationId, threadTs);
   if (!parent) throw new SlackError('thread_not_found');
@@ -197,6 +223,7 @@ const postMessageMethod = defineMethod({
       ...content,
       replyBroadcast: args.reply_broadcast ?? false,
       metadata: metadata ?? null,
+      ...customization(caller, args),
     };
     // No transaction: the post is one statement, and holding the channel's row lock across
     // round trips would make posts to one channel queue behind each other. The common case,

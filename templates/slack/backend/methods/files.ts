@@ -64,15 +64,16 @@ async function sharesView(ctx: AuthedContext, file: FileRow) {
   };
 }
 
-async function fullView(ctx: AuthedContext, file: FileRow) {
+export async function fullView(ctx: AuthedContext, file: FileRow) {
   return fileView(file, ctx.caller.teamId, ctx.baseUrl, {
     ...(await sharesView(ctx, file)),
     comments_count: 0,
+    public_url_shared: file.public_url_shared,
     ...(file.alt_txt ? { alt_txt: file.alt_txt } : {}),
   });
 }
 
-async function visibleFile(ctx: AuthedContext, id: string): Promise<FileRow> {
+export async function visibleFile(ctx: AuthedContext, id: string): Promise<FileRow> {
   if (!FILE_ID.test(id) || !(await fileVisible(ctx.db, ctx.caller.userId, id)))
     throw new SlackError('file_not_found');
   const file = await findFile(ctx.db, id);

@@ -3,7 +3,8 @@ import { slackJson, slackString } from '../args.js';
 import { requireScope, type SlackCaller } from '../caller.js';
 import { newId } from '../ids.js';
 import { type AuthedContext, defineMethod, type SlackMethod } from '../method.js';
-import { parseRecurringPhrase, type Recurrence, readRecurrence } from '../reminder-recurrence.js';
+import { parseReminderPhrase } from '../reminder-phrases.js';
+import { type Recurrence, readRecurrence } from '../reminder-recurrence.js';
 import { SlackError } from '../slack-error.js';
 import { findUser } from '../store/users.js';
 
@@ -15,30 +16,6 @@ interface ReminderRow {
   time: number;
   complete_ts: number;
   recurrence: Recurrence | null;
-}
-
-const UNITS: Record<string, number> = { second: 1, minute: 60, hour: 3_600, day: 86_400, week: 604_800 };
-const FIVE_YEARS = 5 * 365 * 86_400;
-
-/**
- * `time` as Slack reads it: a Unix timestamp, seconds from now (within a day), or a small
- * set of phrases ("in 15 minutes", "tomorrow"). Recurring phrases ("every ...") are read by
- * parseRecurringPhrase.
- */
-export function parseReminderTime(text: string, nowSeconds: number): number | null {
-  const trimmed = text.trim().toLowerCase();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) {
-    const value = Math.floor(Number(trimmed));
-    if (value <= 86_400) return nowSeconds + value;
-    return value > nowSeconds && value <= nowSeconds + FIVE_YEARS ? value : null;
-  }
-  const relative = /^in (an?|\d+) (second|minute|hour|day|week)s?$/.exec(trimmed);
-  if (relative) {
-    const count = relative[1] === 'a' || relative[1] === 'an' ? 1 : Number(relative[1]);
-    return nowSeconds + count * (UNITS[relative[2] as string] ?? 0);
-  }
-  if (trimmed === 'tomorrow') return nowSeconds + 86_400;
-  return null;
 }
 
 // Slack shows a recurring reminder without a time or completion: it has no single one.
@@ -87,12 +64,12 @@ const add = defineMethod({
     if (!target || target.deleted) throw new SlackError('user_not_found');
     if (target.is_bot) throw new SlackError('cannot_add_bot');
 
-    const phrase = parseRecurringPhrase(args.time, nowSeconds, target.tz_offset);
-    const time = phrase?.first ?? parseReminderTime(args.time, nowSeconds);
-    if (time === null) throw new SlackError('cannot_parse');
+    // Phrases are read in the zone of the person reminded ("at 9am" is their 9am).
+    const phrase = parseReminderPhrase(args.time, nowSeconds, target.tz_offset);
+    if (phrase === null) throw new SlackError('cannot_parse');
+    const { time } = phrase;
     // The `recurrence` argument repeats the first time `time` names.
-    const recurrence =
-      args.recurrence !== undefined ? readRecurrence(args.recurrence) : (phrase?.recurrence ?? null);
+    const recurrence = args.recurrence !== undefined ? readRecurrence(args.recurrence) : phrase.recurrence;
     if (recurrence && userId !== ctx.caller.userId) throw new SlackError('cannot_add_others_recurring');
     const row: ReminderRow = {
       id: newId('Rm', 9),

@@ -6,7 +6,9 @@ import { type AuthedContext, defineMethod, type SlackMethod } from '../method.js
 import { SlackError } from '../slack-error.js';
 import { formatTs } from '../slack-ts.js';
 import type { ConversationKind } from '../store/conversations.js';
+import { listFiles } from '../store/files.js';
 import { type SearchQuery, searchMessages } from '../store/messages.js';
+import { fullView } from './files.js';
 
 const DAY_US = 86_400_000_000;
 
@@ -118,112 +120,181 @@ interface ChannelInfo {
   name: string | null;
 }
 
+const searchArgs = z.object({
+  query: slackString.optional(),
+  count: slackInteger.optional(),
+  page: slackInteger.optional(),
+  cursor: slackString.optional(),
+  highlight: slackBoolean.optional(),
+  sort: slackString.optional(),
+  sort_dir: slackString.optional(),
+  team_id: slackString.optional(),
+});
+type SearchArgs = z.output<typeof searchArgs>;
+
+/** What every search.* call checks and reads first: a person's token, a query, the page. */
+function readSearch(args: SearchArgs, ctx: AuthedContext) {
+  // Search acts for a person: bot tokens cannot call it.
+  if (ctx.caller.kind === 'bot') throw new SlackError('not_allowed_token_type');
+  requireScope(ctx.caller, 'search:read');
+  const query = (args.query ?? '').trim();
+  if (query === '') throw new SlackError('no_query');
+  const count = Math.min(Math.max(args.count ?? 20, 1), 100);
+  let offset = (Math.max(args.page ?? 1, 1) - 1) * count;
+  if (args.cursor && args.cursor !== '*') offset = Number(decodeCursor('offset', args.cursor, /^\d{1,7}$/));
+  return { query, count, offset };
+}
+
+/** Slack's two ways of describing a page of results, side by side in every search answer. */
+function pages(total: number, offset: number, count: number, returned: number) {
+  const page = Math.floor(offset / count) + 1;
+  return {
+    total,
+    pagination: {
+      total_count: total,
+      page,
+      per_page: count,
+      page_count: Math.max(1, Math.ceil(total / count)),
+      first: total === 0 ? 0 : offset + 1,
+      last: offset + returned,
+    },
+    paging: { count, total, page, pages: Math.max(1, Math.ceil(total / count)) },
+  };
+}
+
+async function messageResults(
+  ctx: AuthedContext,
+  args: SearchArgs,
+  query: string,
+  count: number,
+  offset: number,
+) {
+  const filters = await parseQuery(ctx, query);
+  const found = filters
+    ? await searchMessages(ctx.db, {
+        ...filters,
+        viewerId: ctx.caller.userId,
+        sort: args.sort === 'score' ? 'score' : 'timestamp',
+        ascending: args.sort_dir === 'asc',
+        offset,
+        limit: count,
+      })
+    : { rows: [], total: 0 };
+
+  const channelIds = [...new Set(found.rows.map((row) => row.conversation_id))];
+  const userIds = [...new Set(found.rows.flatMap((row) => (row.user_id ? [row.user_id] : [])))];
+  const { rows: channels } = await ctx.db.query<ChannelInfo>(
+    'SELECT id, kind, name FROM conversations WHERE id = ANY($1)',
+    [channelIds],
+  );
+  const { rows: users } = await ctx.db.query<{ id: string; name: string }>(
+    'SELECT id, name FROM users WHERE id = ANY($1)',
+    [userIds],
+  );
+  const channelById = new Map(channels.map((c) => [c.id, c]));
+  const nameById = new Map(users.map((u) => [u.id, u.name]));
+  // highlight=true marks each matched word with Slack's private-use delimiters.
+  const words = filters?.words ?? [];
+  const highlight =
+    args.highlight && words.length > 0
+      ? new RegExp(words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi')
+      : null;
+  const matches = found.rows.map((row) => {
+    const channel = channelById.get(row.conversation_id);
+    const ts = formatTs(row.ts_us);
+    return {
+      iid: `${row.conversation_id}-${ts}`,
+      team: ctx.caller.teamId,
+      type: 'message',
+      user: row.user_id,
+      username: (row.user_id && nameById.get(row.user_id)) ?? '',
+      ts,
+      text: highlight ? row.text.replace(highlight, '\ue000$&\ue001') : row.text,
+      channel: {
+        id: row.conversation_id,
+        name: channel?.name ?? row.conversation_id,
+        is_channel: channel?.kind === 'channel' || channel?.kind === 'private',
+        is_group: channel?.kind === 'mpim',
+        is_im: channel?.kind === 'im',
+        is_mpim: channel?.kind === 'mpim',
+        is_private: channel?.kind !== 'channel',
+        is_shared: false,
+        is_org_shared: false,
+        is_ext_shared: false,
+        is_pending_ext_shared: false,
+        pending_shared: [],
+      },
+      ...(row.thread_ts_us !== null ? { thread_ts: formatTs(row.thread_ts_us) } : {}),
+      ...(row.reactions ? {} : { no_reactions: true }),
+      permalink: `https://${ctx.caller.teamDomain}.slack.com/archives/${row.conversation_id}/p${ts.replace('.', '')}`,
+      blocks: row.blocks ?? undefined,
+    };
+  });
+  return { ...pages(found.total, offset, count, matches.length), matches };
+}
+
+/** Files whose name or title holds every word of the query (modifiers other than words ignored). */
+async function fileResults(ctx: AuthedContext, query: string, count: number, offset: number) {
+  const words = terms(query).filter((term) => !/^(in|from|before|after|on|during|has):/i.test(term));
+  const found = await listFiles(ctx.db, ctx.caller.userId, {
+    userId: null,
+    conversationId: null,
+    tsFrom: null,
+    tsTo: null,
+    images: false,
+    offset,
+    limit: count,
+    words,
+  });
+  const matches = await Promise.all(found.rows.map((file) => fullView(ctx, file)));
+  return { ...pages(found.total, offset, count, matches.length), matches };
+}
+
+const nextCursor = (offset: number, results: { total: number; matches: unknown[] }[]) => {
+  const next = offset + Math.max(...results.map((r) => r.matches.length));
+  return { next_cursor: results.some((r) => next < r.total) ? encodeCursor('offset', String(next)) : '' };
+};
+
 const messages = defineMethod({
   name: 'search.messages',
   tier: 'tier2',
-  args: z.object({
-    query: slackString.optional(),
-    count: slackInteger.optional(),
-    page: slackInteger.optional(),
-    cursor: slackString.optional(),
-    highlight: slackBoolean.optional(),
-    sort: slackString.optional(),
-    sort_dir: slackString.optional(),
-    team_id: slackString.optional(),
-  }),
+  args: searchArgs,
   run: async (args, ctx) => {
-    // Search acts for a person: bot tokens cannot call it.
-    if (ctx.caller.kind === 'bot') throw new SlackError('not_allowed_token_type');
-    requireScope(ctx.caller, 'search:read');
-    const query = (args.query ?? '').trim();
-    if (query === '') throw new SlackError('no_query');
-    const count = Math.min(Math.max(args.count ?? 20, 1), 100);
-    let offset = (Math.max(args.page ?? 1, 1) - 1) * count;
-    if (args.cursor && args.cursor !== '*') offset = Number(decodeCursor('offset', args.cursor, /^\d{1,7}$/));
-    const filters = await parseQuery(ctx, query);
-    const found = filters
-      ? await searchMessages(ctx.db, {
-          ...filters,
-          viewerId: ctx.caller.userId,
-          sort: args.sort === 'score' ? 'score' : 'timestamp',
-          ascending: args.sort_dir === 'asc',
-          offset,
-          limit: count,
-        })
-      : { rows: [], total: 0 };
+    const { query, count, offset } = readSearch(args, ctx);
+    const found = await messageResults(ctx, args, query, count, offset);
+    return { query, messages: found, response_metadata: nextCursor(offset, [found]) };
+  },
+});
 
-    const channelIds = [...new Set(found.rows.map((row) => row.conversation_id))];
-    const userIds = [...new Set(found.rows.flatMap((row) => (row.user_id ? [row.user_id] : [])))];
-    const { rows: channels } = await ctx.db.query<ChannelInfo>(
-      'SELECT id, kind, name FROM conversations WHERE id = ANY($1)',
-      [channelIds],
-    );
-    const { rows: users } = await ctx.db.query<{ id: string; name: string }>(
-      'SELECT id, name FROM users WHERE id = ANY($1)',
-      [userIds],
-    );
-    const channelById = new Map(channels.map((c) => [c.id, c]));
-    const nameById = new Map(users.map((u) => [u.id, u.name]));
-    const page = Math.floor(offset / count) + 1;
-    const pages = Math.max(1, Math.ceil(found.total / count));
-    // highlight=true marks each matched word with Slack's private-use delimiters.
-    const words = filters?.words ?? [];
-    const highlight =
-      args.highlight && words.length > 0
-        ? new RegExp(words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi')
-        : null;
-    const matches = found.rows.map((row) => {
-      const channel = channelById.get(row.conversation_id);
-      const ts = formatTs(row.ts_us);
-      return {
-        iid: `${row.conversation_id}-${ts}`,
-        team: ctx.caller.teamId,
-        type: 'message',
-        user: row.user_id,
-        username: (row.user_id && nameById.get(row.user_id)) ?? '',
-        ts,
-        text: highlight ? row.text.replace(highlight, '\ue000$&\ue001') : row.text,
-        channel: {
-          id: row.conversation_id,
-          name: channel?.name ?? row.conversation_id,
-          is_channel: channel?.kind === 'channel' || channel?.kind === 'private',
-          is_group: channel?.kind === 'mpim',
-          is_im: channel?.kind === 'im',
-          is_mpim: channel?.kind === 'mpim',
-          is_private: channel?.kind !== 'channel',
-          is_shared: false,
-          is_org_shared: false,
-          is_ext_shared: false,
-          is_pending_ext_shared: false,
-          pending_shared: [],
-        },
-        ...(row.thread_ts_us !== null ? { thread_ts: formatTs(row.thread_ts_us) } : {}),
-        ...(row.reactions ? {} : { no_reactions: true }),
-        permalink: `https://${ctx.caller.teamDomain}.slack.com/archives/${row.conversation_id}/p${ts.replace('.', '')}`,
-        blocks: row.blocks ?? undefined,
-      };
-    });
-    const nextOffset = offset + found.rows.length;
+const files = defineMethod({
+  name: 'search.files',
+  tier: 'tier2',
+  args: searchArgs,
+  run: async (args, ctx) => {
+    const { query, count, offset } = readSearch(args, ctx);
+    const found = await fileResults(ctx, query, count, offset);
+    return { query, files: found, response_metadata: nextCursor(offset, [found]) };
+  },
+});
+
+const all = defineMethod({
+  name: 'search.all',
+  tier: 'tier2',
+  args: searchArgs,
+  run: async (args, ctx) => {
+    const { query, count, offset } = readSearch(args, ctx);
+    const [foundMessages, foundFiles] = await Promise.all([
+      messageResults(ctx, args, query, count, offset),
+      fileResults(ctx, query, count, offset),
+    ]);
     return {
       query,
-      messages: {
-        total: found.total,
-        pagination: {
-          total_count: found.total,
-          page,
-          per_page: count,
-          page_count: pages,
-          first: found.total === 0 ? 0 : offset + 1,
-          last: offset + found.rows.length,
-        },
-        paging: { count, total: found.total, page, pages },
-        matches,
-      },
-      response_metadata: {
-        next_cursor: nextOffset < found.total ? encodeCursor('offset', String(nextOffset)) : '',
-      },
+      messages: foundMessages,
+      files: foundFiles,
+      posts: { matches: [], total: 0 },
+      response_metadata: nextCursor(offset, [foundMessages, foundFiles]),
     };
   },
 });
 
-export const searchMethods: SlackMethod[] = [messages];
+export const searchMethods: SlackMethod[] = [messages, files, all];

@@ -14,10 +14,11 @@ export interface FileRow extends FileSummary {
   completed: boolean;
   uploaded: boolean;
   alt_txt: string | null;
+  public_url_shared: boolean;
 }
 
 const COLUMNS = `f.id, f.user_id, f.created, f.name, f.title, f.mimetype, f.filetype, f.size, f.completed, f.alt_txt,
-  f.upload IS NOT NULL AS uploaded`;
+  f.upload IS NOT NULL AS uploaded, f.public_url_shared`;
 
 export async function insertFile(
   db: Queryable,
@@ -262,6 +263,8 @@ export async function listFiles(
     images: boolean;
     offset: number;
     limit: number;
+    /** search.files: every word in the name or title (case-insensitive). */
+    words?: readonly string[];
   },
 ): Promise<{ rows: FileRow[]; total: number }> {
   const where = `
@@ -269,18 +272,20 @@ export async function listFiles(
       AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM file_shares s WHERE s.file_id = f.id AND s.conversation_id = $3))
       AND ($4::bigint IS NULL OR f.created >= $4) AND ($5::bigint IS NULL OR f.created <= $5)
       AND (NOT $6 OR f.mimetype LIKE 'image/%')
+      AND ($7::text[] IS NULL OR NOT EXISTS (SELECT 1 FROM unnest($7::text[]) w
+        WHERE position(lower(w) IN lower(f.name || ' ' || f.title)) = 0))
       AND (f.user_id = $1 OR EXISTS (
         SELECT 1 FROM file_shares s JOIN conversations c ON c.id = s.conversation_id
         WHERE s.file_id = f.id AND (c.kind = 'channel' OR EXISTS (
           SELECT 1 FROM conversation_members m WHERE m.conversation_id = c.id AND m.user_id = $1))))`;
-  const params = [viewerId, q.userId, q.conversationId, q.tsFrom, q.tsTo, q.images];
+  const params = [viewerId, q.userId, q.conversationId, q.tsFrom, q.tsTo, q.images, q.words ?? null];
   const { rows: counted } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM files f ${where}`,
     params,
   );
   const { rows } = await db.query<FileRow>(
     `SELECT ${COLUMNS} FROM files f ${where}
-     ORDER BY f.created DESC, f.id DESC LIMIT $7 OFFSET $8`,
+     ORDER BY f.created DESC, f.id DESC LIMIT $8 OFFSET $9`,
     [...params, q.limit, q.offset],
   );
   return { rows, total: counted[0]?.n ?? 0 };

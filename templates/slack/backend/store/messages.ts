@@ -25,6 +25,11 @@ export interface MessageRow {
   edited_by: string | null;
   file_ids: string[] | null;
   metadata: Record<string, unknown> | null;
+  /** A bot's customised name and icon (chat:write.customize), as the message shows them. */
+  username: string | null;
+  icons: Record<string, string> | null;
+  /** While chat.startStream's message still grows. */
+  streaming: boolean;
   files: FileSummary[] | null;
   pinned: boolean;
 }
@@ -169,6 +174,8 @@ export interface NewMessage {
   attachments: unknown[] | null;
   threadTsUs: number | null;
   replyBroadcast: boolean;
+  username?: string | null;
+  icons?: Record<string, string> | null;
 }
 
 /**
@@ -196,8 +203,8 @@ export async function insertMessage(
      ), inserted AS (
        INSERT INTO messages
          (conversation_id, ts_us, user_id, bot_id, app_id, subtype, text, blocks, attachments, thread_ts_us,
-          reply_broadcast, file_ids, metadata)
-       SELECT $1, next.last_ts_us, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM next
+          reply_broadcast, file_ids, metadata, username, icons)
+       SELECT $1, next.last_ts_us, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16, $17 FROM next
        RETURNING *
      )
      -- A new message has no replies, reactions or pin yet: only its bot and files to look up.
@@ -221,6 +228,8 @@ export async function insertMessage(
       m.metadata ? JSON.stringify(m.metadata) : null,
       Math.floor(m.nowUs / 1000),
       onlyIfPostable ? onlyIfPostable.mayPostUnjoined : null,
+      m.username ?? null,
+      m.icons ? JSON.stringify(m.icons) : null,
     ],
   );
   const found = rows[0];

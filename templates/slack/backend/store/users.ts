@@ -32,11 +32,13 @@ export interface UserRow {
   manual_away: boolean;
   status_expiration: number;
   pronouns: string;
+  /** Set by users.setPhoto: the photo's digest, which its image URLs carry. */
+  photo_hash: string | null;
 }
 
 const COLUMNS = `id, team_id, name, real_name, display_name, first_name, last_name, email, title, phone, tz, tz_label,
   tz_offset, color, status_text, status_emoji, avatar_hash, is_admin, is_owner, is_primary_owner, is_restricted,
-  is_ultra_restricted, is_bot, is_app_user, deleted, bot_id, app_id, updated, manual_away, status_expiration, pronouns`;
+  is_ultra_restricted, is_bot, is_app_user, deleted, bot_id, app_id, updated, manual_away, status_expiration, pronouns, photo_hash`;
 
 /** A page in id order starting at `fromId` (inclusive). */
 export async function listUsers(

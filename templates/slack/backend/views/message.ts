@@ -30,6 +30,9 @@ export function messageView(
       team_id: teamId,
     };
   }
+  // A customised bot message shows the name and icon it was posted with, beside bot_profile.
+  if (row.username) view.username = row.username;
+  if (row.icons) view.icons = row.icons;
   if (row.blocks) view.blocks = row.blocks;
   if (row.attachments) view.attachments = row.attachments;
   if (row.files && row.files.length > 0) {

@@ -6,9 +6,13 @@ const IMAGE_SIZES = [24, 32, 48, 72, 192, 512] as const;
 export function userView(row: UserRow, options: { includeEmail: boolean }): Record<string, unknown> {
   const images: Record<string, string> = {};
   for (const size of IMAGE_SIZES) {
-    images[`image_${size}`] =
-      `https://secure.gravatar.com/avatar/${row.avatar_hash || row.id}?s=${size}&d=identicon`;
+    // A photo set with users.setPhoto is served from Slack's avatar host, like Slack's own.
+    images[`image_${size}`] = row.photo_hash
+      ? `https://avatars.slack-edge.com/${row.team_id}/${row.photo_hash}_${size}.png`
+      : `https://secure.gravatar.com/avatar/${row.avatar_hash || row.id}?s=${size}&d=identicon`;
   }
+  if (row.photo_hash)
+    images.image_original = `https://avatars.slack-edge.com/${row.team_id}/${row.photo_hash}_original.png`;
   const profile: Record<string, unknown> = {
     title: row.title,
     phone: row.phone,
@@ -17,7 +21,7 @@ export function userView(row: UserRow, options: { includeEmail: boolean }): Reco
     real_name_normalized: row.real_name,
     display_name: row.display_name,
     display_name_normalized: row.display_name,
-    fields: null,
+    fields: {},
     status_text: row.status_text,
     status_emoji: row.status_emoji,
     status_emoji_display_info: [],
@@ -29,6 +33,7 @@ export function userView(row: UserRow, options: { includeEmail: boolean }): Reco
     ...(row.is_bot ? {} : { huddle_state: 'default_unset', huddle_state_expiration_ts: 0 }),
     first_name: row.first_name,
     last_name: row.last_name,
+    ...(row.photo_hash ? { is_custom_image: true } : {}),
     ...images,
     status_text_canonical: '',
     team: row.team_id,
