@@ -12,6 +12,7 @@ import { searchMethods } from './search.js';
 import { teamMethods } from './team.js';
 import { usergroupsMethods } from './usergroups.js';
 import { usersMethods } from './users.js';
+import { viewsMethods } from './views.js';
 
 /** Every implemented Web API method, by name. A new family adds its list here. */
 export const SLACK_METHODS: ReadonlyMap<string, SlackMethod> = new Map(
@@ -29,5 +30,6 @@ export const SLACK_METHODS: ReadonlyMap<string, SlackMethod> = new Map(
     ...teamMethods,
     ...usergroupsMethods,
     ...usersMethods,
+    ...viewsMethods,
   ].map((method) => [method.name, method]),
 );
