@@ -97,10 +97,10 @@ describe('act', () => {
       code: 'ACTION_NOT_FOUND',
       hint: expect.stringMatching(/"click"/),
     });
-    const missing = await cli(fake, home, 'act', slack.id, 'click', '--user', 'U1', '--json');
+    const missing = await cli(fake, home, 'act', slack.id, 'command', '--user', 'U1', '--json');
     expect(missing.json().error).toMatchObject({
       code: 'INVALID_ARGUMENT',
-      message: 'Action "click" needs --channel, --ts, --action-id.',
+      message: 'Action "command" needs --channel, --command.',
     });
     const extra = await cli(fake, home, 'act', slack.id, 'home', '--user', 'U1', '--colour', 'red', '--json');
     expect(extra.json().error).toMatchObject({

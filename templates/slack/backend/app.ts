@@ -181,6 +181,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
         context,
         limiter,
         loginThrottle: deps.loginThrottle,
+        actions: personActions,
       }),
     );
   }

@@ -228,21 +228,8 @@ export function createPersonActions(deps: PersonActionsDeps): TemplateActions {
     return view;
   };
 
-  const click = async (params: ActionParams, request: ActionRequest): Promise<ActionOutcome> => {
-    const who = await person(params);
-    const identity = await app();
-    const channel = await conversation(who, requireParam(params, 'channel'));
-    const tsText = requireParam(params, 'ts');
-    const tsUs = parseTs(tsText);
-    const message: MessageRow | null = tsUs === null ? null : await findMessage(pool, channel.id, tsUs);
-    if (!message) throw new ActionError('message_not_found', `no message ${tsText} in ${channel.id}`);
-    const actionId = requireParam(params, 'action-id');
-    const wantedBlock = params['block-id'];
-    const blockLists = [
-      message.blocks,
-      ...(message.attachments ?? []).map((a) => (isObject(a) ? a.blocks : null)),
-    ];
-    let found: { blockId: string; element: Json } | null = null;
+  /** The element a person acts on: the first with that action_id (and block_id, when given). */
+  const findElement = (blockLists: unknown[], actionId: string, wantedBlock: string | undefined) => {
     for (const blocks of blockLists) {
       let index = 0;
       for (const candidate of elementsOf(blocks)) {
@@ -251,12 +238,50 @@ export function createPersonActions(deps: PersonActionsDeps): TemplateActions {
           candidate.element.action_id === actionId &&
           (wantedBlock === undefined || wantedBlock === blockId)
         ) {
-          found = { blockId, element: candidate.element };
-          break;
+          return { blockId, element: candidate.element };
         }
       }
-      if (found) break;
     }
+    return null;
+  };
+
+  /** A click in a modal or the Home tab: block_actions whose container is the view. */
+  const clickInView = async (params: ActionParams, who: Person, identity: AppIdentity, viewId: string) => {
+    const view = await findView(pool, viewId);
+    if (!view || view.user_id !== who.id)
+      throw new ActionError('view_not_found', `${who.id} has no view ${viewId}`);
+    const actionId = requireParam(params, 'action-id');
+    const found = findElement([view.definition.blocks], actionId, params['block-id']);
+    if (!found)
+      throw new ActionError('action_not_found', `view ${viewId} has no element with action_id ${actionId}`);
+    const triggerId = triggers.mint({ userId: who.id, viewId: view.type === 'modal' ? view.id : null });
+    const payload = {
+      ...(await envelope('block_actions', who, identity)),
+      container: { type: 'view', view_id: view.id },
+      trigger_id: triggerId,
+      view: renderView(view),
+      state: { values: view.state },
+      actions: [actionOf(found.element, found.blockId, params.value, formatTs(now() * 1000))],
+    };
+    const ack = await transport.send('interactive', 'block_actions', payload);
+    return outcome(ack, { type: 'block_actions', trigger_id: triggerId, view_id: view.id });
+  };
+
+  const click = async (params: ActionParams, request: ActionRequest): Promise<ActionOutcome> => {
+    const who = await person(params);
+    const identity = await app();
+    if (params['view-id'] !== undefined) return clickInView(params, who, identity, params['view-id']);
+    const channel = await conversation(who, requireParam(params, 'channel'));
+    const tsText = requireParam(params, 'ts');
+    const tsUs = parseTs(tsText);
+    const message: MessageRow | null = tsUs === null ? null : await findMessage(pool, channel.id, tsUs);
+    if (!message) throw new ActionError('message_not_found', `no message ${tsText} in ${channel.id}`);
+    const actionId = requireParam(params, 'action-id');
+    const blockLists = [
+      message.blocks,
+      ...(message.attachments ?? []).map((a) => (isObject(a) ? a.blocks : null)),
+    ];
+    const found = findElement(blockLists, actionId, params['block-id']);
     if (!found) {
       throw new ActionError(
         'action_not_found',
