@@ -102,6 +102,10 @@ function boltListeners(app: App, log: string[]) {
   app.action('stall', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
   });
+  app.shortcut('quote_message', async ({ ack, shortcut }) => {
+    await ack();
+    log.push(`${shortcut.type}:${'message_ts' in shortcut ? shortcut.message_ts : ''}`);
+  });
   app.shortcut('open_form', async ({ ack, shortcut, client }) => {
     await ack();
     log.push(`shortcut:${shortcut.user.id}`);
@@ -333,6 +337,51 @@ describe('Bolt over HTTP', () => {
     const replaced = await messageWhen(posted.ts as string, (m) => m.text === `Approved by <@${DANA}>`);
     expect(replaced).toMatchObject({ bot_id: ACME_BOT.botId, edited: expect.any(Object) });
     expect(log).toContain(`action:${DANA}`);
+  });
+
+  it("takes a response_url's delete_original, 5 uses at most, and delivers message shortcuts", async () => {
+    const posted = await bot.chat.postMessage({
+      channel: ENGINEERING,
+      text: 'Ship?',
+      blocks: approvalBlocks('Gone?'),
+    });
+    const ts = posted.ts as string;
+    const shortcut = await act('shortcut', {
+      user: DANA,
+      'callback-id': 'quote_message',
+      channel: ENGINEERING,
+      ts,
+    });
+    expect(shortcut).toMatchObject({ acked: true, type: 'message_action', response_url: expect.any(String) });
+    expect(log).toContain(`message_action:${ts}`);
+    const { response_url: url } = await act('click', {
+      user: DANA,
+      channel: ENGINEERING,
+      ts,
+      'action-id': 'approve',
+    });
+    await messageWhen(ts, (m) => m.text === `Approved by <@${DANA}>`);
+    const post = (body: object) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect(await (await post({ text: 'just for you' })).json()).toEqual({ ok: true });
+    expect(await (await post({ delete_original: true })).json()).toEqual({ ok: true });
+    const { messages } = await user.conversations.history({
+      channel: ENGINEERING,
+      latest: ts,
+      inclusive: true,
+      limit: 1,
+    });
+    expect(messages?.[0]?.ts).not.toBe(ts);
+    // respond() took one use, these two, two more are left; then Slack's expired_url.
+    await post({ text: 'four' });
+    await post({ text: 'five' });
+    const spent = await post({ text: 'six' });
+    expect(spent.status).toBe(404);
+    expect(await spent.json()).toEqual({ ok: false, error: 'expired_url' });
   });
 
   it('says when the app did not acknowledge in time', async () => {
