@@ -126,8 +126,10 @@ beforeAll(async () => {
   // The loopback only, as a dev server listens: the clone reaches it through the home's relay.
   const server = await app.start({ port: 0, host: '127.0.0.1' });
   const url = `http://localhost:${(server.address() as AddressInfo).port}/slack/events`;
-  // Interactivity and slash commands go to the Events Request URL unless one is set for them.
-  expect((await home.run('events', clone.id, '--url', url, '--json')).exitCode).toBe(0);
+  // Bolt serves events, interactivity and slash commands at one endpoint; both URLs point there.
+  const set = await home.run('events', clone.id, '--url', url, '--interactivity-url', url, '--json');
+  expect(set.exitCode).toBe(0);
+  expect(set.json()).toMatchObject({ url, interactivityUrl: url });
 
   await mkdir(SCREENSHOTS, { recursive: true });
   browser = await chromium.launch({

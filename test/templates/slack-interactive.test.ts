@@ -472,6 +472,17 @@ describe('Bolt over HTTP', () => {
       return rows[0];
     });
     expect(home.definition.blocks[0]?.text.text).toBe(`Hi <@${DANA}>`);
+    // A grader sees it in the diff, as views.publish returned it.
+    const diff = await (
+      await fetch(`${backend.url}/_asym/diff`, { headers: { authorization: `Bearer ${backend.adminToken}` } })
+    ).json();
+    expect(diff.changes).toContainEqual(
+      expect.objectContaining({
+        type: 'view',
+        op: 'created',
+        after: expect.objectContaining({ type: 'home' }),
+      }),
+    );
     // Opened again: the event carries the published view.
     expect((await act('home', { user: DANA })).view).toMatchObject({ type: 'home', app_id: ACME_BOT.appId });
   });

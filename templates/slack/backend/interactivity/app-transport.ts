@@ -20,7 +20,6 @@ export interface DeliveredInteraction {
   type: string;
   via: 'http' | 'socket' | null;
   outcome: 'acked' | AppAckFailure;
-  status: number | null;
   at: string;
 }
 type AppAckFailure = Extract<AppAck, { acked: false }>['reason'];
@@ -86,7 +85,6 @@ export class AppTransport {
       type,
       via: ack.acked ? ack.via : null,
       outcome: ack.acked ? 'acked' : ack.reason,
-      status: null,
       at: new Date(this.now()).toISOString(),
     });
     if (this.records.length > KEPT_RECORDS) this.records.shift();

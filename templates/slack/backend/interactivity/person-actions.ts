@@ -56,9 +56,11 @@ const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Every interactive element of a list of blocks, with the block it sits in. */
-function* elementsOf(blocks: unknown): Generator<{ blockId: string | undefined; element: Json }> {
+function* elementsOf(
+  blocks: unknown,
+): Generator<{ blockId: string | undefined; index: number; element: Json }> {
   if (!Array.isArray(blocks)) return;
-  for (const block of blocks) {
+  for (const [index, block] of blocks.entries()) {
     if (!isObject(block)) continue;
     const blockId = typeof block.block_id === 'string' ? block.block_id : undefined;
     for (const element of [
@@ -66,7 +68,7 @@ function* elementsOf(blocks: unknown): Generator<{ blockId: string | undefined; 
       block.element,
       ...(Array.isArray(block.elements) ? block.elements : []),
     ]) {
-      if (isObject(element) && typeof element.action_id === 'string') yield { blockId, element };
+      if (isObject(element) && typeof element.action_id === 'string') yield { blockId, index, element };
     }
   }
 }
@@ -231,9 +233,8 @@ export function createPersonActions(deps: PersonActionsDeps): TemplateActions {
   /** The element a person acts on: the first with that action_id (and block_id, when given). */
   const findElement = (blockLists: unknown[], actionId: string, wantedBlock: string | undefined) => {
     for (const blocks of blockLists) {
-      let index = 0;
       for (const candidate of elementsOf(blocks)) {
-        const blockId = candidate.blockId ?? derivedBlockId(index++);
+        const blockId = candidate.blockId ?? derivedBlockId(candidate.index);
         if (
           candidate.element.action_id === actionId &&
           (wantedBlock === undefined || wantedBlock === blockId)
@@ -314,7 +315,7 @@ export function createPersonActions(deps: PersonActionsDeps): TemplateActions {
     return outcome(ack, { type: 'block_actions', trigger_id: triggerId, response_url: responseUrl });
   };
 
-  const submit = async (params: ActionParams, request: ActionRequest): Promise<ActionOutcome> => {
+  const submit = async (params: ActionParams): Promise<ActionOutcome> => {
     const who = await person(params);
     const identity = await app();
     const view = await ownModal(who, requireParam(params, 'view-id'));
@@ -331,7 +332,7 @@ export function createPersonActions(deps: PersonActionsDeps): TemplateActions {
     const ack = await transport.send('interactive', 'view_submission', payload);
     if (!ack.acked) return outcome(ack, { type: 'view_submission', view_id: view.id });
     return {
-      ...(await responseAction(view, ack.body, request)),
+      ...(await responseAction(view, ack.body)),
       acked: true,
       via: ack.via,
       type: 'view_submission',
@@ -339,7 +340,7 @@ export function createPersonActions(deps: PersonActionsDeps): TemplateActions {
   };
 
   /** What the app's ack of a view_submission asks for (Slack's response_action). */
-  const responseAction = async (view: ViewRow, body: unknown, _request: ActionRequest): Promise<Json> => {
+  const responseAction = async (view: ViewRow, body: unknown): Promise<Json> => {
     const answer = isObject(body) ? body : {};
     const action = typeof answer.response_action === 'string' ? answer.response_action : null;
     const checked = (next: unknown) => {
