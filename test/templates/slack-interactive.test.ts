@@ -464,7 +464,19 @@ describe('Bolt over HTTP', () => {
   });
 
   it('sends app_home_opened; the app publishes the Home tab', async () => {
-    expect(await act('home', { user: DANA })).toMatchObject({ acked: true, type: 'app_home_opened' });
+    // Without an Events Request URL the app cannot hear it: not acknowledged, named.
+    const events = await fetch(`${backend.url}/_asym/events`, {
+      headers: { authorization: `Bearer ${backend.adminToken}` },
+    });
+    const { url } = (await events.json()) as { url: string };
+    await backend.admin('/events', { url: null });
+    expect(await act('home', { user: DANA })).toMatchObject({ acked: false, reason: 'no_request_url' });
+    expect((await backend.admin('/events', { url })).status).toBe(200);
+    expect(await act('home', { user: DANA })).toMatchObject({
+      acked: true,
+      via: 'http',
+      type: 'app_home_opened',
+    });
     const home = await waitFor('the home view', async () => {
       const { rows } = await backend.pool.query<{
         definition: { blocks: Array<{ text: { text: string } }> };
@@ -554,6 +566,20 @@ describe('Bolt in Socket Mode', () => {
         response_action: 'update',
         view: { callback_id: 'deploy_done' },
       });
+
+      // app_home_opened reaches the app over the socket (an events_api envelope), acked.
+      await backend.pool.query(`DELETE FROM views WHERE type = 'home'`);
+      expect(await act('home', { user: DANA })).toMatchObject({ acked: true, via: 'socket', view: null });
+      await waitFor('the home view published over Socket Mode', async () => {
+        const { rowCount } = await backend.pool.query(
+          `SELECT 1 FROM views WHERE user_id = $1 AND type = 'home'`,
+          [DANA],
+        );
+        return rowCount ? true : undefined;
+      });
+      expect(log).toEqual(
+        expect.arrayContaining([`action:${DANA}`, 'command:web', 'submit:socket deploy', `home:${DANA}`]),
+      );
     } finally {
       await socketApp.stop();
     }

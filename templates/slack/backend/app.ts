@@ -123,6 +123,19 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     responseUrls,
     events,
     context: contextAt,
+    eventRoute: async (name) => {
+      if (sockets.enabled) return 'socket';
+      const subscription = await events.current();
+      return subscription?.events.includes(name) ? 'http' : null;
+    },
+    eventOutcomes: () => [
+      ...events.deliveries.map((d) => ({ ref: d, type: d.type, ok: d.error === null })),
+      ...sockets.deliveries.map((d) => ({
+        ref: d,
+        type: d.type,
+        ok: d.outcome === 'acked' ? true : d.outcome === 'timeout' || d.outcome === 'dropped' ? false : null,
+      })),
+    ],
   });
 
   startScheduler({ pool, now, events, log, isReady: () => runtime.ready });

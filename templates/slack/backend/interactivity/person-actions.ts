@@ -42,7 +42,17 @@ export interface PersonActionsDeps {
   events: EventSink;
   /** The method context for a request reaching the clone at `baseUrl`. */
   context: (baseUrl: string) => MethodContext;
+  /**
+   * Where the app hears events (null: nowhere, or not subscribed to `name`), and the
+   * outcomes of event deliveries so far: `ok` true once acked, false once a first attempt
+   * failed or timed out, null while undecided.
+   */
+  eventRoute: (name: string) => Promise<'socket' | 'http' | null>;
+  eventOutcomes: () => ReadonlyArray<{ ref: object; type: string; ok: boolean | null }>;
 }
+
+// An event's first attempt takes at most Slack's 3 s; a little more for the queue ahead of it.
+const EVENT_ACK_WAIT_MS = 4_500;
 
 type Json = Record<string, unknown>;
 
@@ -513,6 +523,16 @@ export function createPersonActions(deps: PersonActionsDeps): TemplateActions {
       channel: { id: string };
     };
     const view = await findHome(pool, identity.appId, who.id);
+    const route = await deps.eventRoute('app_home_opened');
+    if (route === null) {
+      return {
+        acked: false,
+        reason: 'no_request_url',
+        detail:
+          'the app neither has an Events Request URL subscribed to app_home_opened nor is in Socket Mode',
+      };
+    }
+    const earlier = new Set(deps.eventOutcomes().map((outcome) => outcome.ref));
     deps.events.emit({
       type: 'app_home_opened',
       user: who.id,
@@ -521,12 +541,30 @@ export function createPersonActions(deps: PersonActionsDeps): TemplateActions {
       ...(view ? { view: renderView(view) } : {}),
       event_ts: formatTs(now() * 1000),
     });
-    return {
-      acked: true,
+    // Exits once the app acknowledged the event (or its first attempt failed), as for interactions.
+    const deadline = Date.now() + EVENT_ACK_WAIT_MS;
+    let ok: boolean | null = null;
+    while (ok === null && Date.now() < deadline) {
+      const fresh = deps
+        .eventOutcomes()
+        .find((o) => !earlier.has(o.ref) && o.type === 'app_home_opened' && o.ok !== null);
+      if (fresh) ok = fresh.ok;
+      else await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const result = {
       type: 'app_home_opened',
+      via: route,
       channel: opened.channel.id,
       view: view ? renderView(view) : null,
     };
+    return ok
+      ? { acked: true, ...result }
+      : {
+          acked: false,
+          reason: 'timeout',
+          detail: 'the app did not acknowledge app_home_opened in 3 s',
+          ...result,
+        };
   };
 
   /** A person writes a message (the Events API tells the app, as for any message). */
