@@ -31,7 +31,10 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'DRIFT_DETECTED'
   | 'MCP_NOT_SERVED'
-  | 'COMMAND_NOT_FOUND';
+  | 'COMMAND_NOT_FOUND'
+  | 'ACTION_NOT_FOUND'
+  | 'ACTION_REFUSED'
+  | 'ACTION_NOT_ACKNOWLEDGED';
 
 export class AsymError extends Error {
   readonly code: ErrorCode;

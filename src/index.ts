@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import type { ErrorCode } from './errors.js';
 import { AsymError, isAsymError } from './errors.js';
 import type { Reporter } from './log.js';
+import type { ActionView, ActResult } from './services/clone-act.js';
 import type {
   ChangeView,
   CheckpointResult,
@@ -26,6 +27,8 @@ import { parseEnvironmentSpec } from './spec/environment-spec.js';
 import { templateCatalog } from './templates/catalog.js';
 
 export type {
+  ActionView,
+  ActResult,
   ChangeView,
   CheckpointResult,
   CheckpointView,
@@ -243,6 +246,26 @@ export async function clearFaults(
 ): Promise<{ id: string; cleared: number }> {
   const { faultId, ...rest } = options;
   return (await evaluation()).clearFaults(context(rest), id, faultId);
+}
+
+/** `asymmetric act <id> --list`: the person actions the clone's template offers. */
+export async function listActions(id: string, options: ApiOptions = {}): Promise<ActionView[]> {
+  return (await import('./services/clone-act.js')).listActions(context(options), id);
+}
+
+/**
+ * `asymmetric act <id> <action> --<param> <value>`: acts as a person (Slack: `click`,
+ * `submit`, `close`, `command`, `shortcut`, `home`, `post`); resolves once the app
+ * acknowledged, else throws ACTION_NOT_ACKNOWLEDGED. Parameters by their CLI names
+ * (`{ user: 'U...', 'action-id': 'approve' }`).
+ */
+export async function act(
+  id: string,
+  action: string,
+  params: Readonly<Record<string, string>>,
+  options: ApiOptions = {},
+): Promise<ActResult> {
+  return (await import('./services/clone-act.js')).act(context(options), id, action, params);
 }
 
 /** A running environment for a test suite: its clones (with tokens) at hand. */

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { AsymError, EXIT_BUG, EXIT_OK, EXIT_USER_ERROR, isAsymError } from '../errors.js';
+import { registerAct } from './commands/act.js';
 import { registerDiff } from './commands/diff.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEnv } from './commands/env.js';
@@ -54,6 +55,7 @@ export function createProgram(io: CliIO): Command {
     registerFault,
     registerMcp,
     registerRun,
+    registerAct,
   ]) {
     register(program, kit);
   }

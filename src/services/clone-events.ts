@@ -8,6 +8,8 @@ export interface EventsSubscription {
   id: string;
   url: string | null;
   events: string[];
+  /** Set with --interactivity-url: where interactions and slash commands go (null: to `url`). */
+  interactivityUrl?: string | null;
 }
 
 /**
@@ -19,6 +21,7 @@ export async function cloneEvents(
   ctx: AppContext,
   id: string,
   change: { url: string } | { off: true } | null,
+  interactivity?: { url: string | null },
 ): Promise<EventsSubscription> {
   const clone = requireClone(await ctx.store.read(), id);
   const deliveries = getTemplate(clone.template).deliveries;
@@ -31,6 +34,30 @@ export async function cloneEvents(
       },
     );
   }
+  // The Interactivity Request URL (Slack: block actions, modals, shortcuts, slash commands).
+  let interactivityUrl: { interactivityUrl: string | null } | undefined;
+  if (interactivity) {
+    try {
+      const set = await adminCall<{ url: string | null }>(
+        clone,
+        '/_asym/interactivity',
+        interactivity,
+        10_000,
+      );
+      interactivityUrl = { interactivityUrl: set.url };
+    } catch (error) {
+      if (error instanceof AdminRefusal) {
+        throw new AsymError(
+          'INVALID_ARGUMENT',
+          `The Interactivity Request URL was not accepted: ${error.reason.message}`,
+          {
+            hint: 'Pass an absolute http(s) URL, e.g. http://localhost:3000/slack/events (Bolt serves it there).',
+          },
+        );
+      }
+      throw error;
+    }
+  }
   if (change === null) {
     const current = await adminCall<{ url: string | null; events: string[] }>(
       clone,
@@ -39,7 +66,7 @@ export async function cloneEvents(
       10_000,
       'GET',
     );
-    return { id, url: current.url, events: current.events };
+    return { id, url: current.url, events: current.events, ...interactivityUrl };
   }
   try {
     const body = 'url' in change ? { url: change.url } : { url: null };
@@ -49,7 +76,7 @@ export async function cloneEvents(
       body,
       30_000,
     );
-    return { id, url: result.url, events: result.events };
+    return { id, url: result.url, events: result.events, ...interactivityUrl };
   } catch (error) {
     if (error instanceof AdminRefusal) {
       throw new AsymError('INVALID_ARGUMENT', `The Request URL was not accepted: ${error.reason.message}`, {

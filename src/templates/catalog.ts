@@ -51,6 +51,27 @@ const runSchema = z
 
 export type TemplateRunSpec = z.infer<typeof runSchema>;
 
+/**
+ * Person actions (`asymmetric act`): by name, what each does and its parameters (`--<name>
+ * <value>`), served by the kit's admin route `POST /_asym/act/<name>` (templates/_shared/actions.ts).
+ */
+const actionsSchema = z.record(
+  z.string().regex(/^[a-z][a-z0-9-]*$/, 'an action name looks like "click"'),
+  z
+    .object({
+      description: z.string().min(1),
+      params: z
+        .record(
+          z.string().regex(/^[a-z][a-z0-9-]*$/, 'a parameter name looks like "action-id"'),
+          z.object({ required: z.boolean().default(false), description: z.string().min(1) }).strict(),
+        )
+        .default({}),
+    })
+    .strict(),
+);
+
+export type TemplateActionSpec = z.infer<typeof actionsSchema>[string];
+
 const manifestSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9]*$/),
@@ -72,6 +93,7 @@ const manifestSchema = z
     fixtures: z.record(z.string(), z.string()),
     deliveries: deliveriesSchema.optional(),
     run: runSchema.optional(),
+    actions: actionsSchema.optional(),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { ActionError, type TemplateActions } from './actions.js';
 import { InvalidCheckpointNameError, UnknownCheckpointError } from './checkpoints.js';
 import { type CloneRuntime, UnknownFixtureError } from './clone-runtime.js';
 import { hexDigestsEqual, sha256Hex } from './crypto.js';
@@ -15,6 +16,10 @@ export interface AdminRoutesDeps {
   log: Logger;
   /** The template's deliveries, streamed to `asymmetric listen` (templates that deliver). */
   deliveries?: DeliveryFeed;
+  /** Person actions (`asymmetric act`), by name (templates whose manifest has `actions`). */
+  actions?: TemplateActions;
+  /** Where clients reach the backend, for links an action hands out (default: the request's origin). */
+  publicUrl?: string | null;
 }
 
 const MAX_ADMIN_BODY = 64 * 1024;
@@ -41,13 +46,22 @@ const journalQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100_000).optional(),
 });
 
-type AdminResult = { status: 200 | 400 | 401 | 413 | 500 | 503; body: unknown };
+type AdminResult = { status: 200 | 400 | 401 | 404 | 413 | 500 | 503; body: unknown };
+
+const actBody = z.object({ params: z.record(z.string(), z.string()).default({}) }).strict();
 
 /**
  * The admin API of templates/README.md, mounted at `/_asym`. It answers in its own
  * envelope (`{ ok, error: { code, message } }`), not the vendor's: only the CLI calls it.
  */
-export function createAdminRoutes({ runtime, adminTokenSha256, log, deliveries }: AdminRoutesDeps): Hono {
+export function createAdminRoutes({
+  runtime,
+  adminTokenSha256,
+  log,
+  deliveries,
+  actions,
+  publicUrl,
+}: AdminRoutesDeps): Hono {
   const admin = new Hono();
 
   const fail = (status: AdminResult['status'], code: string, message: string): AdminResult => ({
@@ -74,6 +88,7 @@ export function createAdminRoutes({ runtime, adminTokenSha256, log, deliveries }
       result = refusal(c) ?? (await work(c));
     } catch (error) {
       if (error instanceof AdminRequestError) result = fail(400, error.code, error.message);
+      else if (error instanceof ActionError) result = fail(error.status, error.code, error.message);
       else if (error instanceof UnknownFaultMethodError) result = fail(400, 'unknown_method', error.message);
       else if (error instanceof UnknownCheckpointError)
         result = fail(400, 'unknown_checkpoint', error.message);
@@ -268,6 +283,32 @@ export function createAdminRoutes({ runtime, adminTokenSha256, log, deliveries }
       return { status: 200, body: { ok: true, cleared } };
     }),
   );
+  if (actions) {
+    // A person's action, delivered to the app as the vendor would deliver it.
+    admin.post(
+      '/act/:action',
+      guarded(async (c) => {
+        const name = c.req.param('action') ?? '';
+        const handler = Object.hasOwn(actions, name) ? actions[name] : undefined;
+        if (!handler) {
+          return fail(
+            404,
+            'unknown_action',
+            `no action "${name}"; known: ${Object.keys(actions).join(', ')}`,
+          );
+        }
+        const body = await readJsonBody(c);
+        if (!body.ok) return fail(body.status, body.code, body.message);
+        const parsed = actBody.safeParse(body.value ?? {});
+        if (!parsed.success) return fail(400, 'invalid_body', 'expected { "params": { name: string } }');
+        const outcome = await handler(parsed.data.params, {
+          baseUrl: publicUrl ?? new URL(c.req.url).origin,
+        });
+        return { status: 200, body: { ok: true, action: name, ...outcome } };
+      }),
+    );
+  }
+
   if (deliveries) {
     // Server-Sent Events: `ready` { secret, events }, then one `delivery` per delivery.
     admin.get('/deliveries/stream', (c) => {

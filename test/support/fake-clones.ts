@@ -35,6 +35,9 @@ export class FakeClones {
     }
   }
 
+  /** `POST /_asym/act/<action>` bodies the fake clones received, by clone id. */
+  readonly acts: Array<{ cloneId: string; action: string; body: unknown }> = [];
+
   /** What a clone's backend answers on its health route (default 200 ready). */
   readonly health = new Map<string, { status: number; body: unknown }>();
 
@@ -84,6 +87,25 @@ export class FakeClones {
         return send(200, { ok: true, ms: 1 });
       }
       if (req.url === '/_asym/seed') return send(200, { ok: true, identity: {} });
+      if (req.url?.startsWith('/_asym/act/')) {
+        // A person action: acknowledged, unless the app "stalls" (user USTALL).
+        let text = '';
+        req.on('data', (chunk) => {
+          text += String(chunk);
+        });
+        req.on('end', () => {
+          const action = decodeURIComponent(req.url?.slice('/_asym/act/'.length) ?? '');
+          const body = JSON.parse(text) as { params: Record<string, string> };
+          this.acts.push({ cloneId, action, body });
+          send(
+            200,
+            body.params.user === 'USTALL'
+              ? { ok: true, action, acked: false, reason: 'timeout', detail: 'no answer within 3000 ms' }
+              : { ok: true, action, acked: true, type: 'block_actions', trigger_id: '1.2.abc' },
+          );
+        });
+        return;
+      }
       if (req.url?.startsWith('/_asym/deliveries/stream')) {
         const events = (new URL(req.url, 'http://x').searchParams.get('events') ?? '')
           .split(',')

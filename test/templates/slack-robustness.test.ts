@@ -138,6 +138,11 @@ const SCOPELESS = new Set([
   'auth.revoke',
   'chat.getPermalink',
   'chat.scheduledMessages.list',
+  // Views need no scope on Slack, only an app's token (and a trigger_id for a modal).
+  'views.open',
+  'views.push',
+  'views.update',
+  'views.publish',
 ]);
 
 describe('scopes', () => {

@@ -18,6 +18,11 @@ import {
 } from './events/dispatcher.js';
 import { createEventRoutes } from './events/event-routes.js';
 import { createFileRoutes } from './file-routes.js';
+import { AppTransport } from './interactivity/app-transport.js';
+import { createInteractivityRoutes } from './interactivity/interactivity-routes.js';
+import { createPersonActions } from './interactivity/person-actions.js';
+import { createResponseUrlRoutes, ResponseUrls } from './interactivity/response-urls.js';
+import { TriggerStore } from './interactivity/triggers.js';
 import { SLACK_MCP_TOOLS, slackApi } from './mcp-tools.js';
 import type { MethodContext } from './method.js';
 import { SLACK_METHODS } from './methods/index.js';
@@ -42,6 +47,8 @@ export interface SlackAppDeps extends CloneBackendDeps<SlackIdentity, SlackToken
   socketMode?: SocketModeOptions;
   /** Failed web sign-ins allowed (login-throttle.ts defaults). */
   loginThrottle?: LoginThrottleOptions;
+  /** How long an interaction waits for the app's ack (Slack: 3 seconds). */
+  interactivity?: { ackTimeoutMs?: number };
 }
 
 /** What the journal needs of a call: set by the method route, read once it is answered. */
@@ -87,8 +94,14 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     log,
   );
   const events = new EventDispatcher(pool, now, log, deps.events, sockets, deliveries);
+  const triggers = new TriggerStore(now);
+  const responseUrls = new ResponseUrls(now);
+  const transport = new AppTransport(pool, events, sockets, now, log, deps.interactivity?.ackTimeoutMs);
   runtime.onReset(() => {
     events.clear();
+    triggers.clear();
+    responseUrls.clear();
+    transport.clear();
     const closed = sockets.reset();
     if (closed > 0) log.info(`socket mode: closed ${closed} connection(s) on reset`);
   });
@@ -99,7 +112,32 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     baseUrl: config.publicUrl ?? '',
     events,
     forgetCallers: () => callers.clear(),
+    triggers,
   };
+  const contextAt = (origin: string): MethodContext => ({ ...context, baseUrl: config.publicUrl ?? origin });
+  // What a person does in Slack (click, submit, run a command ...): `asymmetric act` and the web client.
+  const personActions = createPersonActions({
+    pool,
+    now,
+    transport,
+    triggers,
+    responseUrls,
+    events,
+    context: contextAt,
+    eventRoute: async (name) => {
+      if (sockets.enabled) return 'socket';
+      const subscription = await events.current();
+      return subscription?.events.includes(name) ? 'http' : null;
+    },
+    eventOutcomes: () => [
+      ...events.deliveries.map((d) => ({ ref: d, type: d.type, ok: d.error === null })),
+      ...sockets.deliveries.map((d) => ({
+        ref: d,
+        type: d.type,
+        ok: d.outcome === 'acked' ? true : d.outcome === 'timeout' || d.outcome === 'dropped' ? false : null,
+      })),
+    ],
+  });
 
   startScheduler({ pool, now, events, log, isReady: () => runtime.ready });
 
@@ -134,7 +172,14 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
 
   app.route(
     '/_asym',
-    createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log, deliveries }),
+    createAdminRoutes({
+      runtime,
+      adminTokenSha256: config.adminTokenSha256,
+      log,
+      deliveries,
+      actions: personActions,
+      publicUrl: config.publicUrl,
+    }),
   );
   // The web client's routes exist only behind the clone's frontend (full mode): on the API
   // port, and in a mode without a frontend, they answer like any unknown route.
@@ -150,6 +195,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
         context,
         limiter,
         loginThrottle: deps.loginThrottle,
+        actions: personActions,
       }),
     );
   }
@@ -166,7 +212,17 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     '/_asym',
     createAssistantRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, pool, events, now }),
   );
+  app.route(
+    '/_asym',
+    createInteractivityRoutes({
+      runtime,
+      adminTokenSha256: config.adminTokenSha256,
+      transport,
+      responseUrls,
+    }),
+  );
   app.route('/', createFileRoutes({ runtime, pool, callers }));
+  app.route('/', createResponseUrlRoutes({ runtime, urls: responseUrls, context: contextAt }));
   // MCP with a bot or user token: the tools act as that bot or person, with its scopes.
   app.route(
     '/mcp',

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../_shared/db.js';
 import type { DiffSource, Row } from '../../_shared/diff.js';
+import { renderView, type ViewRow } from './interactivity/view-store.js';
 import { formatTs } from './slack-ts.js';
 import type { ConversationRow } from './store/conversations.js';
 import type { UserRow } from './store/users.js';
@@ -22,6 +23,13 @@ const defined = (object: Record<string, unknown>) =>
 export async function slackDiffSources(db: Queryable): Promise<DiffSource[]> {
   const team = (await db.query<{ id: string }>('SELECT id FROM teams ORDER BY id LIMIT 1')).rows[0]?.id ?? '';
   return [
+    // Modals an app opened and Home tabs it published, as views.* return them.
+    {
+      table: 'views',
+      type: 'view',
+      id: (r) => str(r.id),
+      render: (r) => renderView(r as unknown as ViewRow),
+    },
     {
       table: 'messages',
       type: 'message',

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { describeIssues } from './args.js';
 import type { SlackCaller } from './caller.js';
 import type { EventSink } from './events/event-sink.js';
+import type { TriggerStore } from './interactivity/triggers.js';
 import type { RateTier } from './rate-limit.js';
 import { invalidArguments } from './slack-error.js';
 
@@ -17,6 +18,8 @@ export interface MethodContext {
   events: EventSink;
   /** Drops cached token lookups (auth.revoke). */
   forgetCallers: () => void;
+  /** The trigger_ids interactions handed the app (views.open, views.push). */
+  triggers: TriggerStore;
 }
 
 export interface AuthedContext extends MethodContext {

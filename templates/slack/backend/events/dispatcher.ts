@@ -26,6 +26,7 @@ const SUBSCRIPTION_NAMES: Record<string, string> = {
   dnd_updated_user: 'dnd_updated_user',
   assistant_thread_started: 'assistant_thread_started',
   assistant_thread_context_changed: 'assistant_thread_context_changed',
+  app_home_opened: 'app_home_opened',
 };
 const MESSAGE_SUBSCRIPTIONS: Record<string, string> = {
   channel: 'message.channels',
@@ -83,6 +84,10 @@ export function slackRequestHeaders(secret: string, timestamp: number, body: str
     'x-slack-signature': signRequest(secret, timestamp, body),
   };
 }
+
+/** The legacy verification token of every payload: derived from the signing secret, so it changes with it. */
+export const verificationTokenFor = (secret: string): string =>
+  createHmac('sha256', secret).update('verification-token').digest('base64url').slice(0, 24);
 
 /** The app's signing secret (plain text: a signature needs the secret itself). */
 export async function readSigningSecret(pool: pg.Pool): Promise<string> {
@@ -286,10 +291,8 @@ export class EventDispatcher implements EventSink {
     return readSigningSecret(this.pool);
   }
 
-  // The legacy verification token: derived from the signing secret, so it changes with it.
   private async verificationToken(): Promise<string> {
-    const secret = await this.signingSecret();
-    return createHmac('sha256', secret).update('verification-token').digest('base64url').slice(0, 24);
+    return verificationTokenFor(await this.signingSecret());
   }
 
   private async post(url: string, body: string, headers: Record<string, string> = {}) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type Queryable, withTransaction } from '../../../_shared/db.js';
 import { slackBoolean, slackInteger, slackJson, slackString, slackTimestamp } from '../args.js';
+import { validateAttachmentBlocks, validateMessageBlocks } from '../block-kit.js';
 import { hasScope, requireScope, type SlackCaller } from '../caller.js';
 import { CONVERSATION_ID, openConversation, openConversationOrDm } from '../conversation-access.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -14,26 +15,24 @@ import { deleteMessage, findMessage, type MessageRow, updateMessage } from '../s
 import { deleteScheduled, insertScheduled, listScheduled } from '../store/scheduled.js';
 import { messageView } from '../views/message.js';
 
-// Slack truncates longer texts; block and attachment caps are its documented limits.
+// Slack truncates longer texts; the attachment cap is its documented limit (block-kit.ts: blocks).
 export const MAX_TEXT = 40_000;
-const MAX_BLOCKS = 50;
 const MAX_ATTACHMENTS = 100;
 // chat.scheduleMessage accepts up to 120 days ahead.
 const MAX_SCHEDULE_SECONDS = 120 * 86_400;
 
+/** Slack's answer to blocks Block Kit refuses: each problem at its JSON pointer. */
+const invalidBlocks = (messages: string[]) =>
+  new SlackError('invalid_blocks', {
+    errors: messages.map((message) => message.replace(/^\[ERROR\] /, '')),
+    response_metadata: { messages },
+  });
+
 export function validBlocks(value: unknown): unknown[] | null {
   if (value === undefined) return null;
   if (!Array.isArray(value)) throw new SlackError('invalid_blocks_format');
-  if (value.length > MAX_BLOCKS) throw new SlackError('msg_blocks_too_long');
-  for (const block of value) {
-    if (
-      typeof block !== 'object' ||
-      block === null ||
-      typeof (block as { type?: unknown }).type !== 'string'
-    ) {
-      throw new SlackError('invalid_blocks', { errors: ['each block needs a string "type"'] });
-    }
-  }
+  const problems = validateMessageBlocks(value);
+  if (problems.length > 0) throw invalidBlocks(problems);
   return value.length === 0 ? null : value;
 }
 
@@ -43,6 +42,8 @@ function validAttachments(value: unknown): unknown[] | null {
     throw new SlackError('invalid_attachments');
   }
   if (value.length > MAX_ATTACHMENTS) throw new SlackError('too_many_attachments');
+  const problems = validateAttachmentBlocks(value);
+  if (problems.length > 0) throw invalidBlocks(problems);
   return value.length === 0 ? null : value;
 }
 

@@ -22,6 +22,7 @@ import { starsMethods } from './stars.js';
 import { teamMethods } from './team.js';
 import { usergroupsMethods } from './usergroups.js';
 import { usersMethods } from './users.js';
+import { viewsMethods } from './views.js';
 import { workspaceExtrasMethods } from './workspace-extras.js';
 
 /** Every implemented Web API method, by name. A new family adds its list here. */
@@ -51,5 +52,6 @@ export const SLACK_METHODS: ReadonlyMap<string, SlackMethod> = new Map(
     ...usergroupsMethods,
     ...usersMethods,
     ...workspaceExtrasMethods,
+    ...viewsMethods,
   ].map((method) => [method.name, method]),
 );

@@ -51,6 +51,16 @@ interface Pending {
   timer: NodeJS.Timeout | null;
 }
 
+/** How an app answered an interactive or slash_commands envelope (its ack's payload). */
+export type SocketAck =
+  | { acked: true; payload: unknown }
+  | { acked: false; reason: 'no_connection' | 'timeout' };
+
+interface Waiter {
+  resolve: (ack: SocketAck) => void;
+  timer: NodeJS.Timeout;
+}
+
 const DEFAULTS = {
   ticketTtlMs: 30_000,
   ackTimeoutMs: 3_000,
@@ -76,6 +86,8 @@ export class SocketModeHub implements SocketModeTransport {
   private readonly tickets = new Map<string, number>();
   private readonly sockets = new Set<WebSocket>();
   private readonly pending = new Map<string, Pending>();
+  /** Interactive and slash command envelopes awaiting the app's ack (never redelivered). */
+  private readonly waiters = new Map<string, Waiter>();
   private readonly records: SocketDeliveryRecord[] = [];
   private readonly options: typeof DEFAULTS;
   private nextSocket = 0;
@@ -139,6 +151,7 @@ export class SocketModeHub implements SocketModeTransport {
    * it is the app's setup, as a Request URL is. Returns the connections closed.
    */
   reset(): number {
+    this.abandonWaiters();
     for (const pending of this.pending.values()) if (pending.timer) clearTimeout(pending.timer);
     this.pending.clear();
     this.tickets.clear();
@@ -160,6 +173,7 @@ export class SocketModeHub implements SocketModeTransport {
   }
 
   close(): void {
+    this.abandonWaiters();
     if (this.pinger) clearInterval(this.pinger);
     this.pinger = null;
     this.disconnectAll('warning');
@@ -183,6 +197,26 @@ export class SocketModeHub implements SocketModeTransport {
     };
     this.pending.set(pending.envelopeId, pending);
     this.send(pending);
+  }
+
+  /**
+   * An `interactive` or `slash_commands` envelope (accepts_response_payload: true): resolves
+   * with the ack's payload (a view_submission's response_action, a command's reply), or
+   * not acked after `timeoutMs` (Slack: 3 s, and no retry: the person sees an error).
+   */
+  request(type: 'interactive' | 'slash_commands', payload: unknown, timeoutMs: number): Promise<SocketAck> {
+    const socket = this.pick();
+    if (!socket) return Promise.resolve({ acked: false, reason: 'no_connection' });
+    const envelopeId = randomUUID();
+    return new Promise<SocketAck>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(envelopeId);
+        resolve({ acked: false, reason: 'timeout' });
+      }, timeoutMs);
+      timer.unref();
+      this.waiters.set(envelopeId, { resolve, timer });
+      this.sendJson(socket, { envelope_id: envelopeId, payload, type, accepts_response_payload: true });
+    });
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -243,13 +277,20 @@ export class SocketModeHub implements SocketModeTransport {
 
   private received(data: RawData, isBinary: boolean): void {
     if (isBinary) return;
-    let message: { envelope_id?: unknown };
+    let message: { envelope_id?: unknown; payload?: unknown };
     try {
-      message = JSON.parse(data.toString()) as { envelope_id?: unknown };
+      message = JSON.parse(data.toString()) as { envelope_id?: unknown; payload?: unknown };
     } catch {
       return;
     }
     if (typeof message.envelope_id !== 'string') return;
+    const waiter = this.waiters.get(message.envelope_id);
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      this.waiters.delete(message.envelope_id);
+      waiter.resolve({ acked: true, payload: message.payload ?? null });
+      return;
+    }
     const pending = this.pending.get(message.envelope_id);
     if (!pending) return;
     if (pending.timer) clearTimeout(pending.timer);
@@ -297,6 +338,14 @@ export class SocketModeHub implements SocketModeTransport {
       this.send(pending);
     }, delay);
     pending.timer.unref();
+  }
+
+  private abandonWaiters(): void {
+    for (const waiter of this.waiters.values()) {
+      clearTimeout(waiter.timer);
+      waiter.resolve({ acked: false, reason: 'no_connection' });
+    }
+    this.waiters.clear();
   }
 
   private drop(pending: Pending): void {

@@ -14,11 +14,14 @@ export type LiveEvent =
   | { type: 'member'; op: 'insert' | 'delete'; channel: string; user: string }
   | { type: 'conversation'; op: 'insert' | 'update'; channel: string }
   | { type: 'user'; op: 'update'; user: string }
+  /** A view of this person's changed (an app opened, updated or closed a modal, or published Home). */
+  | { type: 'view'; op: 'insert' | 'update' | 'delete'; user: string; view_type: string }
   | { type: 'reset' };
 
 interface Notification {
-  kind: 'message' | 'reaction' | 'member' | 'conversation' | 'user';
+  kind: 'message' | 'reaction' | 'member' | 'conversation' | 'user' | 'view';
   op: 'insert' | 'update' | 'delete';
+  view_type?: string;
   channel?: string;
   user?: string;
   ts_us?: number;
@@ -129,6 +132,11 @@ export class LiveFeed {
     if (this.subscribers.size === 0) return;
     const event = toEvent(note);
     if (!event) return;
+    if (event.type === 'view') {
+      // A person's views are theirs alone.
+      for (const subscriber of this.subscribers) if (subscriber.userId === event.user) subscriber.send(event);
+      return;
+    }
     if (!('channel' in event)) {
       for (const subscriber of this.subscribers) subscriber.send(event);
       return;
@@ -169,6 +177,10 @@ function toEvent(note: Notification): LiveEvent | null {
       return { type: 'conversation', op: note.op, channel: note.channel };
     case 'user':
       return note.user ? { type: 'user', op: 'update', user: note.user } : null;
+    case 'view':
+      return note.user
+        ? { type: 'view', op: note.op, user: note.user, view_type: note.view_type ?? 'modal' }
+        : null;
     default:
       return null;
   }

@@ -3,9 +3,12 @@ import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
+import { ActionError, type TemplateActions } from '../../../_shared/actions.js';
 import type { CloneRuntime } from '../../../_shared/clone-runtime.js';
 import type { Logger } from '../../../_shared/log.js';
 import type { SlackCaller } from '../caller.js';
+import { findApp } from '../interactivity/actors.js';
+import { findHome, openModals, renderView } from '../interactivity/view-store.js';
 import type { MethodContext } from '../method.js';
 import { SLACK_METHODS } from '../methods/index.js';
 import type { RateLimiter } from '../rate-limit.js';
@@ -27,7 +30,13 @@ export interface WebRoutesDeps {
   /** The Web API's tier limits: a session's calls count against them like a token's. */
   limiter: RateLimiter;
   loginThrottle?: LoginThrottleOptions;
+  /** A person's actions (clicks, submissions, slash commands), run as the signed-in person. */
+  actions: TemplateActions;
 }
+
+// What a person does in the page; `post` goes through chat.postMessage like any message.
+const WEB_ACTIONS = new Set(['click', 'submit', 'close', 'command', 'shortcut', 'home']);
+const actBody = z.object({ params: z.record(z.string(), z.string().max(40_000)).default({}) });
 
 const HEARTBEAT_MS = 15_000;
 
@@ -136,6 +145,45 @@ export function createWebRoutes(deps: WebRoutesDeps): Hono {
     const baseUrl = context.baseUrl || new URL(c.req.url).origin;
     const result = await method.invoke(request.args, { ...context, baseUrl }, caller);
     return c.json({ ok: true, ...result });
+  });
+
+  // Interactivity as a person does it in Slack: a click, a submitted modal, a slash command.
+  web.post('/act/:action', async (c) => {
+    if (!runtime.ready) return notReady(c);
+    const caller = await signedIn(c);
+    if (!caller) return c.json({ ok: false, error: 'not_authed' }, 401);
+    const name = c.req.param('action');
+    const handler = WEB_ACTIONS.has(name) ? deps.actions[name] : undefined;
+    if (!handler) return c.json({ ok: false, error: 'unknown_action' }, 404);
+    const parsed = actBody.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) return c.json({ ok: false, error: 'invalid_arguments' }, 400);
+    await limiter.hit(`web:${caller.userId}`, 'web.act', 'tier4');
+    try {
+      const outcome = await handler(
+        { ...parsed.data.params, user: caller.userId },
+        { baseUrl: context.baseUrl || new URL(c.req.url).origin },
+      );
+      return c.json({ ...outcome, ok: true });
+    } catch (error) {
+      if (error instanceof ActionError)
+        return c.json({ ok: false, error: error.code, detail: error.message }, 200);
+      throw error;
+    }
+  });
+
+  // The signed-in person's open modals (root first) and the app's Home tab for them.
+  web.get('/views', async (c) => {
+    if (!runtime.ready) return notReady(c);
+    const caller = await signedIn(c);
+    if (!caller) return c.json({ ok: false, error: 'not_authed' }, 401);
+    const app = await findApp(pool);
+    const home = app ? await findHome(pool, app.appId, caller.userId) : null;
+    return c.json({
+      ok: true,
+      app: app ? { id: app.appId, bot_user_id: app.botUserId } : null,
+      modals: (await openModals(pool, caller.userId)).map(renderView),
+      home: home ? renderView(home) : null,
+    });
   });
 
   web.get('/files/:id/:name', async (c) => {

@@ -91,3 +91,28 @@ export async function login(email, password) {
 export async function logout() {
   await fetch('/_asym/web/logout', { method: 'POST', credentials: 'same-origin' });
 }
+
+/**
+ * A person's action in the page (a button click, a modal submitted, a slash command): the
+ * clone sends the app what Slack would. Resolves to the outcome (`acked`, the app's answer).
+ */
+export async function act(action, params) {
+  const response = await fetch(`/_asym/web/act/${action}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ params }),
+    credentials: 'same-origin',
+  });
+  const body = await readJson(response);
+  if (body.error === 'not_authed') window.dispatchEvent(new Event('asym:signed-out'));
+  if (!body.ok) throw new ApiError(action, body);
+  return body;
+}
+
+/** The signed-in person's open modals (root first) and the app's Home tab for them. */
+export async function views() {
+  const response = await fetchRetrying('/_asym/web/views', { credentials: 'same-origin' }, 2);
+  const body = await readJson(response);
+  if (!body.ok) throw new ApiError('views', body);
+  return body;
+}

@@ -9,6 +9,7 @@ import {
   showMembers,
 } from './dialogs.js';
 import { ICONS } from './icons.js';
+import { clickInMessage, openHome, refreshModals, runCommand } from './interactive.js';
 import { connectLive } from './live.js';
 import { renderMessage, renderMessageList } from './messages.js';
 import {
@@ -125,6 +126,7 @@ async function openChannel(id, { quiet = false, reload = false } = {}) {
     }
   }
   state.current = id;
+  state.home = null;
   state.unread.delete(id);
   state.editing = null;
   if (location.hash !== `#/${id}`) history.replaceState(null, '', `#/${id}`);
@@ -195,6 +197,8 @@ const messageView = () => ({
   onPin: (message, unpin) => pin(message, unpin),
   onAuthor: (message, anchor) =>
     message.user && !message.bot_id && openProfile(message.user, anchor, { onMessage: startDirect }),
+  onBlockAction: (message, element, blockId, value) =>
+    clickInMessage(channelOf(message), message, element, blockId, value),
 });
 
 function rerender() {
@@ -223,6 +227,23 @@ function renderMessages({ toBottom = false, keepAnchor = null } = {}) {
         )
       : null;
   renderMessageList(list, state.messages, messageView(), { header: intro });
+  // Replies only this person sees (a slash command's): never stored, gone on reload.
+  for (const note of state.ephemeral ?? []) {
+    if (note.channel !== state.current) continue;
+    list.append(
+      h(
+        'div',
+        { class: 'message ephemeral' },
+        h('div', { class: 'gutter' }),
+        h(
+          'div',
+          { class: 'content' },
+          h('div', { class: 'ephemeral-note muted' }, 'Only visible to you'),
+          h('div', { class: 'text' }, note.text),
+        ),
+      ),
+    );
+  }
   if (keepAnchor) list.scrollTop = list.scrollHeight - before.height + before.top;
   else if (toBottom || atBottom) list.scrollTop = list.scrollHeight;
   else list.scrollTop = before.top;
@@ -323,6 +344,15 @@ async function loadUnread() {
 
 async function send(text, { threadTs = null } = {}) {
   const channel = threadTs ? state.thread.channel : state.current;
+  // `/command text` runs the app's slash command, as Slack's composer does.
+  if (!threadTs && /^\/[a-z0-9_-]+(\s|$)/i.test(text.trim())) {
+    const reply = await runCommand(channel, text);
+    if (reply) {
+      state.ephemeral = [...(state.ephemeral ?? []), { channel, text: reply }];
+      renderMessages({ toBottom: true });
+    }
+    return;
+  }
   const broadcast = threadTs !== null && $('#thread-broadcast').checked;
   const body = await api.call('chat.postMessage', {
     channel,
@@ -721,6 +751,11 @@ async function onLive(event) {
       rerender();
       renderSidebar();
       break;
+    case 'view':
+      // An app opened, changed or closed one of this person's modals, or published Home.
+      if (event.view_type === 'modal') await refreshModals();
+      else if (state.home) state.home.render((await api.views()).home);
+      break;
     case 'reset':
       await reloadEverything();
       break;
@@ -728,6 +763,25 @@ async function onLive(event) {
       // The session ended (the clone was reset or reseeded, its tokens minted, or it expired).
       window.dispatchEvent(new Event('asym:signed-out'));
       break;
+  }
+}
+
+/** The app's Home tab in the main pane (app_home_opened goes to the app first). */
+async function showHome() {
+  state.current = null;
+  state.messages = [];
+  history.replaceState(null, '', '#/home');
+  renderSidebar();
+  $('#channel-header .channel-title').replaceChildren('App Home');
+  $('#channel-header .channel-topic').textContent = '';
+  $('#channel-header .member-count').textContent = '';
+  $('#leave-channel').hidden = true;
+  $('#composer').hidden = true;
+  $('#join-bar').hidden = true;
+  try {
+    state.home = await openHome($('#messages'));
+  } catch (error) {
+    toast(`Could not open the app's Home (${error.code ?? error.message})`, 'error');
   }
 }
 
@@ -775,6 +829,7 @@ async function showApp(session) {
       $('#live-status').title = status === 'live' ? 'Live updates on' : 'Reconnecting…';
     },
   });
+  refreshModals().catch(() => undefined);
   const wanted = location.hash.replace(/^#\//, '');
   if (wanted && (await tryOpen(wanted))) return;
   await openDefaultChannel();
@@ -873,6 +928,7 @@ function wireChrome() {
     }),
   );
   $('#join-channel').addEventListener('click', () => joinChannel(state.current));
+  $('#app-home').addEventListener('click', showHome);
   $('#close-thread').addEventListener('click', closeThread);
   $('#messages').addEventListener('scroll', () => {
     if ($('#messages').scrollTop < 200) loadOlder();

@@ -2,7 +2,7 @@
 // reaction, a membership...) and the page re-reads it through the Web API. EventSource
 // reconnects by itself; every `ready` after the first means events may have been missed.
 
-const TYPES = ['message', 'reaction', 'member', 'conversation', 'user', 'reset', 'signed_out'];
+const TYPES = ['message', 'reaction', 'member', 'conversation', 'user', 'view', 'reset', 'signed_out'];
 
 export function connectLive({ onEvent, onReady, onStatus }) {
   const source = new EventSource('/_asym/web/events');

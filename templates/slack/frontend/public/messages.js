@@ -1,4 +1,6 @@
 // Renders message lists (a channel's history, a thread) as Slack lays them out.
+
+import { renderBlocks } from './blocks.js';
 import {
   blocksText,
   dayKey,
@@ -106,6 +108,17 @@ export function renderMessage(message, view, { compact = false, inThread = false
   }
   if (editing) {
     content.append(editForm(message, view, inThread));
+  } else if (message.blocks?.length > 0 && !system) {
+    // Slack shows the blocks; `text` is only the notification fallback.
+    const blocks = renderBlocks(message.blocks, {
+      lookup: view.lookup,
+      onAction:
+        readOnly || !view.onBlockAction
+          ? null
+          : (element, blockId, value) => view.onBlockAction(message, element, blockId, value),
+    });
+    if (message.edited) blocks.append(h('span', { class: 'edited' }, ' (edited)'));
+    content.append(blocks);
   } else {
     const text = message.text || (message.blocks ? blocksText(message.blocks) : '');
     const body = h('div', { class: system ? 'text system' : 'text', html: renderMrkdwn(text, view.lookup) });
