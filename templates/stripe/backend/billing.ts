@@ -1,3 +1,4 @@
+import { adjustCustomerBalance } from './customer-balance.js';
 import { confirmIntent, declinedError } from './payments.js';
 import { type CustomerRow, findCustomer, setCustomerBilling } from './store/customers.js';
 import { findLive, insertObject, listObjects, type StripeObject, saveObject } from './store/objects.js';
@@ -236,16 +237,20 @@ export async function finalizeInvoice(tx: Tx, invoice: InvoiceObject): Promise<I
       [customer.id],
     );
     // A negative balance is credit: it pays what it can; a positive one is owed and added.
-    const balance = customer.balance;
+    // The balance is kept in the customer's currency: an invoice in another leaves it be.
+    const balance =
+      customer.currency === null || customer.currency === invoice.currency ? customer.balance : 0;
     invoice.starting_balance = balance;
     const due = invoice.total + balance;
     invoice.amount_due = Math.max(0, due);
     invoice.ending_balance = Math.min(0, due);
-    if (balance !== 0 || invoice.ending_balance !== 0) {
-      await tx.db.query('UPDATE customers SET balance = $2 WHERE id = $1', [
-        customer.id,
-        invoice.ending_balance,
-      ]);
+    if (invoice.ending_balance !== balance) {
+      await adjustCustomerBalance(tx, customer, {
+        amount: invoice.ending_balance - balance,
+        type: 'applied_to_invoice',
+        currency: invoice.currency,
+        invoice: invoice.id,
+      });
     }
     await setCustomerBilling(tx.db, customer.id, { currency: invoice.currency });
   }
@@ -264,7 +269,8 @@ export async function finalizeInvoice(tx: Tx, invoice: InvoiceObject): Promise<I
   return invoice;
 }
 
-async function markPaid(tx: Tx, invoice: InvoiceObject) {
+/** Marks an open invoice paid: what is due counts as paid, its subscription recovers. */
+export async function markPaid(tx: Tx, invoice: InvoiceObject) {
   const before = structuredClone(invoice);
   invoice.status = 'paid';
   invoice.amount_paid = invoice.amount_due;

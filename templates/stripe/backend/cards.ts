@@ -16,7 +16,11 @@ export type CardOutcome =
   | 'processing_error'
   | 'authentication_required'
   /** Attaching works; every charge is declined (4000 0000 0000 0341). */
-  | 'charge_customer_fail';
+  | 'charge_customer_fail'
+  /** The charge succeeds, then its cardholder disputes it (4000 0000 0000 0259 and kin). */
+  | 'dispute_fraudulent'
+  | 'dispute_product_not_received'
+  | 'dispute_inquiry';
 
 export interface TestCard {
   number: string;
@@ -55,6 +59,9 @@ const NAMED: Record<string, TestCard> = {
   chargeDeclinedIncorrectCvc: card('4000000000000127', 'visa', 'incorrect_cvc'),
   chargeDeclinedProcessingError: card('4000000000000119', 'visa', 'processing_error'),
   chargeCustomerFail: card('4000000000000341', 'visa', 'charge_customer_fail'),
+  createDispute: card('4000000000000259', 'visa', 'dispute_fraudulent'),
+  createDisputeProductNotReceived: card('4000000000002685', 'visa', 'dispute_product_not_received'),
+  createDisputeInquiry: card('4000000000001976', 'visa', 'dispute_inquiry'),
   authenticationRequired: card('4000002760003184', 'visa', 'authentication_required'),
   threeDSecure2Required: card('4000000000003220', 'visa', 'authentication_required'),
 };
@@ -147,6 +154,9 @@ export function declineFor(outcome: CardOutcome): Decline | null {
   switch (outcome) {
     case 'succeed':
     case 'authentication_required':
+    case 'dispute_fraudulent':
+    case 'dispute_product_not_received':
+    case 'dispute_inquiry':
       return null;
     case 'generic_decline':
     case 'charge_customer_fail':

@@ -1,4 +1,5 @@
 import { chargeDecline, outcomeOf } from './cards.js';
+import { disputeIfTestCard } from './disputes.js';
 import { setCustomerBilling } from './store/customers.js';
 import { findLive, insertObject, type StripeObject, saveObject } from './store/objects.js';
 import { invalidRequest, StripeError } from './stripe-error.js';
@@ -176,6 +177,7 @@ export async function confirmIntent(
     pi.amount_received = pi.amount;
     await saveObject(tx.db, 'payment_intents', pi);
     await emitUpdate(tx, 'payment_intent.succeeded', before, pi);
+    await disputeIfTestCard(tx, charge, pm);
   }
   return { intent: pi, declined: false };
 }
@@ -243,6 +245,10 @@ export async function captureIntent(
   pi.amount_received = amount;
   await saveObject(tx.db, 'payment_intents', pi);
   await emitUpdate(tx, 'payment_intent.succeeded', before, pi);
+  const pm = pi.payment_method
+    ? await findLive<PaymentMethodObject>(tx.db, 'payment_methods', pi.payment_method)
+    : null;
+  if (pm) await disputeIfTestCard(tx, charge, pm);
   return pi;
 }
 
@@ -399,6 +405,7 @@ export async function directCharge(
   }
   if (input.customer) await setCustomerBilling(tx.db, input.customer, { currency: input.currency });
   await tx.emit('charge.succeeded', charge);
+  await disputeIfTestCard(tx, charge, input.paymentMethod);
   return { charge, error: null };
 }
 

@@ -136,6 +136,22 @@ const EXPANDABLE: Record<string, Record<string, Expander>> = {
     invoice: id('invoice'),
     test_clock: id('test_helpers.test_clock'),
   },
+  dispute: { charge: id('charge'), payment_intent: id('payment_intent') },
+  customer_balance_transaction: {
+    customer: id('customer'),
+    invoice: id('invoice'),
+    credit_note: id('credit_note'),
+    checkout_session: id(null),
+    customer_account: id(null),
+  },
+  credit_note: {
+    customer: id('customer'),
+    invoice: id('invoice'),
+    customer_balance_transaction: id('customer_balance_transaction'),
+    customer_account: id(null),
+  },
+  file_link: { file: id('file') },
+  review: { charge: id('charge') },
   subscription: {
     customer: id('customer'),
     default_payment_method: id('payment_method'),
@@ -167,6 +183,12 @@ const TABLES: ReadonlyArray<readonly [string, ObjectTable]> = [
   ['in_', 'invoices'],
   ['sub_', 'subscriptions'],
   ['clock_', 'test_clocks'],
+  ['dp_', 'disputes'],
+  ['cn_', 'credit_notes'],
+  ['cbtxn_', 'customer_balance_transactions'],
+  ['file_', 'files'],
+  ['link_', 'file_links'],
+  ['prv_', 'reviews'],
 ];
 
 /** Reads any object by id as the API would answer it (deleted ones as `{ id, object, deleted }`). */
@@ -199,6 +221,9 @@ export async function refundsOf(db: Queryable, chargeId: string) {
 export function present<T extends StripeObject>(object: T, now: number): T {
   const out: Record<string, unknown> = structuredClone(stripHidden(object));
   if (out.object === 'webhook_endpoint') delete out.secret;
+  if (out.object === 'file_link') {
+    out.expired = out.expires_at !== null && (out.expires_at as number) <= now;
+  }
   if (out.object === 'balance_transaction') {
     out.status = (out.available_on as number) <= now ? 'available' : 'pending';
   }

@@ -2,8 +2,12 @@ import type { Hono } from 'hono';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
 import { balanceRoutes, balanceTransactionRoutes, chargeRoutes } from './charges.js';
 import { couponRoutes } from './coupons.js';
+import { creditNoteRoutes } from './credit-notes.js';
+import { customerBalanceTransactionRoutes } from './customer-balance-transactions.js';
 import { customerRoutes } from './customers.js';
+import { disputeRoutes } from './disputes.js';
 import { eventRoutes } from './events.js';
+import { fileLinkRoutes, fileRoutes } from './files.js';
 import { invoiceItemRoutes, invoicePaymentRoutes, invoiceRoutes } from './invoices.js';
 import { paymentIntentRoutes } from './payment-intents.js';
 import { customerPaymentMethodRoutes, paymentMethodRoutes } from './payment-methods.js';
@@ -39,4 +43,9 @@ export const RESOURCES: ReadonlyArray<
   ['/subscriptions', subscriptionRoutes],
   ['/subscription_items', subscriptionItemRoutes],
   ['/test_helpers/test_clocks', testClockRoutes],
+  ['/disputes', disputeRoutes],
+  ['/credit_notes', creditNoteRoutes],
+  ['/customers', customerBalanceTransactionRoutes],
+  ['/files', fileRoutes],
+  ['/file_links', fileLinkRoutes],
 ];

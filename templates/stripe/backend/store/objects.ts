@@ -4,7 +4,7 @@ import type { RangeFilter } from '../list.js';
 /** A Stripe object as the API shows it (unexpanded). */
 export type StripeObject = Record<string, unknown> & { id: string; object: string; created?: number };
 
-/** The tables of migration 0002: one per resource, each `(seq, id, created, deleted, data)`. */
+/** The tables of migrations 0002 and up: one per resource, each `(seq, id, created, deleted, data)`. */
 export const OBJECT_TABLES = [
   'products',
   'prices',
@@ -21,6 +21,13 @@ export const OBJECT_TABLES = [
   'invoices',
   'subscriptions',
   'test_clocks',
+  // 0004_support.sql
+  'disputes',
+  'credit_notes',
+  'customer_balance_transactions',
+  'files',
+  'file_links',
+  'reviews',
 ] as const;
 
 export type ObjectTable = (typeof OBJECT_TABLES)[number];

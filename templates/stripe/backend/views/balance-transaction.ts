@@ -17,8 +17,11 @@ export function newBalanceTransaction(fields: {
   description: string | null;
   fee: number;
   source: string;
-  type: 'charge' | 'refund' | 'payment_failure_refund';
+  type: 'charge' | 'refund' | 'payment_failure_refund' | 'adjustment';
   availableOn?: number;
+  /** Defaults from `type`; a dispute's adjustments are `dispute` and `dispute_reversal`. */
+  reportingCategory?: string;
+  feeDescription?: string;
 }): StripeObject {
   return {
     id: fields.id,
@@ -39,12 +42,12 @@ export function newBalanceTransaction(fields: {
               amount: fields.fee,
               application: null,
               currency: fields.currency,
-              description: 'Stripe processing fees',
+              description: fields.feeDescription ?? 'Stripe processing fees',
               type: 'stripe_fee',
             },
           ],
     net: fields.amount - fields.fee,
-    reporting_category: fields.type === 'charge' ? 'charge' : 'refund',
+    reporting_category: fields.reportingCategory ?? (fields.type === 'charge' ? 'charge' : 'refund'),
     source: fields.source,
     // Computed when answered (render.ts present()).
     status: 'pending',

@@ -1,0 +1,555 @@
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStripeApp } from '../../templates/stripe/backend/app.js';
+import { stripeTemplate } from '../../templates/stripe/backend/template.js';
+import type { StripeTokens } from '../../templates/stripe/backend/tokens.js';
+import { STRIPE_REFERENCE_KEYS } from '../support/stripe-reference-keys.js';
+import { type CloneUnderTest, openClone } from './harness.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read vendor JSON freely
+type Json = Record<string, any>;
+
+/**
+ * The support surface (#14): disputes, credit notes, customer balance transactions, files
+ * and file links, invoices send / preview / add lines, subscription items, pause and
+ * resume, all through the official SDK.
+ */
+
+let backend: CloneUnderTest;
+let tokens: StripeTokens;
+let stripe: Stripe;
+
+const DAY = 86_400;
+
+const keysOf = (object: object) => Object.keys(object).sort();
+const expectReferenceKeys = (object: object, type: string) =>
+  expect(keysOf(object), type).toEqual([...(STRIPE_REFERENCE_KEYS[type] ?? ['(no reference)'])].sort());
+
+async function raw(method: string, path: string, body?: string) {
+  const response = await fetch(`${backend.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${tokens.secretKey}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+    },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+async function stripeError(call: Promise<unknown>): Promise<Stripe.errors.StripeError> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** The event types recorded for one object, oldest first. */
+async function eventTypes(objectId: string): Promise<string[]> {
+  const events = await stripe.events.list({ limit: 100 });
+  return events.data
+    .filter((event) => (event.data.object as { id?: string }).id === objectId)
+    .map((event) => event.type)
+    .reverse();
+}
+
+beforeAll(async () => {
+  backend = await openClone({
+    template: stripeTemplate,
+    createApp: (deps) => createStripeApp(deps),
+    database: 'stripe_support',
+    seedFixture: null,
+  });
+  tokens = (await backend.admin('/tokens')).body as StripeTokens;
+  stripe = new Stripe(tokens.secretKey, {
+    host: '127.0.0.1',
+    port: backend.port,
+    protocol: 'http',
+    maxNetworkRetries: 0,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await backend?.close();
+});
+
+async function payingCustomer(card = 'pm_card_visa', extra: Stripe.CustomerCreateParams = {}) {
+  const customer = await stripe.customers.create({ name: 'Support', email: 'support@example.com', ...extra });
+  const pm = await stripe.paymentMethods.attach(card, { customer: customer.id });
+  await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
+  return { customer, pm };
+}
+
+async function monthlyPrice(amount = 2000) {
+  return stripe.prices.create({
+    currency: 'usd',
+    unit_amount: amount,
+    recurring: { interval: 'month' },
+    product_data: { name: `Plan ${amount}` },
+  });
+}
+
+/** An open (finalized, unpaid) invoice of `amount` for a new customer. */
+async function openInvoice(amount: number, extra: Stripe.CustomerCreateParams = {}) {
+  const customer = await stripe.customers.create({ name: 'Invoiced', email: 'inv@example.com', ...extra });
+  await stripe.invoiceItems.create({ customer: customer.id, amount, currency: 'usd', description: 'Work' });
+  const draft = await stripe.invoices.create({
+    customer: customer.id,
+    collection_method: 'send_invoice',
+    days_until_due: 30,
+    pending_invoice_items_behavior: 'include',
+  });
+  return { customer, invoice: await stripe.invoices.finalizeInvoice(draft.id) };
+}
+
+describe('disputes', () => {
+  it('the disputing test card charges, then opens a dispute that evidence wins', async () => {
+    const { customer } = await payingCustomer('pm_card_createDispute');
+    const balanceBefore = await stripe.balance.retrieve();
+    const pi = await stripe.paymentIntents.create({
+      amount: 4200,
+      currency: 'usd',
+      customer: customer.id,
+      payment_method: (await stripe.customers.listPaymentMethods(customer.id)).data[0]?.id,
+      confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    });
+    expect(pi.status).toBe('succeeded');
+    const charge = await stripe.charges.retrieve(pi.latest_charge as string);
+    expect(charge.disputed).toBe(true);
+    const [dispute] = (await stripe.disputes.list({ charge: charge.id })).data;
+    if (!dispute) throw new Error('no dispute');
+    expect(dispute).toMatchObject({
+      amount: 4200,
+      charge: charge.id,
+      payment_intent: pi.id,
+      reason: 'fraudulent',
+      status: 'needs_response',
+      evidence_details: { has_evidence: false, submission_count: 0 },
+    });
+    expectReferenceKeys(dispute, 'dispute');
+    const [withdrawal] = dispute.balance_transactions;
+    expect(withdrawal).toMatchObject({ amount: -4200, fee: 1500, net: -5700, type: 'adjustment' });
+    expect(await eventTypes(dispute.id)).toEqual([
+      'charge.dispute.created',
+      'charge.dispute.funds_withdrawn',
+    ]);
+    // The withdrawal and its fee leave the balance at once.
+    const balanceAfter = await stripe.balance.retrieve();
+    const usd = (b: Stripe.Balance) => b.available.find((f) => f.currency === 'usd')?.amount ?? 0;
+    expect(usd(balanceAfter) - usd(balanceBefore)).toBe(-5700);
+
+    // Staged evidence first, then Stripe's winning test evidence submitted.
+    const staged = await stripe.disputes.update(dispute.id, {
+      evidence: { customer_name: 'Jane Doe', product_description: 'Annual plan' },
+      submit: false,
+      metadata: { ticket: 'T-1' },
+    });
+    expect(staged).toMatchObject({
+      status: 'needs_response',
+      evidence: { customer_name: 'Jane Doe', uncategorized_text: null },
+      evidence_details: { has_evidence: true, submission_count: 0 },
+      metadata: { ticket: 'T-1' },
+    });
+    const won = await stripe.disputes.update(dispute.id, {
+      evidence: { uncategorized_text: 'winning_evidence' },
+    });
+    expect(won).toMatchObject({ status: 'won', evidence_details: { submission_count: 1 } });
+    expect(won.balance_transactions.map((t) => t.amount)).toEqual([-4200, 4200]);
+    expect(await eventTypes(dispute.id)).toEqual([
+      'charge.dispute.created',
+      'charge.dispute.funds_withdrawn',
+      'charge.dispute.updated',
+      'charge.dispute.updated',
+      'charge.dispute.closed',
+      'charge.dispute.funds_reinstated',
+    ]);
+    const late = await stripeError(stripe.disputes.update(dispute.id, { evidence: { customer_name: 'x' } }));
+    expect(late).toMatchObject({ statusCode: 400, type: 'StripeInvalidRequestError' });
+    expect((await stripe.disputes.retrieve(dispute.id, { expand: ['charge'] })).charge).toMatchObject({
+      id: charge.id,
+      object: 'charge',
+    });
+  });
+
+  it('closing accepts the dispute (lost); losing evidence loses it; an inquiry keeps the money', async () => {
+    const { customer, pm } = await payingCustomer('pm_card_createDispute');
+    const charge = async () => {
+      const pi = await stripe.paymentIntents.create({
+        amount: 1000,
+        currency: 'usd',
+        customer: customer.id,
+        payment_method: pm.id,
+        confirm: true,
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+      });
+      const [dispute] = (await stripe.disputes.list({ payment_intent: pi.id })).data;
+      if (!dispute) throw new Error('no dispute');
+      return dispute;
+    };
+    const first = await charge();
+    const closed = await stripe.disputes.close(first.id);
+    expect(closed.status).toBe('lost');
+    expect((await eventTypes(first.id)).at(-1)).toBe('charge.dispute.closed');
+    expect((await stripeError(stripe.disputes.close(first.id))).statusCode).toBe(400);
+    const second = await charge();
+    expect(
+      (await stripe.disputes.update(second.id, { evidence: { uncategorized_text: 'losing_evidence' } }))
+        .status,
+    ).toBe('lost');
+    const third = await charge();
+    expect(
+      (await stripe.disputes.update(third.id, { evidence: { uncategorized_text: 'Refund policy' } })).status,
+    ).toBe('under_review');
+
+    const inquirer = await payingCustomer('pm_card_createDisputeInquiry');
+    const pi = await stripe.paymentIntents.create({
+      amount: 700,
+      currency: 'usd',
+      customer: inquirer.customer.id,
+      payment_method: inquirer.pm.id,
+      confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    });
+    const [inquiry] = (await stripe.disputes.list({ payment_intent: pi.id })).data;
+    expect(inquiry).toMatchObject({ status: 'warning_needs_response', balance_transactions: [] });
+    expect((await stripe.disputes.close(inquiry?.id as string)).status).toBe('warning_closed');
+  });
+
+  it('answers malformed dispute requests with Stripe errors', async () => {
+    expect((await stripeError(stripe.disputes.retrieve('dp_missing'))).statusCode).toBe(404);
+    const [any] = (await stripe.disputes.list({ limit: 1 })).data;
+    const bad = await raw('POST', `/v1/disputes/${any?.id}`, 'evidence[not_a_field]=x');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'parameter_unknown', param: 'evidence[not_a_field]' });
+    const file = await raw('POST', `/v1/disputes/${any?.id}`, 'evidence[receipt]=file_missing');
+    expect(file.status).toBe(400);
+    expect((await raw('GET', '/v1/disputes?limit=abc')).status).toBe(400);
+    expect((await raw('POST', `/v1/disputes/${any?.id}`, 'submit=maybe')).status).toBe(400);
+  });
+});
+
+describe('files and file links', () => {
+  it('uploads with the SDK, serves the contents, links it, and it becomes dispute evidence', async () => {
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const file = await stripe.files.create({
+      purpose: 'dispute_evidence',
+      file: { data: png, name: 'receipt.png', type: 'image/png' },
+      file_link_data: { create: true, metadata: { case: 'receipt' } },
+    });
+    expect(file).toMatchObject({
+      object: 'file',
+      purpose: 'dispute_evidence',
+      filename: 'receipt.png',
+      size: png.length,
+      type: 'png',
+    });
+    expectReferenceKeys(file, 'file');
+    const [link] = file.links?.data ?? [];
+    if (!link) throw new Error('no link');
+    expectReferenceKeys(link, 'file_link');
+    expect(link).toMatchObject({ file: file.id, expired: false, metadata: { case: 'receipt' } });
+    // The link's URL needs no key; the file's own needs the secret key.
+    const viaLink = await fetch(new URL(link.url as string, backend.url));
+    expect(viaLink.status).toBe(200);
+    expect(Buffer.from(await viaLink.arrayBuffer())).toEqual(png);
+    const contents = await fetch(new URL(`/v1/files/${file.id}/contents`, backend.url), {
+      headers: { authorization: `Bearer ${tokens.secretKey}` },
+    });
+    expect(contents.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await contents.arrayBuffer())).toEqual(png);
+
+    expect((await stripe.files.retrieve(file.id)).links?.data.map((l) => l.id)).toEqual([link.id]);
+    expect((await stripe.files.list({ purpose: 'dispute_evidence' })).data.map((f) => f.id)).toContain(
+      file.id,
+    );
+    const second = await stripe.fileLinks.create({ file: file.id, metadata: { n: '2' } });
+    expect((await stripe.fileLinks.list({ file: file.id })).data.map((l) => l.id)).toEqual([
+      second.id,
+      link.id,
+    ]);
+    const expired = await stripe.fileLinks.update(second.id, { expires_at: 'now' });
+    expect(expired.expired).toBe(true);
+    expect((await fetch(new URL(second.url as string, backend.url))).status).toBe(404);
+    expect((await stripe.fileLinks.list({ file: file.id, expired: false })).data.map((l) => l.id)).toEqual([
+      link.id,
+    ]);
+
+    const { customer, pm } = await payingCustomer('pm_card_createDispute');
+    const pi = await stripe.paymentIntents.create({
+      amount: 2500,
+      currency: 'usd',
+      customer: customer.id,
+      payment_method: pm.id,
+      confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    });
+    const [dispute] = (await stripe.disputes.list({ payment_intent: pi.id })).data;
+    const updated = await stripe.disputes.update(dispute?.id as string, {
+      evidence: { receipt: file.id, customer_email_address: 'jane@example.com' },
+      submit: true,
+    });
+    expect(updated).toMatchObject({ status: 'under_review', evidence: { receipt: file.id } });
+
+    const logo = await stripe.files.create({
+      purpose: 'business_logo',
+      file: { data: png, name: 'logo.png', type: 'image/png' },
+    });
+    // Evidence takes files uploaded for disputes only (this dispute is under review anyway).
+    const pi2 = await stripe.paymentIntents.create({
+      amount: 2500,
+      currency: 'usd',
+      customer: customer.id,
+      payment_method: pm.id,
+      confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    });
+    const [open] = (await stripe.disputes.list({ payment_intent: pi2.id })).data;
+    const wrong = await stripeError(
+      stripe.disputes.update(open?.id as string, { evidence: { receipt: logo.id } }),
+    );
+    expect(wrong).toMatchObject({ statusCode: 400, param: 'evidence[receipt]' });
+  });
+
+  it('refuses uploads without a file or with a bad purpose', async () => {
+    const missingFile = await raw('POST', '/v1/files', 'purpose=dispute_evidence');
+    expect(missingFile.status).toBe(400);
+    expect(missingFile.body.error).toMatchObject({ code: 'parameter_missing', param: 'file' });
+    const badPurpose = await stripeError(
+      stripe.files.create({
+        purpose: 'nonsense' as Stripe.FileCreateParams.Purpose,
+        file: { data: Buffer.from('x'), name: 'a.pdf', type: 'application/pdf' },
+      }),
+    );
+    expect(badPurpose).toMatchObject({ statusCode: 400, param: 'purpose' });
+    const text = await stripeError(
+      stripe.files.create({
+        purpose: 'dispute_evidence',
+        file: { data: Buffer.from('hello'), name: 'note.txt', type: 'text/plain' },
+      }),
+    );
+    expect(text).toMatchObject({ statusCode: 400, param: 'file' });
+    expect((await raw('GET', '/links/not-a-token%00')).status).toBe(404);
+    expect((await stripeError(stripe.fileLinks.create({ file: 'file_missing' }))).statusCode).toBe(400);
+  });
+});
+
+describe('customer balance transactions', () => {
+  it('credits a customer and applies the balance to the next invoice', async () => {
+    const { customer } = await payingCustomer();
+    const credit = await stripe.customers.createBalanceTransaction(customer.id, {
+      amount: -2500,
+      currency: 'usd',
+      description: 'Goodwill credit',
+      metadata: { ticket: 'T-9' },
+    });
+    expect(credit).toMatchObject({
+      amount: -2500,
+      ending_balance: -2500,
+      type: 'adjustment',
+      customer: customer.id,
+      description: 'Goodwill credit',
+    });
+    expectReferenceKeys(credit, 'customer_balance_transaction');
+    expect((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).toMatchObject({
+      balance: -2500,
+    });
+
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 1000, currency: 'usd' });
+    const draft = await stripe.invoices.create({
+      customer: customer.id,
+      pending_invoice_items_behavior: 'include',
+    });
+    const invoice = await stripe.invoices.finalizeInvoice(draft.id);
+    expect(invoice).toMatchObject({
+      total: 1000,
+      starting_balance: -2500,
+      ending_balance: -1500,
+      amount_due: 0,
+      status: 'paid',
+    });
+    const list = await stripe.customers.listBalanceTransactions(customer.id);
+    expect(list.data.map((t) => [t.type, t.amount, t.ending_balance, t.invoice])).toEqual([
+      ['applied_to_invoice', 1000, -1500, invoice.id],
+      ['adjustment', -2500, -2500, null],
+    ]);
+    expect((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).toMatchObject({
+      balance: -1500,
+    });
+
+    const updated = await stripe.customers.updateBalanceTransaction(customer.id, credit.id, {
+      description: 'Goodwill credit (outage)',
+    });
+    expect(updated.description).toBe('Goodwill credit (outage)');
+    const fetched = await stripe.customers.retrieveBalanceTransaction(customer.id, credit.id, {
+      expand: ['customer'],
+    });
+    expect(fetched.customer).toMatchObject({ id: customer.id, object: 'customer' });
+
+    // A debit is added to what the next invoice asks for.
+    await stripe.customers.createBalanceTransaction(customer.id, { amount: 2000, currency: 'usd' });
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 1000, currency: 'usd' });
+    const next = await stripe.invoices.finalizeInvoice(
+      (await stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include' })).id,
+    );
+    expect(next).toMatchObject({ starting_balance: 500, ending_balance: 0, amount_due: 1500 });
+  });
+
+  it('answers malformed balance transactions with Stripe errors', async () => {
+    const customer = await stripe.customers.create({ name: 'Bad input' });
+    const noCurrency = await raw('POST', `/v1/customers/${customer.id}/balance_transactions`, 'amount=100');
+    expect(noCurrency.body.error).toMatchObject({ code: 'parameter_missing', param: 'currency' });
+    const nan = await raw(
+      'POST',
+      `/v1/customers/${customer.id}/balance_transactions`,
+      'amount=ten&currency=usd',
+    );
+    expect(nan.body.error).toMatchObject({ code: 'parameter_invalid_integer', param: 'amount' });
+    expect(
+      (
+        await stripeError(
+          stripe.customers.createBalanceTransaction('cus_missing', { amount: 1, currency: 'usd' }),
+        )
+      ).statusCode,
+    ).toBe(404);
+    expect(
+      (await stripeError(stripe.customers.retrieveBalanceTransaction(customer.id, 'cbtxn_missing')))
+        .statusCode,
+    ).toBe(404);
+  });
+});
+
+describe('credit notes', () => {
+  it('a credit note before payment lowers what the invoice asks for, down to paid', async () => {
+    const { invoice } = await openInvoice(5000);
+    const line = invoice.lines.data[0];
+    const preview = await stripe.creditNotes.preview({
+      invoice: invoice.id,
+      lines: [{ type: 'invoice_line_item', invoice_line_item: line?.id as string, amount: 1500 }],
+    });
+    expect(preview).toMatchObject({ amount: 1500, type: 'pre_payment', status: 'issued' });
+    expect((await stripe.invoices.retrieve(invoice.id)).amount_remaining).toBe(5000);
+    const previewLines = await stripe.creditNotes.listPreviewLineItems({
+      invoice: invoice.id,
+      lines: [{ type: 'invoice_line_item', invoice_line_item: line?.id as string, amount: 1500 }],
+    });
+    expect(previewLines.data.map((l) => l.amount)).toEqual([1500]);
+
+    const note = await stripe.creditNotes.create({
+      invoice: invoice.id,
+      lines: [{ type: 'invoice_line_item', invoice_line_item: line?.id as string, amount: 1500 }],
+      reason: 'order_change',
+      memo: 'Partial credit',
+    });
+    expectReferenceKeys(note, 'credit_note');
+    const [noteLine] = note.lines.data;
+    expectReferenceKeys(noteLine as object, 'credit_note_line_item');
+    expect(note).toMatchObject({
+      amount: 1500,
+      pre_payment_amount: 1500,
+      post_payment_amount: 0,
+      type: 'pre_payment',
+      number: `${invoice.number}-CN-01`,
+      customer_balance_transaction: null,
+    });
+    expect(await stripe.invoices.retrieve(invoice.id)).toMatchObject({
+      status: 'open',
+      amount_due: 3500,
+      amount_remaining: 3500,
+      pre_payment_credit_notes_amount: 1500,
+    });
+    expect((await stripe.creditNotes.listLineItems(note.id)).data.map((l) => l.id)).toEqual([noteLine?.id]);
+    expect((await stripe.creditNotes.list({ invoice: invoice.id })).data.map((n) => n.id)).toEqual([note.id]);
+    expect((await stripe.creditNotes.update(note.id, { memo: 'Changed' })).memo).toBe('Changed');
+
+    const voided = await stripe.creditNotes.voidCreditNote(note.id);
+    expect(voided).toMatchObject({ status: 'void' });
+    expect(voided.voided_at).not.toBeNull();
+    expect(await stripe.invoices.retrieve(invoice.id)).toMatchObject({
+      amount_remaining: 5000,
+      pre_payment_credit_notes_amount: 0,
+    });
+    expect(await eventTypes(note.id)).toEqual([
+      'credit_note.created',
+      'credit_note.updated',
+      'credit_note.voided',
+    ]);
+
+    const rest = await stripe.creditNotes.create({ invoice: invoice.id, amount: 5000 });
+    expect(rest.number).toBe(`${invoice.number}-CN-02`);
+    expect(await stripe.invoices.retrieve(invoice.id)).toMatchObject({ status: 'paid', amount_remaining: 0 });
+  });
+
+  it('a credit note after payment credits the balance or refunds the charge', async () => {
+    const { customer } = await payingCustomer();
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 8000, currency: 'usd' });
+    const draft = await stripe.invoices.create({
+      customer: customer.id,
+      pending_invoice_items_behavior: 'include',
+    });
+    const paid = await stripe.invoices.pay(draft.id);
+    expect(paid.status).toBe('paid');
+
+    const credit = await stripe.creditNotes.create({
+      invoice: paid.id,
+      lines: [{ type: 'custom_line_item', unit_amount: 2500, quantity: 1, description: 'Goodwill' }],
+    });
+    expect(credit).toMatchObject({ type: 'post_payment', post_payment_amount: 2500, refunds: [] });
+    expect(credit.customer_balance_transaction).toMatch(/^cbtxn_/);
+    expect((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).toMatchObject({
+      balance: -2500,
+    });
+    const [txn] = (await stripe.customers.listBalanceTransactions(customer.id)).data;
+    expect(txn).toMatchObject({
+      type: 'credit_note',
+      amount: -2500,
+      credit_note: credit.id,
+      invoice: paid.id,
+    });
+
+    const refund = await stripe.creditNotes.create({ invoice: paid.id, amount: 3000, refund_amount: 3000 });
+    expect(refund.refunds).toHaveLength(1);
+    const refundId = refund.refunds[0]?.refund as string;
+    expect(await stripe.refunds.retrieve(refundId)).toMatchObject({ amount: 3000, status: 'succeeded' });
+    expect(await stripe.invoices.retrieve(paid.id)).toMatchObject({ post_payment_credit_notes_amount: 5500 });
+
+    const tooMuch = await stripeError(stripe.creditNotes.create({ invoice: paid.id, amount: 2600 }));
+    expect(tooMuch).toMatchObject({ statusCode: 400, param: 'amount' });
+    const split = await stripeError(
+      stripe.creditNotes.create({ invoice: paid.id, amount: 1000, refund_amount: 300, credit_amount: 300 }),
+    );
+    expect(split.statusCode).toBe(400);
+    // Voiding a credit to the balance takes the credit back.
+    await stripe.creditNotes.voidCreditNote(credit.id);
+    expect((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).toMatchObject({ balance: 0 });
+  });
+
+  it('answers malformed credit notes with Stripe errors', async () => {
+    const { invoice } = await openInvoice(1000);
+    const cases: Array<[string, Json]> = [
+      ['amount=100', { code: 'parameter_missing', param: 'invoice' }],
+      [`invoice=${invoice.id}`, { code: 'parameter_missing', param: 'amount' }],
+      [`invoice=${invoice.id}&amount=abc`, { code: 'parameter_invalid_integer', param: 'amount' }],
+      [`invoice=${invoice.id}&lines[0][type]=bogus`, { param: 'lines[0][type]' }],
+      [
+        `invoice=${invoice.id}&lines[0][type]=invoice_line_item&lines[0][invoice_line_item]=il_x`,
+        { code: 'resource_missing' },
+      ],
+      ['invoice=in_missing&amount=1', { code: 'resource_missing', param: 'invoice' }],
+      [`invoice=${invoice.id}&amount=100&credit_amount=100`, { param: 'credit_amount' }],
+    ];
+    for (const [body, error] of cases) {
+      const answer = await raw('POST', '/v1/credit_notes', body);
+      expect(answer.status, body).toBe(400);
+      expect(answer.body.error, body).toMatchObject(error);
+    }
+    expect((await raw('GET', `/v1/credit_notes/preview?invoice=${invoice.id}&amount=-5`)).status).toBe(400);
+    expect((await stripeError(stripe.creditNotes.retrieve('cn_missing'))).statusCode).toBe(404);
+  });
+});
