@@ -553,3 +553,249 @@ describe('credit notes', () => {
     expect((await stripeError(stripe.creditNotes.retrieve('cn_missing'))).statusCode).toBe(404);
   });
 });
+
+describe('invoices: send, preview, lines', () => {
+  it('sends an invoice (finalizing a draft) with invoice.sent', async () => {
+    const customer = await stripe.customers.create({ name: 'Sent', email: 'sent@example.com' });
+    await stripe.invoiceItems.create({ customer: customer.id, amount: 1200, currency: 'usd' });
+    const draft = await stripe.invoices.create({
+      customer: customer.id,
+      collection_method: 'send_invoice',
+      days_until_due: 14,
+      pending_invoice_items_behavior: 'include',
+    });
+    const sent = await stripe.invoices.sendInvoice(draft.id);
+    expect(sent).toMatchObject({ status: 'open', amount_due: 1200 });
+    expect(sent.number).not.toBeNull();
+    expect(await eventTypes(draft.id)).toEqual(['invoice.created', 'invoice.finalized', 'invoice.sent']);
+    const anonymous = await stripe.customers.create({ name: 'No email' });
+    await stripe.invoiceItems.create({ customer: anonymous.id, amount: 100, currency: 'usd' });
+    const other = await stripe.invoices.create({
+      customer: anonymous.id,
+      pending_invoice_items_behavior: 'include',
+    });
+    expect((await stripeError(stripe.invoices.sendInvoice(other.id))).statusCode).toBe(400);
+    expect((await stripeError(stripe.invoices.sendInvoice('in_missing'))).statusCode).toBe(404);
+  });
+
+  it('adds, updates and removes lines of a draft', async () => {
+    const customer = await stripe.customers.create({ name: 'Lines', email: 'lines@example.com' });
+    const price = await stripe.prices.create({
+      currency: 'usd',
+      unit_amount: 700,
+      product_data: { name: 'Widget' },
+    });
+    const draft = await stripe.invoices.create({ customer: customer.id });
+    const added = await stripe.invoices.addLines(draft.id, {
+      lines: [
+        { amount: 1500, description: 'Consulting' },
+        { pricing: { price: price.id }, quantity: 3 },
+      ],
+      invoice_metadata: { batch: '7' },
+    });
+    expect(added.lines.data.map((line) => line.amount)).toEqual([1500, 2100]);
+    expect(added).toMatchObject({ total: 3600, metadata: { batch: '7' } });
+    const [consulting, widgets] = added.lines.data;
+    const updated = await stripe.invoices.updateLines(draft.id, {
+      lines: [{ id: widgets?.id as string, quantity: 1, description: 'One widget' }],
+    });
+    expect(updated.lines.data.map((line) => [line.amount, line.description])).toEqual([
+      [1500, 'Consulting'],
+      [700, 'One widget'],
+    ]);
+    const removed = await stripe.invoices.removeLines(draft.id, {
+      lines: [{ id: consulting?.id as string, behavior: 'unassign' }],
+    });
+    expect(removed).toMatchObject({ total: 700 });
+    // Unassigned, the item is pending again.
+    const pending = await stripe.invoiceItems.list({ customer: customer.id, pending: true });
+    expect(pending.data.map((item) => item.amount)).toEqual([1500]);
+    const bad = await raw('POST', `/v1/invoices/${draft.id}/add_lines`, 'lines[0][quantity]=2');
+    expect(bad.body.error).toMatchObject({ code: 'parameter_missing', param: 'lines[0][amount]' });
+    const finalized = await stripe.invoices.finalizeInvoice(draft.id);
+    const late = await stripeError(stripe.invoices.addLines(finalized.id, { lines: [{ amount: 1 }] }));
+    expect(late).toMatchObject({ statusCode: 400, code: 'invoice_not_editable' });
+  });
+
+  it('previews the next invoice of a subscription change, prorations included, writing nothing', async () => {
+    const { customer } = await payingCustomer();
+    const basic = await monthlyPrice(1000);
+    const pro = await monthlyPrice(3000);
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: basic.id }] });
+    const item = sub.items.data[0] as Stripe.SubscriptionItem;
+    const eventsBefore = (await stripe.events.list({ limit: 100 })).data.length;
+    const preview = await stripe.invoices.createPreview({
+      customer: customer.id,
+      subscription: sub.id,
+      subscription_details: {
+        items: [{ id: item.id, price: pro.id }],
+        proration_date: item.current_period_start + DAY,
+      },
+    });
+    expectReferenceKeys(preview, 'invoice');
+    expect(preview).toMatchObject({
+      status: 'draft',
+      subscription: sub.id,
+      billing_reason: 'subscription_cycle',
+    });
+    const amounts = preview.lines.data.map((line) => line.amount);
+    // Next month at the new price, plus the credit and charge for the rest of this one.
+    expect(amounts).toContain(3000);
+    expect(amounts.filter((a) => a < 0)).toHaveLength(1);
+    expect(amounts.filter((a) => a > 0 && a !== 3000)).toHaveLength(1);
+    expect(preview.total).toBe(amounts.reduce((a, b) => a + b, 0));
+    // Nothing happened: same price, no pending items, no events.
+    expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0]?.price.id).toBe(basic.id);
+    expect((await stripe.invoiceItems.list({ customer: customer.id, pending: true })).data).toEqual([]);
+    expect((await stripe.events.list({ limit: 100 })).data.length).toBe(eventsBefore);
+
+    const now = await stripe.invoices.createPreview({
+      subscription: sub.id,
+      subscription_details: { items: [{ id: item.id, quantity: 2 }], proration_behavior: 'always_invoice' },
+    });
+    expect(now.billing_reason).toBe('subscription_update');
+    expect(now.lines.data.every((line) => line.amount !== 1000)).toBe(true);
+    const plain = await stripe.invoices.createPreview({
+      customer: customer.id,
+      invoice_items: [{ amount: 450, description: 'Extra' }],
+    });
+    expect(plain).toMatchObject({ total: 450, subscription: null });
+    const missing = await raw('POST', '/v1/invoices/create_preview', 'currency=usd');
+    expect(missing.body.error).toMatchObject({ code: 'parameter_missing', param: 'customer' });
+    const bad = await raw(
+      'POST',
+      '/v1/invoices/create_preview',
+      `subscription=${sub.id}&subscription_details[nope]=1`,
+    );
+    expect(bad.body.error).toMatchObject({ code: 'parameter_unknown' });
+  });
+});
+
+describe('subscription items and collection', () => {
+  it('creates, updates and deletes items with prorations', async () => {
+    const { customer } = await payingCustomer();
+    const seats = await monthlyPrice(1000);
+    const addon = await monthlyPrice(500);
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: seats.id }] });
+    const created = await stripe.subscriptionItems.create({
+      subscription: sub.id,
+      price: addon.id,
+      quantity: 2,
+      proration_behavior: 'none',
+      metadata: { kind: 'addon' },
+    });
+    expectReferenceKeys(created, 'subscription_item');
+    expect(created).toMatchObject({ subscription: sub.id, quantity: 2, metadata: { kind: 'addon' } });
+    expect((await stripe.subscriptionItems.list({ subscription: sub.id })).data).toHaveLength(2);
+    expect((await stripe.invoiceItems.list({ customer: customer.id, pending: true })).data).toEqual([]);
+
+    const updated = await stripe.subscriptionItems.update(created.id, { quantity: 3 });
+    expect(updated.quantity).toBe(3);
+    const prorations = (await stripe.invoiceItems.list({ customer: customer.id, pending: true })).data;
+    expect(prorations.map((item) => Math.sign(item.amount)).sort()).toEqual([-1, 1]);
+
+    const invoiced = await stripe.subscriptionItems.update(created.id, {
+      quantity: 1,
+      proration_behavior: 'always_invoice',
+    });
+    expect(invoiced.quantity).toBe(1);
+    const latest = await stripe.invoices.retrieve(
+      (await stripe.subscriptions.retrieve(sub.id)).latest_invoice as string,
+    );
+    expect(latest.billing_reason).toBe('subscription_update');
+
+    const deleted = await stripe.subscriptionItems.del(created.id, { proration_behavior: 'none' });
+    expect(deleted).toEqual({ id: created.id, object: 'subscription_item', deleted: true });
+    expect((await stripe.subscriptions.retrieve(sub.id)).items.data.map((i) => i.id)).toEqual([
+      sub.items.data[0]?.id,
+    ]);
+    const last = await stripeError(stripe.subscriptionItems.del(sub.items.data[0]?.id as string));
+    expect(last.statusCode).toBe(400);
+    const twice = await stripeError(
+      stripe.subscriptionItems.create({ subscription: sub.id, price: seats.id }),
+    );
+    expect(twice).toMatchObject({ statusCode: 400, param: 'items[0][price]' });
+    expect(
+      (await stripeError(stripe.subscriptionItems.update('si_missing', { quantity: 2 }))).statusCode,
+    ).toBe(404);
+    const noPrice = await raw('POST', '/v1/subscription_items', `subscription=${sub.id}`);
+    expect(noPrice.body.error).toMatchObject({ code: 'parameter_missing', param: 'price' });
+  });
+
+  it('pause_collection voids renewals until it is lifted; a trial without a card pauses and resumes', async () => {
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
+    const customer = await stripe.customers.create({
+      name: 'Paused',
+      email: 'paused@example.com',
+      test_clock: clock.id,
+    });
+    const pm = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    const price = await monthlyPrice(1500);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      default_payment_method: pm.id,
+    });
+    const paused = await stripe.subscriptions.update(sub.id, { pause_collection: { behavior: 'void' } });
+    expect(paused.pause_collection).toEqual({ behavior: 'void', resumes_at: null });
+    const advance = async (days: number) => {
+      const current = await stripe.testHelpers.testClocks.retrieve(clock.id);
+      await stripe.testHelpers.testClocks.advance(clock.id, {
+        frozen_time: current.frozen_time + days * DAY,
+      });
+      return stripe.subscriptions.retrieve(sub.id, { expand: ['latest_invoice'] });
+    };
+    const renewed = await advance(32);
+    expect((renewed.latest_invoice as Stripe.Invoice).status).toBe('void');
+    await stripe.subscriptions.update(sub.id, { pause_collection: '' });
+    const collected = await advance(31);
+    expect((collected.latest_invoice as Stripe.Invoice).status).toBe('paid');
+
+    const trialing = await stripe.subscriptions.create({
+      customer: (await stripe.customers.create({ name: 'No card', test_clock: clock.id })).id,
+      items: [{ price: price.id }],
+      trial_period_days: 3,
+      trial_settings: { end_behavior: { missing_payment_method: 'pause' } },
+    });
+    const notPaused = await stripeError(stripe.subscriptions.resume(trialing.id));
+    expect(notPaused.statusCode).toBe(400);
+    const current = await stripe.testHelpers.testClocks.retrieve(clock.id);
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: current.frozen_time + 4 * DAY });
+    expect((await stripe.subscriptions.retrieve(trialing.id)).status).toBe('paused');
+    expect(await eventTypes(trialing.id)).toContain('customer.subscription.paused');
+    const card = await stripe.paymentMethods.attach('pm_card_visa', {
+      customer: trialing.customer as string,
+    });
+    await stripe.subscriptions.update(trialing.id, { default_payment_method: card.id });
+    // billing_cycle_anchor defaults to now: a new period, invoiced and charged.
+    const resumed = await stripe.subscriptions.resume(trialing.id, { expand: ['latest_invoice'] });
+    expect(resumed.status).toBe('active');
+    expect(resumed.latest_invoice).toMatchObject({ status: 'paid', amount_paid: 1500 });
+    expect(await eventTypes(trialing.id)).toContain('customer.subscription.resumed');
+    const bad = await raw('POST', `/v1/subscriptions/${sub.id}`, 'pause_collection[behavior]=sometimes');
+    expect(bad.body.error).toMatchObject({ param: 'pause_collection[behavior]' });
+  });
+
+  it('default_incomplete: latest_invoice.confirmation_secret pays the invoice when confirmed', async () => {
+    const customer = await stripe.customers.create({ name: 'Elements', email: 'elements@example.com' });
+    const price = await monthlyPrice(2500);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      payment_behavior: 'default_incomplete',
+      expand: ['latest_invoice.confirmation_secret'],
+    });
+    expect(sub.status).toBe('incomplete');
+    const invoice = sub.latest_invoice as Stripe.Invoice;
+    const secret = invoice.confirmation_secret as { client_secret: string; type: string };
+    expect(secret.type).toBe('payment_intent');
+    const piId = secret.client_secret.split('_secret_')[0] as string;
+    const pm = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    const pi = await stripe.paymentIntents.confirm(piId, { payment_method: pm.id });
+    expect(pi).toMatchObject({ status: 'succeeded', amount: 2500 });
+    expect((await stripe.invoices.retrieve(invoice.id)).status).toBe('paid');
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('active');
+    const paid = await stripe.invoices.retrieve(invoice.id, { expand: ['confirmation_secret'] });
+    expect(paid.confirmation_secret).toBeNull();
+  });
+});

@@ -127,6 +127,12 @@ const EXPANDABLE: Record<string, Record<string, Expander>> = {
       load: async (db, source) => invoicePaymentsList(db, source),
     },
     latest_revision: id('invoice'),
+    // Includable, not a stored field: the client secret of the payment intent that pays it.
+    confirmation_secret: {
+      kind: 'derived',
+      type: null,
+      load: async (db, source) => invoiceConfirmationSecret(db, source),
+    },
     test_clock: id('test_helpers.test_clock'),
     on_behalf_of: id(null),
     application: id(null),
@@ -348,4 +354,16 @@ async function invoicePaymentsList(db: Queryable, invoice: StripeObject) {
     total_count: data.length,
     url: `/v1/invoice_payments?invoice=${invoice.id}`,
   };
+}
+
+/** An open invoice's `confirmation_secret`: its unpaid payment intent's client secret. */
+async function invoiceConfirmationSecret(db: Queryable, invoice: StripeObject) {
+  if (invoice.status !== 'open') return null;
+  const ids = (invoice._payment_intents as string[] | undefined) ?? [];
+  for (const piId of [...ids].reverse()) {
+    const row = await findObject(db, 'payment_intents', piId);
+    if (!row || ['succeeded', 'canceled'].includes(row.data.status as string)) continue;
+    return { client_secret: row.data.client_secret, type: 'payment_intent' };
+  }
+  return null;
 }
