@@ -799,3 +799,27 @@ describe('subscription items and collection', () => {
     expect(paid.confirmation_secret).toBeNull();
   });
 });
+
+describe('acme-corp seed', () => {
+  it('has disputes (one needing a response, due ahead), credit notes and a goodwill credit', async () => {
+    const seeded = await backend.admin('/seed', { fixture: 'acme-corp' });
+    expect(seeded.status).toBe(200);
+    const disputes = (await stripe.disputes.list({ limit: 100 })).data;
+    expect(disputes.map((d) => d.status).sort()).toEqual(['lost', 'needs_response', 'under_review', 'won']);
+    const open = disputes.find((d) => d.status === 'needs_response') as Stripe.Dispute;
+    expectReferenceKeys(open, 'dispute');
+    // The timeline is live: the open dispute's evidence is due after now.
+    expect(open.evidence_details.due_by as number).toBeGreaterThan(Math.floor(Date.now() / 1000));
+    expect((await stripe.charges.retrieve(open.charge as string)).disputed).toBe(true);
+    const notes = (await stripe.creditNotes.list({ limit: 100 })).data;
+    expect(notes.map((n) => n.type).sort()).toEqual(['post_payment', 'post_payment', 'pre_payment']);
+    const customers = (await stripe.customers.list({ limit: 100 })).data;
+    const credited: string[] = [];
+    for (const customer of customers) {
+      const txns = await stripe.customers.listBalanceTransactions(customer.id);
+      if (txns.data.some((t) => t.description === 'Goodwill credit for the April outage'))
+        credited.push(customer.id);
+    }
+    expect(credited).toHaveLength(1);
+  }, 240_000);
+});

@@ -277,6 +277,11 @@ async function issue(tx: Tx, plan: Plan): Promise<CreditNoteObject> {
   return note;
 }
 
+/** Issues a credit note as `POST /v1/credit_notes` would with these parameters. */
+export async function createCreditNote(tx: Tx, params: Params): Promise<CreditNoteObject> {
+  return issue(tx, await planCreditNote(tx.db, tx, params, true));
+}
+
 /** /v1/credit_notes: preview (and its lines), create, retrieve, update, list, void, lines. */
 export function creditNoteRoutes(deps: ResourceDeps): Hono<StripeEnv> {
   const routes = new Hono<StripeEnv>();
@@ -312,9 +317,7 @@ export function creditNoteRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     const params = c.get('params');
     rejectUnknown(params, PARAMS);
     expansionPlans(params, 'credit_note');
-    const note = await transact(deps, c, async (tx) =>
-      issue(tx, await planCreditNote(tx.db, tx, params, true)),
-    );
+    const note = await transact(deps, c, (tx) => createCreditNote(tx, params));
     return c.json(await answer(deps, params, note));
   });
 
