@@ -232,6 +232,33 @@ describe('disputes', () => {
   });
 });
 
+describe('reviews', () => {
+  it('the elevated-risk card opens a review that approving closes', async () => {
+    const { customer, pm } = await payingCustomer('pm_card_riskLevelElevated');
+    const pi = await stripe.paymentIntents.create({
+      amount: 3100,
+      currency: 'usd',
+      customer: customer.id,
+      payment_method: pm.id,
+      confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    });
+    expect(pi.status).toBe('succeeded');
+    expect(pi.review).toMatch(/^prv_/);
+    const charge = await stripe.charges.retrieve(pi.latest_charge as string, { expand: ['review'] });
+    const review = charge.review as Stripe.Review;
+    expectReferenceKeys(review, 'review');
+    expect(review).toMatchObject({ open: true, charge: charge.id, reason: 'rule' });
+    expect((await stripe.reviews.list()).data.map((r) => r.id)).toContain(review.id);
+    const approved = await stripe.reviews.approve(review.id);
+    expect(approved).toMatchObject({ open: false, closed_reason: 'approved', reason: 'approved' });
+    expect((await stripe.reviews.list()).data.map((r) => r.id)).not.toContain(review.id);
+    expect(await eventTypes(review.id)).toEqual(['review.opened', 'review.closed']);
+    expect((await stripeError(stripe.reviews.approve(review.id))).statusCode).toBe(400);
+    expect((await stripeError(stripe.reviews.retrieve('prv_missing'))).statusCode).toBe(404);
+  });
+});
+
 describe('files and file links', () => {
   it('uploads with the SDK, serves the contents, links it, and it becomes dispute evidence', async () => {
     const png = Buffer.from(

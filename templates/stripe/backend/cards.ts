@@ -20,7 +20,9 @@ export type CardOutcome =
   /** The charge succeeds, then its cardholder disputes it (4000 0000 0000 0259 and kin). */
   | 'dispute_fraudulent'
   | 'dispute_product_not_received'
-  | 'dispute_inquiry';
+  | 'dispute_inquiry'
+  /** The charge succeeds and Radar opens a review of it (4000 0000 0000 9235). */
+  | 'elevated_risk';
 
 export interface TestCard {
   number: string;
@@ -62,6 +64,7 @@ const NAMED: Record<string, TestCard> = {
   createDispute: card('4000000000000259', 'visa', 'dispute_fraudulent'),
   createDisputeProductNotReceived: card('4000000000002685', 'visa', 'dispute_product_not_received'),
   createDisputeInquiry: card('4000000000001976', 'visa', 'dispute_inquiry'),
+  riskLevelElevated: card('4000000000009235', 'visa', 'elevated_risk'),
   authenticationRequired: card('4000002760003184', 'visa', 'authentication_required'),
   threeDSecure2Required: card('4000000000003220', 'visa', 'authentication_required'),
 };
@@ -157,6 +160,7 @@ export function declineFor(outcome: CardOutcome): Decline | null {
     case 'dispute_fraudulent':
     case 'dispute_product_not_received':
     case 'dispute_inquiry':
+    case 'elevated_risk':
       return null;
     case 'generic_decline':
     case 'charge_customer_fail':

@@ -4,8 +4,15 @@ import { invalidRequest } from './stripe-error.js';
 import { previousAttributes, type Tx } from './tx.js';
 import { newBalanceTransaction } from './views/balance-transaction.js';
 import type { ChargeObject } from './views/charge.js';
+import type { PaymentIntentObject } from './views/payment-intent.js';
 import type { PaymentMethodObject } from './views/payment-method.js';
-import { type DisputeObject, type DisputeStatus, newDispute } from './views/support.js';
+import {
+  type DisputeObject,
+  type DisputeStatus,
+  newDispute,
+  newReview,
+  type ReviewObject,
+} from './views/support.js';
 
 /**
  * The dispute engine: the test cards that dispute open one on their charge (funds
@@ -46,13 +53,17 @@ async function moveFunds(tx: Tx, dispute: DisputeObject, direction: 'withdrawn' 
 /**
  * Opens the dispute a test card asks for on its newly captured charge (nothing for other
  * cards): `charge.dispute.created`, then, for a chargeback, `charge.dispute.funds_withdrawn`.
+ * The elevated-risk card opens a Radar review instead.
  */
 export async function disputeIfTestCard(
   tx: Tx,
   charge: ChargeObject,
   pm: PaymentMethodObject,
+  pi: PaymentIntentObject | null = null,
 ): Promise<DisputeObject | null> {
-  const kind = DISPUTES[outcomeOf(pm.card.fingerprint)];
+  const outcome = outcomeOf(pm.card.fingerprint);
+  if (outcome === 'elevated_risk') await openReview(tx, charge, pi);
+  const kind = DISPUTES[outcome];
   if (!kind || !charge.captured) return null;
   return openDispute(tx, charge, { ...kind, brand: pm.card.brand });
 }
@@ -122,4 +133,34 @@ export async function closeDispute(tx: Tx, dispute: DisputeObject, status: Dispu
   await saveObject(tx.db, 'disputes', dispute);
   await tx.emit('charge.dispute.closed', dispute, previousAttributes(before, dispute));
   if (status === 'won') await tx.emit('charge.dispute.funds_reinstated', dispute);
+}
+
+/** Radar's review of a risky charge (`review.opened`); the charge and its intent point to it. */
+async function openReview(tx: Tx, charge: ChargeObject, pi: PaymentIntentObject | null): Promise<void> {
+  const review = newReview({ id: tx.ids.object('prv'), created: tx.now, charge: charge.id });
+  await insertObject(tx.db, 'reviews', review);
+  charge.review = review.id;
+  charge.outcome = { ...(charge.outcome as object), risk_level: 'elevated', risk_score: 72 };
+  await saveObject(tx.db, 'charges', charge);
+  if (pi) {
+    pi.review = review.id;
+    await saveObject(tx.db, 'payment_intents', pi);
+  }
+  await tx.emit('review.opened', review);
+}
+
+/** A reviewer approves the charge: the review closes as `approved` (`review.closed`). */
+export async function approveReview(tx: Tx, review: ReviewObject): Promise<ReviewObject> {
+  if (!review.open) {
+    throw invalidRequest(`This review is already closed (${review.closed_reason}).`, {
+      code: 'review_already_closed',
+    });
+  }
+  const before = structuredClone(review);
+  review.open = false;
+  review.closed_reason = 'approved';
+  review.reason = 'approved';
+  await saveObject(tx.db, 'reviews', review);
+  await tx.emit('review.closed', review, previousAttributes(before, review));
+  return review;
 }

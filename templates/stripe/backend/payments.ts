@@ -177,7 +177,7 @@ export async function confirmIntent(
     pi.amount_received = pi.amount;
     await saveObject(tx.db, 'payment_intents', pi);
     await emitUpdate(tx, 'payment_intent.succeeded', before, pi);
-    await disputeIfTestCard(tx, charge, pm);
+    await disputeIfTestCard(tx, charge, pm, pi);
   }
   return { intent: pi, declined: false };
 }
@@ -248,7 +248,7 @@ export async function captureIntent(
   const pm = pi.payment_method
     ? await findLive<PaymentMethodObject>(tx.db, 'payment_methods', pi.payment_method)
     : null;
-  if (pm) await disputeIfTestCard(tx, charge, pm);
+  if (pm) await disputeIfTestCard(tx, charge, pm, pi);
   return pi;
 }
 

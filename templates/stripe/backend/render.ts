@@ -88,7 +88,7 @@ const EXPANDABLE: Record<string, Record<string, Expander>> = {
     latest_charge: id('charge'),
     application: id(null),
     on_behalf_of: id(null),
-    review: id(null),
+    review: id('review'),
     source: id(null),
   },
   charge: {
@@ -99,7 +99,7 @@ const EXPANDABLE: Record<string, Record<string, Expander>> = {
     application_fee: id(null),
     failure_balance_transaction: id('balance_transaction'),
     on_behalf_of: id(null),
-    review: id(null),
+    review: id('review'),
     source_transfer: id(null),
     refunds: {
       kind: 'list',

@@ -14,6 +14,7 @@ import { customerPaymentMethodRoutes, paymentMethodRoutes } from './payment-meth
 import { priceRoutes } from './prices.js';
 import { productRoutes } from './products.js';
 import { refundRoutes } from './refunds.js';
+import { reviewRoutes } from './reviews.js';
 import { setupIntentRoutes } from './setup-intents.js';
 import { subscriptionItemRoutes, subscriptionRoutes } from './subscriptions.js';
 import { testClockRoutes } from './test-clocks.js';
@@ -48,4 +49,5 @@ export const RESOURCES: ReadonlyArray<
   ['/customers', customerBalanceTransactionRoutes],
   ['/files', fileRoutes],
   ['/file_links', fileLinkRoutes],
+  ['/reviews', reviewRoutes],
 ];
