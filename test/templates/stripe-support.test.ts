@@ -1,3 +1,6 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeApp } from '../../templates/stripe/backend/app.js';
@@ -824,6 +827,55 @@ describe('subscription items and collection', () => {
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('active');
     const paid = await stripe.invoices.retrieve(invoice.id, { expand: ['confirmation_secret'] });
     expect(paid.confirmation_secret).toBeNull();
+  });
+});
+
+describe('MCP tools', () => {
+  it('list_disputes, update_dispute and send_invoice call the clone', async () => {
+    const client = new Client({ name: 'stripe-support-test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${backend.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${tokens.secretKey}` } },
+      }),
+    );
+    const call = async (name: string, args: Json) => {
+      const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+      return {
+        isError: result.isError === true,
+        body: JSON.parse((result.content[0] as { text: string }).text),
+      };
+    };
+    try {
+      const { customer, pm } = await payingCustomer('pm_card_createDispute');
+      const pi = await stripe.paymentIntents.create({
+        amount: 900,
+        currency: 'usd',
+        customer: customer.id,
+        payment_method: pm.id,
+        confirm: true,
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+      });
+      const listed = await call('list_disputes', { payment_intent: pi.id });
+      expect(listed.isError).toBe(false);
+      const [dispute] = listed.body.data;
+      expect(dispute).toMatchObject({ status: 'needs_response', payment_intent: pi.id });
+      const updated = await call('update_dispute', {
+        dispute: dispute.id,
+        evidence: { uncategorized_text: 'winning_evidence' },
+        submit: true,
+      });
+      expect(updated.body).toMatchObject({ id: dispute.id, status: 'won' });
+      const { invoice } = await openInvoice(800);
+      expect((await call('send_invoice', { invoice: invoice.id })).body).toMatchObject({
+        id: invoice.id,
+        status: 'open',
+      });
+      expect(await eventTypes(invoice.id)).toContain('invoice.sent');
+      const missing = await call('update_dispute', { dispute: 'dp_missing' });
+      expect(missing).toMatchObject({ isError: true, body: { error: { code: 'resource_missing' } } });
+    } finally {
+      await client.close();
+    }
   });
 });
 
