@@ -309,7 +309,16 @@ async function previewInvoice(tx: Tx, params: Params): Promise<InvoiceObject> {
     if (params.customer !== undefined && string(params.customer, 'customer') !== customerId) {
       throw invalidRequest('The subscription does not belong to this customer.', { param: 'customer' });
     }
-  } else customerId = string(params.customer, 'customer');
+  } else {
+    customerId = string(params.customer, 'customer');
+    if (params.subscription_details !== undefined) {
+      // Not silently ignored: previewing a subscription yet to be created is not served.
+      throw invalidRequest(
+        'This clone previews changes to an existing subscription: pass `subscription` with `subscription_details`.',
+        { param: 'subscription_details' },
+      );
+    }
+  }
   const customer = await liveCustomer(tx, customerId);
   tx.now = await customerNow(tx, customer);
   const code =
