@@ -21,6 +21,7 @@ const SDK_SUITES = [
   'test/templates/stripe-billing.test.ts',
   'test/templates/stripe-billing-more.test.ts',
   'test/templates/stripe-checkout.test.ts',
+  'test/templates/stripe-support.test.ts',
   'test/templates/fuzz.test.ts',
 ];
 

@@ -13,6 +13,7 @@ import { IdempotencyStore } from './idempotency.js';
 import { randomStripeIds, type StripeIds } from './ids.js';
 import { STRIPE_MCP_TOOLS, stripeApi } from './mcp-tools.js';
 import { readParams } from './request-params.js';
+import { fileLinkContentRoutes } from './resources/files.js';
 import { RESOURCES } from './resources/index.js';
 import type { StripeEnv } from './route-env.js';
 import { invalidRequest, StripeError } from './stripe-error.js';
@@ -184,6 +185,8 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   const resourceDeps = { pool, now, ids, webhooks, publicUrl: config.publicUrl ?? '' };
   app.route('/_asym/3ds', createAuthenticationRoutes(resourceDeps));
   app.route('/_asym', createHostedPageRoutes(resourceDeps));
+  // File links' public URLs, keyless like Stripe's (files.stripe.com/links/...).
+  app.route('/links', fileLinkContentRoutes(resourceDeps));
   for (const [path, routes] of RESOURCES) app.route(`/v1${path}`, routes(resourceDeps));
 
   app.notFound((c) => c.json(unrecognizedUrl(c).toBody(), 404));

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Queryable } from '../../_shared/db.js';
+import { settleInvoiceOf } from './billing.js';
 import { confirmIntent, failAuthentication } from './payments.js';
 import { mustFind } from './resources/common.js';
 import type { ResourceDeps } from './route-env.js';
@@ -67,7 +68,9 @@ export function createAuthenticationRoutes(deps: ResourceDeps): Hono {
     const pi = await transact(deps, request, async (tx) => {
       const current = await awaiting(tx.db, id, secret);
       if (c.req.param('outcome') === 'fail') return failAuthentication(tx, current);
-      return (await confirmIntent(tx, current, { offSession: false, authenticated: true })).intent;
+      const { intent } = await confirmIntent(tx, current, { offSession: false, authenticated: true });
+      await settleInvoiceOf(tx, intent);
+      return intent;
     });
     return c.json({ id: pi.id, object: 'payment_intent', status: pi.status });
   });

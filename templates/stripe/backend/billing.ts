@@ -1,3 +1,4 @@
+import { adjustCustomerBalance } from './customer-balance.js';
 import { meterUsage } from './meters.js';
 import { confirmIntent, declinedError } from './payments.js';
 import { advanceSchedules } from './schedules.js';
@@ -183,7 +184,7 @@ export function lineForItem(tx: Tx, invoice: InvoiceObject, item: InvoiceItemObj
 }
 
 /** Adds the subscription's items for `period` as lines. */
-async function addSubscriptionLines(
+export async function addSubscriptionLines(
   tx: Tx,
   invoice: InvoiceObject,
   sub: SubscriptionObject,
@@ -254,16 +255,20 @@ export async function finalizeInvoice(tx: Tx, invoice: InvoiceObject): Promise<I
       [customer.id],
     );
     // A negative balance is credit: it pays what it can; a positive one is owed and added.
-    const balance = customer.balance;
+    // The balance is kept in the customer's currency: an invoice in another leaves it be.
+    const balance =
+      customer.currency === null || customer.currency === invoice.currency ? customer.balance : 0;
     invoice.starting_balance = balance;
     const due = invoice.total + balance;
     invoice.amount_due = Math.max(0, due);
     invoice.ending_balance = Math.min(0, due);
-    if (balance !== 0 || invoice.ending_balance !== 0) {
-      await tx.db.query('UPDATE customers SET balance = $2 WHERE id = $1', [
-        customer.id,
-        invoice.ending_balance,
-      ]);
+    if (invoice.ending_balance !== balance) {
+      await adjustCustomerBalance(tx, customer, {
+        amount: invoice.ending_balance - balance,
+        type: 'applied_to_invoice',
+        currency: invoice.currency,
+        invoice: invoice.id,
+      });
     }
     await setCustomerBilling(tx.db, customer.id, { currency: invoice.currency });
   }
@@ -282,7 +287,8 @@ export async function finalizeInvoice(tx: Tx, invoice: InvoiceObject): Promise<I
   return invoice;
 }
 
-async function markPaid(tx: Tx, invoice: InvoiceObject) {
+/** Marks an open invoice paid: what is due counts as paid, its subscription recovers. */
+export async function markPaid(tx: Tx, invoice: InvoiceObject) {
   const before = structuredClone(invoice);
   invoice.status = 'paid';
   invoice.amount_paid = invoice.amount_due;
@@ -372,26 +378,7 @@ export async function payInvoice(
       code: 'resource_missing',
       param: 'payment_method',
     });
-  const pi = newPaymentIntent({
-    id: tx.ids.object('pi'),
-    created: tx.now,
-    amount: invoice.amount_remaining,
-    currency: invoice.currency,
-    client_secret: '',
-    customer: invoice.customer,
-    description: invoice.billing_reason.startsWith('subscription')
-      ? invoice.billing_reason === 'subscription_create'
-        ? 'Subscription creation'
-        : 'Subscription update'
-      : `Payment for Invoice`,
-    payment_method: pm.id,
-    payment_method_types: ['card'],
-    status: 'requires_confirmation',
-  });
-  pi.client_secret = `${pi.id}_secret_${tx.ids.secret(25)}`;
-  await insertObject(tx.db, 'payment_intents', pi);
-  await tx.emit('payment_intent.created', pi);
-  invoice._payment_intents = [...(invoice._payment_intents ?? []), pi.id];
+  const pi = await intentForInvoice(tx, invoice, pm.id);
   const before = structuredClone(invoice);
   invoice.attempted = true;
   invoice.attempt_count += 1;
@@ -456,7 +443,28 @@ export async function invoiceSubscription(
   if (Object.keys(previousAttributes(before, sub)).length > 0 && billingReason !== 'subscription_create') {
     await tx.emit('customer.subscription.updated', sub, previousAttributes(before, sub));
   }
+  const paused = billingReason === 'subscription_cycle' ? pausedCollection(sub, period.start) : null;
+  if (paused === 'keep_as_draft') {
+    // Collection is paused: the renewal waits as a draft that does not advance itself.
+    invoice.auto_advance = false;
+    await saveObject(tx.db, 'invoices', invoice);
+    return { invoice, error: null };
+  }
   await finalizeInvoice(tx, invoice);
+  if (paused && invoice.status === 'open') {
+    await closeInvoice(tx, invoice, paused === 'void' ? 'void' : 'uncollectible');
+    return { invoice, error: null };
+  }
+  if (
+    invoice.status === 'open' &&
+    sub.collection_method === 'charge_automatically' &&
+    options.attemptPayment === false
+  ) {
+    // `default_incomplete`: the customer pays through the invoice's payment intent, whose
+    // client secret is the invoice's `confirmation_secret`.
+    await intentForInvoice(tx, invoice, null);
+    await saveObject(tx.db, 'invoices', invoice);
+  }
   if (
     invoice.status !== 'open' ||
     sub.collection_method !== 'charge_automatically' ||
@@ -474,6 +482,163 @@ export async function invoiceSubscription(
   }
 }
 
+/** A payment intent for what an open invoice asks for, recorded as one of its payments. */
+async function intentForInvoice(
+  tx: Tx,
+  invoice: InvoiceObject,
+  paymentMethod: string | null,
+): Promise<PaymentIntentObject> {
+  const pi = newPaymentIntent({
+    id: tx.ids.object('pi'),
+    created: tx.now,
+    amount: invoice.amount_remaining,
+    currency: invoice.currency,
+    client_secret: '',
+    customer: invoice.customer,
+    description: invoice.billing_reason.startsWith('subscription')
+      ? invoice.billing_reason === 'subscription_create'
+        ? 'Subscription creation'
+        : 'Subscription update'
+      : `Payment for Invoice`,
+    payment_method: paymentMethod,
+    payment_method_types: ['card'],
+    status: paymentMethod ? 'requires_confirmation' : 'requires_payment_method',
+  });
+  pi.client_secret = `${pi.id}_secret_${tx.ids.secret(25)}`;
+  await insertObject(tx.db, 'payment_intents', pi);
+  await tx.emit('payment_intent.created', pi);
+  invoice._payment_intents = [...(invoice._payment_intents ?? []), pi.id];
+  return pi;
+}
+
+/**
+ * After a payment intent succeeded: the open invoice it was made for (its
+ * `confirmation_secret`, confirmed by the customer) is paid.
+ */
+export async function settleInvoiceOf(tx: Tx, pi: PaymentIntentObject): Promise<void> {
+  if (pi.status !== 'succeeded') return;
+  const { rows } = await tx.db.query<{ id: string }>(
+    `SELECT id FROM invoices WHERE data->'_payment_intents' @> $1::jsonb AND data->>'status' = 'open'`,
+    [JSON.stringify([pi.id])],
+  );
+  for (const { id } of rows) {
+    const invoice = await findLive<InvoiceObject>(tx.db, 'invoices', id, { forUpdate: true });
+    if (!invoice) continue;
+    invoice.attempted = true;
+    invoice.attempt_count += 1;
+    await markPaid(tx, invoice);
+  }
+}
+
+/** Closes an open invoice without payment: `void` (any balance it used goes back) or `uncollectible`. */
+export async function closeInvoice(
+  tx: Tx,
+  current: InvoiceObject,
+  status: 'void' | 'uncollectible',
+): Promise<InvoiceObject> {
+  const before = structuredClone(current);
+  current.status = status;
+  current.next_payment_attempt = null;
+  current.auto_advance = false;
+  if (status === 'void') {
+    current.status_transitions.voided_at = tx.now;
+    current.amount_remaining = 0;
+    const used = current.ending_balance === null ? 0 : current.starting_balance - current.ending_balance;
+    const customer = used === 0 ? null : await findCustomer(tx.db, current.customer);
+    if (customer && !customer.deleted) {
+      await adjustCustomerBalance(tx, customer, {
+        amount: used,
+        type: 'unapplied_from_invoice',
+        currency: current.currency,
+        invoice: current.id,
+      });
+    }
+  } else {
+    current.status_transitions.marked_uncollectible_at = tx.now;
+  }
+  await saveObject(tx.db, 'invoices', current);
+  await tx.emit(
+    status === 'void' ? 'invoice.voided' : 'invoice.marked_uncollectible',
+    current,
+    previousAttributes(before, current),
+  );
+  return current;
+}
+
+/** How a renewal starting at `at` is collected while collection is paused; null when it is not. */
+function pausedCollection(sub: SubscriptionObject, at: number): PauseBehavior | null {
+  const pause = sub.pause_collection as { behavior: PauseBehavior; resumes_at: number | null } | null;
+  if (!pause || (pause.resumes_at !== null && pause.resumes_at <= at)) return null;
+  return pause.behavior;
+}
+
+export type PauseBehavior = 'keep_as_draft' | 'mark_uncollectible' | 'void';
+
+/** Whether a subscription has a card to charge (its own default, else its customer's). */
+async function hasPaymentMethod(tx: Tx, sub: SubscriptionObject): Promise<boolean> {
+  if (sub.default_payment_method) return true;
+  const customer = await findCustomer(tx.db, sub.customer);
+  return Boolean(customer?.invoice_settings.default_payment_method);
+}
+
+/**
+ * A trial that ends without a payment method, per `trial_settings.end_behavior`:
+ * paused or canceled (true), or invoiced as usual (false).
+ */
+async function endTrialWithoutCard(tx: Tx, sub: SubscriptionObject): Promise<boolean> {
+  const settings = sub.trial_settings as { end_behavior: { missing_payment_method: string } } | null;
+  const behavior = settings?.end_behavior.missing_payment_method ?? 'create_invoice';
+  if (behavior === 'create_invoice' || (await hasPaymentMethod(tx, sub))) return false;
+  if (behavior === 'cancel') {
+    await endSubscription(tx, sub, tx.now, 'cancellation_requested');
+    return true;
+  }
+  const before = structuredClone(sub);
+  sub.status = 'paused';
+  await saveObject(tx.db, 'subscriptions', sub);
+  await tx.emit('customer.subscription.paused', sub);
+  await tx.emit('customer.subscription.updated', sub, previousAttributes(before, sub));
+  return true;
+}
+
+/**
+ * Resumes a paused subscription at `tx.now`: active again, and with
+ * `billing_cycle_anchor=now` a new period from now, invoiced and charged.
+ */
+export async function resumeSubscription(
+  tx: Tx,
+  sub: SubscriptionObject,
+  anchor: 'now' | 'unchanged',
+): Promise<PayResult | null> {
+  const before = structuredClone(sub);
+  sub.status = 'active';
+  const first = sub.items.data[0];
+  // `unchanged` keeps the cycle (and bills at its next renewal); `now` starts one today.
+  const period =
+    anchor === 'now' && first
+      ? {
+          start: tx.now,
+          end: periodEnd(
+            tx.now,
+            first.price.recurring?.interval ?? 'month',
+            first.price.recurring?.interval_count ?? 1,
+          ),
+        }
+      : null;
+  if (period) {
+    sub.billing_cycle_anchor = tx.now;
+    for (const item of sub.items.data) {
+      item.current_period_start = period.start;
+      item.current_period_end = period.end;
+    }
+  }
+  await saveObject(tx.db, 'subscriptions', sub);
+  await tx.emit('customer.subscription.resumed', sub);
+  await tx.emit('customer.subscription.updated', sub, previousAttributes(before, sub));
+  if (!period) return null;
+  return invoiceSubscription(tx, sub, period, 'subscription_cycle');
+}
+
 /** Cancels a subscription at `at` (its open invoices stay as they are). */
 export async function endSubscription(tx: Tx, sub: SubscriptionObject, at: number, reason: string) {
   const before = structuredClone(sub);
@@ -488,7 +653,7 @@ export async function endSubscription(tx: Tx, sub: SubscriptionObject, at: numbe
 /** Moves one subscription forward to `to`: trial ends, renewals, scheduled cancellation. */
 export async function advanceSubscription(tx: Tx, sub: SubscriptionObject, to: number): Promise<void> {
   for (let guard = 0; guard < 1000; guard++) {
-    if (['canceled', 'incomplete', 'incomplete_expired'].includes(sub.status)) return;
+    if (['canceled', 'incomplete', 'incomplete_expired', 'paused'].includes(sub.status)) return;
     const item = sub.items.data[0];
     if (!item) return;
     const boundary =
@@ -503,6 +668,14 @@ export async function advanceSubscription(tx: Tx, sub: SubscriptionObject, to: n
     if (sub.cancel_at_period_end) {
       await endSubscription(tx, sub, boundary, 'cancellation_requested');
       return;
+    }
+    if (sub.status === 'trialing' && (await endTrialWithoutCard(tx, sub))) return;
+    if (pausedCollection(sub, boundary) === null && sub.pause_collection !== null) {
+      // The pause ran out (`resumes_at`): collection goes on from this renewal.
+      const paused = structuredClone(sub);
+      sub.pause_collection = null;
+      await saveObject(tx.db, 'subscriptions', sub);
+      await tx.emit('customer.subscription.updated', sub, previousAttributes(paused, sub));
     }
     const price = item.price;
     const period = {
@@ -553,6 +726,8 @@ export interface NewSubscription {
   description: string | null;
   metadata: Record<string, string>;
   trialEnd: number | null;
+  /** `trial_settings.end_behavior.missing_payment_method`. */
+  trialEndBehavior?: 'cancel' | 'create_invoice' | 'pause';
   cancelAtPeriodEnd?: boolean;
   cancelAt?: number | null;
   /** Redeems the coupons once the subscription's id is known. */
@@ -608,6 +783,9 @@ export async function startSubscription(
   );
   sub.items.total_count = sub.items.data.length;
   sub.default_tax_rates = input.defaultTaxRates ?? [];
+  sub.trial_settings = {
+    end_behavior: { missing_payment_method: input.trialEndBehavior ?? 'create_invoice' },
+  };
   sub.cancel_at_period_end = input.cancelAtPeriodEnd ?? false;
   sub.cancel_at = input.cancelAt ?? null;
   if (sub.cancel_at_period_end || sub.cancel_at !== null) sub.canceled_at = tx.now;

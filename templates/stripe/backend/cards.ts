@@ -16,7 +16,13 @@ export type CardOutcome =
   | 'processing_error'
   | 'authentication_required'
   /** Attaching works; every charge is declined (4000 0000 0000 0341). */
-  | 'charge_customer_fail';
+  | 'charge_customer_fail'
+  /** The charge succeeds, then its cardholder disputes it (4000 0000 0000 0259 and kin). */
+  | 'dispute_fraudulent'
+  | 'dispute_product_not_received'
+  | 'dispute_inquiry'
+  /** The charge succeeds and Radar opens a review of it (4000 0000 0000 9235). */
+  | 'elevated_risk';
 
 export interface TestCard {
   number: string;
@@ -55,6 +61,10 @@ const NAMED: Record<string, TestCard> = {
   chargeDeclinedIncorrectCvc: card('4000000000000127', 'visa', 'incorrect_cvc'),
   chargeDeclinedProcessingError: card('4000000000000119', 'visa', 'processing_error'),
   chargeCustomerFail: card('4000000000000341', 'visa', 'charge_customer_fail'),
+  createDispute: card('4000000000000259', 'visa', 'dispute_fraudulent'),
+  createDisputeProductNotReceived: card('4000000000002685', 'visa', 'dispute_product_not_received'),
+  createDisputeInquiry: card('4000000000001976', 'visa', 'dispute_inquiry'),
+  riskLevelElevated: card('4000000000009235', 'visa', 'elevated_risk'),
   authenticationRequired: card('4000002760003184', 'visa', 'authentication_required'),
   threeDSecure2Required: card('4000000000003220', 'visa', 'authentication_required'),
 };
@@ -151,6 +161,10 @@ export function declineFor(outcome: CardOutcome): Decline | null {
   switch (outcome) {
     case 'succeed':
     case 'authentication_required':
+    case 'dispute_fraudulent':
+    case 'dispute_product_not_received':
+    case 'dispute_inquiry':
+    case 'elevated_risk':
       return null;
     case 'generic_decline':
     case 'charge_customer_fail':

@@ -193,7 +193,7 @@ export const STRIPE_MCP_TOOLS: McpTool<StripeApi>[] = [
     name: 'send_invoice',
     description: 'This tool will send an invoice to its customer in Stripe.',
     input: z.object({ invoice: id('The ID of the invoice to send.') }),
-    run: unavailable('sending invoices'),
+    run: (args, stripe) => stripe.call('POST', `/v1/invoices/${path(args.invoice)}/send`),
   }),
   tool({
     name: 'retrieve_balance',
@@ -345,7 +345,7 @@ export const STRIPE_MCP_TOOLS: McpTool<StripeApi>[] = [
         .describe('Only return disputes associated to the PaymentIntent specified by this PaymentIntent ID.'),
       limit,
     }),
-    run: unavailable('disputes'),
+    run: (args, stripe) => stripe.call('GET', '/v1/disputes', args),
   }),
   tool({
     name: 'update_dispute',
@@ -362,7 +362,7 @@ export const STRIPE_MCP_TOOLS: McpTool<StripeApi>[] = [
         .describe('Evidence to upload, to respond to a dispute.'),
       submit: z.boolean().optional().describe('Whether to immediately submit evidence to the bank.'),
     }),
-    run: unavailable('disputes'),
+    run: ({ dispute, ...args }, stripe) => stripe.call('POST', `/v1/disputes/${path(dispute)}`, args),
   }),
   tool({
     name: 'search_stripe_documentation',

@@ -1,5 +1,6 @@
 import { bypassesPending, chargeDecline, outcomeOf } from './cards.js';
 import { settleDestinationCharge } from './connect.js';
+import { disputeIfTestCard } from './disputes.js';
 import { setCustomerBilling } from './store/customers.js';
 import { findLive, insertObject, type StripeObject, saveObject } from './store/objects.js';
 import { invalidRequest, StripeError } from './stripe-error.js';
@@ -184,6 +185,7 @@ export async function confirmIntent(
     pi.amount_received = pi.amount;
     await saveObject(tx.db, 'payment_intents', pi);
     await emitUpdate(tx, 'payment_intent.succeeded', before, pi);
+    await disputeIfTestCard(tx, charge, pm, pi);
   }
   return { intent: pi, declined: false };
 }
@@ -251,6 +253,10 @@ export async function captureIntent(
   pi.amount_received = amount;
   await saveObject(tx.db, 'payment_intents', pi);
   await emitUpdate(tx, 'payment_intent.succeeded', before, pi);
+  const pm = pi.payment_method
+    ? await findLive<PaymentMethodObject>(tx.db, 'payment_methods', pi.payment_method)
+    : null;
+  if (pm) await disputeIfTestCard(tx, charge, pm, pi);
   return pi;
 }
 
@@ -407,6 +413,7 @@ export async function directCharge(
   }
   if (input.customer) await setCustomerBilling(tx.db, input.customer, { currency: input.currency });
   await tx.emit('charge.succeeded', charge);
+  await disputeIfTestCard(tx, charge, input.paymentMethod);
   return { charge, error: null };
 }
 

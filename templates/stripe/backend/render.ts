@@ -89,7 +89,7 @@ const EXPANDABLE: Record<string, Record<string, Expander>> = {
     latest_charge: id('charge'),
     application: id(null),
     on_behalf_of: id(null),
-    review: id(null),
+    review: id('review'),
     source: id(null),
   },
   charge: {
@@ -100,7 +100,7 @@ const EXPANDABLE: Record<string, Record<string, Expander>> = {
     application_fee: id(null),
     failure_balance_transaction: id('balance_transaction'),
     on_behalf_of: id(null),
-    review: id(null),
+    review: id('review'),
     source_transfer: id(null),
     refunds: {
       kind: 'list',
@@ -128,6 +128,12 @@ const EXPANDABLE: Record<string, Record<string, Expander>> = {
       load: async (db, source) => invoicePaymentsList(db, source),
     },
     latest_revision: id('invoice'),
+    // Includable, not a stored field: the client secret of the payment intent that pays it.
+    confirmation_secret: {
+      kind: 'derived',
+      type: null,
+      load: async (db, source) => invoiceConfirmationSecret(db, source),
+    },
     test_clock: id('test_helpers.test_clock'),
     on_behalf_of: id(null),
     application: id(null),
@@ -172,6 +178,22 @@ const EXPANDABLE: Record<string, Record<string, Expander>> = {
   },
   'billing_portal.session': { configuration: id('billing_portal.configuration') },
   promotion_code: { customer: id('customer') },
+  dispute: { charge: id('charge'), payment_intent: id('payment_intent') },
+  customer_balance_transaction: {
+    customer: id('customer'),
+    invoice: id('invoice'),
+    credit_note: id('credit_note'),
+    checkout_session: id(null),
+    customer_account: id(null),
+  },
+  credit_note: {
+    customer: id('customer'),
+    invoice: id('invoice'),
+    customer_balance_transaction: id('customer_balance_transaction'),
+    customer_account: id(null),
+  },
+  file_link: { file: id('file') },
+  review: { charge: id('charge') },
   subscription: {
     customer: id('customer'),
     default_payment_method: id('payment_method'),
@@ -267,6 +289,12 @@ const TABLES: ReadonlyArray<readonly [string, ObjectTable]> = [
   ['promo_', 'promotion_codes'],
   ['txr_', 'tax_rates'],
   ['shr_', 'shipping_rates'],
+  ['dp_', 'disputes'],
+  ['cn_', 'credit_notes'],
+  ['cbtxn_', 'customer_balance_transactions'],
+  ['file_', 'files'],
+  ['link_', 'file_links'],
+  ['prv_', 'reviews'],
 ];
 
 /** Reads any object by id as the API would answer it (deleted ones as `{ id, object, deleted }`). */
@@ -299,6 +327,9 @@ export async function refundsOf(db: Queryable, chargeId: string) {
 export function present<T extends StripeObject>(object: T, now: number): T {
   const out: Record<string, unknown> = structuredClone(stripHidden(object));
   if (out.object === 'webhook_endpoint') delete out.secret;
+  if (out.object === 'file_link') {
+    out.expired = out.expires_at !== null && (out.expires_at as number) <= now;
+  }
   if (out.object === 'balance_transaction') {
     out.status = (out.available_on as number) <= now ? 'available' : 'pending';
   }
@@ -429,4 +460,16 @@ async function invoicePaymentsList(db: Queryable, invoice: StripeObject) {
     total_count: data.length,
     url: `/v1/invoice_payments?invoice=${invoice.id}`,
   };
+}
+
+/** An open invoice's `confirmation_secret`: its unpaid payment intent's client secret. */
+async function invoiceConfirmationSecret(db: Queryable, invoice: StripeObject) {
+  if (invoice.status !== 'open') return null;
+  const ids = (invoice._payment_intents as string[] | undefined) ?? [];
+  for (const piId of [...ids].reverse()) {
+    const row = await findObject(db, 'payment_intents', piId);
+    if (!row || ['succeeded', 'canceled'].includes(row.data.status as string)) continue;
+    return { client_secret: row.data.client_secret, type: 'payment_intent' };
+  }
+  return null;
 }

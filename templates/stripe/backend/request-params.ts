@@ -5,6 +5,8 @@ import { readBody } from '../../_shared/request-body.js';
 import { invalidRequest, StripeError } from './stripe-error.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/** File uploads (`POST /v1/files`) are multipart and larger; Stripe's own limit is 50 MB. */
+const MAX_UPLOAD_BYTES = 16 * 1024 * 1024;
 
 // readBody answers at once and discards the rest, so the client reads this, not a reset.
 const tooLarge = () => new StripeError(413, 'invalid_request_error', 'Request body too large.');
@@ -75,13 +77,64 @@ export async function readParams(c: Context): Promise<Params> {
   const url = new URL(c.req.url);
   const query = parse(url.search.slice(1));
   if (c.req.method !== 'POST') return query;
+  const contentType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (contentType === 'multipart/form-data') return { ...query, ...(await readMultipart(c)) };
   const text = (await readBody(c, MAX_BODY_BYTES, tooLarge)).toString('utf8');
   if (text.trim() === '') return query;
-  const contentType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (contentType !== 'application/x-www-form-urlencoded') {
     throw invalidRequest(
       `Invalid request: unsupported Content-Type ${contentType || '(none)'}. If error persists and you need assistance, please contact support@stripe.com.`,
     );
   }
   return { ...query, ...parse(text) };
+}
+
+/** A file sent in a multipart body, kept beside the parameters (which name it by filename). */
+export interface Upload {
+  field: string;
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
+const uploads = new WeakMap<Context, Upload>();
+
+/** The file part of this request's multipart body, if it had one. */
+export const uploadOf = (c: Context): Upload | null => uploads.get(c) ?? null;
+
+/**
+ * A multipart body, as the SDK sends `files.create`: text parts are parameters in bracket
+ * notation like a form's (`file_link_data[create]`), the one file part is kept aside and
+ * its parameter is its filename, so journals and idempotency fingerprints stay small.
+ */
+async function readMultipart(c: Context): Promise<Params> {
+  const body = await readBody(c, MAX_UPLOAD_BYTES, tooLarge);
+  let form: FormData;
+  try {
+    form = await new Response(new Uint8Array(body), {
+      headers: { 'content-type': c.req.header('content-type') ?? '' },
+    }).formData();
+  } catch {
+    throw invalidRequest('Invalid request: the multipart/form-data body could not be parsed.');
+  }
+  const fields = new URLSearchParams();
+  const parts: Array<[string, FormDataEntryValue]> = [];
+  form.forEach((value, name) => {
+    parts.push([name, value]);
+  });
+  for (const [name, value] of parts) {
+    if (typeof value === 'string') {
+      fields.append(name, value);
+      continue;
+    }
+    if (uploads.has(c)) throw invalidRequest('Only one file can be uploaded per request.', { param: name });
+    uploads.set(c, {
+      field: name,
+      filename: value.name,
+      contentType: value.type,
+      bytes: Buffer.from(await value.arrayBuffer()),
+    });
+    fields.append(name, value.name);
+  }
+  return parse(fields.toString());
 }

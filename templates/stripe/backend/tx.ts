@@ -148,3 +148,31 @@ export function backgroundTx(db: Queryable, now: number, ids: StripeIds): Tx & {
   };
   return tx;
 }
+
+/** Carries a dry run's result out of the transaction it rolls back. */
+class RolledBack<T> extends Error {
+  constructor(readonly value: T) {
+    super('rolled back');
+  }
+}
+
+/**
+ * Runs `work` as a request would and rolls it all back, answering what it built: how
+ * previews (an upcoming invoice, say) are computed by the very code that makes the real
+ * thing. Nothing is written and no event or webhook goes out.
+ */
+export async function dryRun<T>(
+  deps: ResourceDeps,
+  request: RequestInfo | Context<StripeEnv>,
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  try {
+    await transact(deps, request, async (tx) => {
+      throw new RolledBack(await work(tx));
+    });
+  } catch (error) {
+    if (error instanceof RolledBack) return error.value as T;
+    throw error;
+  }
+  throw new Error('unreachable: a dry run always rolls back');
+}

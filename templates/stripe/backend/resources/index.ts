@@ -6,8 +6,12 @@ import { billingPortalConfigurationRoutes, billingPortalSessionRoutes } from './
 import { balanceRoutes, balanceTransactionRoutes, chargeRoutes } from './charges.js';
 import { checkoutSessionRoutes } from './checkout-sessions.js';
 import { couponRoutes } from './coupons.js';
+import { creditNoteRoutes } from './credit-notes.js';
+import { customerBalanceTransactionRoutes } from './customer-balance-transactions.js';
 import { customerRoutes } from './customers.js';
+import { disputeRoutes } from './disputes.js';
 import { eventRoutes } from './events.js';
+import { fileLinkRoutes, fileRoutes } from './files.js';
 import { invoiceItemRoutes, invoicePaymentRoutes, invoiceRoutes } from './invoices.js';
 import { paymentIntentRoutes } from './payment-intents.js';
 import { paymentLinkRoutes } from './payment-links.js';
@@ -18,6 +22,7 @@ import { productRoutes } from './products.js';
 import { promotionCodeRoutes } from './promotion-codes.js';
 import { quoteRoutes } from './quotes.js';
 import { refundRoutes } from './refunds.js';
+import { reviewRoutes } from './reviews.js';
 import { setupIntentRoutes } from './setup-intents.js';
 import { shippingRateRoutes } from './shipping-rates.js';
 import { subscriptionScheduleRoutes } from './subscription-schedules.js';
@@ -70,4 +75,10 @@ export const RESOURCES: ReadonlyArray<
   ['/tax_rates', taxRateRoutes],
   ['/plans', planRoutes],
   ['/shipping_rates', shippingRateRoutes],
+  ['/disputes', disputeRoutes],
+  ['/credit_notes', creditNoteRoutes],
+  ['/customers', customerBalanceTransactionRoutes],
+  ['/files', fileRoutes],
+  ['/file_links', fileLinkRoutes],
+  ['/reviews', reviewRoutes],
 ];

@@ -1,5 +1,8 @@
+import type { Context } from 'hono';
 import { Hono } from 'hono';
 import {
+  addSubscriptionLines,
+  closeInvoice,
   computeTotals,
   customerNow,
   draftInvoice,
@@ -7,6 +10,7 @@ import {
   lineForItem,
   liveCustomer,
   payInvoice,
+  periodEnd,
   pullPendingItems,
 } from '../billing.js';
 import { pageOf } from '../list.js';
@@ -33,7 +37,7 @@ import type { ResourceDeps, StripeEnv } from '../route-env.js';
 import { findLive, insertObject, markDeleted, saveObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
 import { taxRatesFrom } from '../taxes.js';
-import { previousAttributes, type Tx, transact } from '../tx.js';
+import { dryRun, previousAttributes, type Tx, transact } from '../tx.js';
 import {
   type CouponObject,
   type DiscountObject,
@@ -41,10 +45,12 @@ import {
   type InvoiceObject,
   newDiscount,
   newInvoiceItem,
+  type SubscriptionObject,
 } from '../views/billing.js';
 import type { PriceObject } from '../views/price.js';
 import { answer, listAnswer, mustFind, retrieveRoute, searchRoute, stringFilter } from './common.js';
 import { redeemPromotionCode } from './promotion-codes.js';
+import { applyItemChanges, prorationBehavior, settleItemChange } from './subscriptions.js';
 
 const notEditable = (invoice: InvoiceObject) =>
   invalidRequest(
@@ -157,6 +163,286 @@ async function lockInvoice(tx: Tx, id: string): Promise<InvoiceObject> {
   return mustFind<InvoiceObject>(tx.db, 'invoices', 'invoice', id, { forUpdate: true });
 }
 
+const lineList = (value: unknown): unknown[] => {
+  const items = Array.isArray(value) ? value : isHash(value) ? Object.values(value) : null;
+  if (items === null || items.length === 0) throw invalidRequest('Invalid array', { param: 'lines' });
+  return items;
+};
+
+/** A draft invoice's lines edited in one transaction: totals recomputed, `invoice.updated` emitted. */
+async function editLines(
+  deps: ResourceDeps,
+  c: Context<StripeEnv>,
+  params: Params,
+  edit: (tx: Tx, invoice: InvoiceObject) => Promise<void>,
+): Promise<InvoiceObject> {
+  return transact(deps, c, async (tx) => {
+    const invoice = await lockInvoice(tx, c.req.param('id') ?? '');
+    if (invoice.status !== 'draft') throw notEditable(invoice);
+    const before = structuredClone(invoice);
+    await edit(tx, invoice);
+    if (params.invoice_metadata !== undefined) {
+      invoice.metadata = mergeMetadata(invoice.metadata, params.invoice_metadata, 'invoice_metadata');
+    }
+    await computeTotals(tx, invoice);
+    await saveObject(tx.db, 'invoices', invoice);
+    await tx.emit('invoice.updated', invoice, previousAttributes(before, invoice));
+    return invoice;
+  });
+}
+
+/** A line of `invoice` by id and the invoice item behind it (subscription lines have none). */
+async function itemOfLine(tx: Tx, invoice: InvoiceObject, value: unknown, at: string) {
+  if (value === undefined) missing(`${at}[id]`);
+  const lineId = string(value, `${at}[id]`);
+  const line = invoice.lines.data.find((each) => each.id === lineId);
+  if (!line) throw resourceMissing('line item', lineId, `${at}[id]`);
+  const parent = line.parent as { invoice_item_details: { invoice_item: string | null } | null };
+  const itemId = parent.invoice_item_details?.invoice_item ?? null;
+  const item = itemId
+    ? await findLive<InvoiceItemObject>(tx.db, 'invoiceitems', itemId, { forUpdate: true })
+    : null;
+  if (!item) {
+    throw invalidRequest(`The line ${lineId} comes from a subscription: change the subscription instead.`, {
+      param: `${at}[id]`,
+    });
+  }
+  return { line, item };
+}
+
+/** The invoice item an `add_lines` line makes: an amount, a price, or inline price data. */
+async function newItemForLine(
+  tx: Tx,
+  invoice: InvoiceObject,
+  customer: string,
+  testClock: string | null,
+  line: Params,
+  at: string,
+): Promise<InvoiceItemObject> {
+  const quantity = line.quantity === undefined ? 1 : integer(line.quantity, `${at}[quantity]`, { min: 1 });
+  let price: PriceObject | null = null;
+  let total: number;
+  if (line.pricing !== undefined) {
+    const pricing = hash(line.pricing, `${at}[pricing]`, ['price']);
+    if (pricing.price === undefined) missing(`${at}[pricing][price]`);
+    price = await mustFind<PriceObject>(
+      tx.db,
+      'prices',
+      'price',
+      string(pricing.price, `${at}[pricing][price]`),
+      {
+        param: `${at}[pricing][price]`,
+      },
+    );
+    total = (price.unit_amount ?? 0) * quantity;
+  } else if (line.price_data !== undefined) {
+    const data = hash(line.price_data, `${at}[price_data]`, [
+      'currency',
+      'product',
+      'product_data',
+      'tax_behavior',
+      'unit_amount',
+      'unit_amount_decimal',
+    ]);
+    if (data.unit_amount === undefined) missing(`${at}[price_data][unit_amount]`);
+    if (
+      data.currency !== undefined &&
+      currency(data.currency, `${at}[price_data][currency]`) !== invoice.currency
+    ) {
+      throw invalidRequest(`The line's currency must be the invoice's (${invoice.currency}).`, {
+        param: `${at}[price_data][currency]`,
+      });
+    }
+    total = amount(data.unit_amount, `${at}[price_data][unit_amount]`, { min: 0 }) * quantity;
+  } else {
+    if (line.amount === undefined) missing(`${at}[amount]`);
+    total = amount(line.amount, `${at}[amount]`);
+  }
+  if (price && price.currency !== invoice.currency) {
+    throw invalidRequest(
+      `The price's currency (${price.currency}) must be the invoice's (${invoice.currency}).`,
+      {
+        param: `${at}[pricing][price]`,
+      },
+    );
+  }
+  let period: { start: number; end: number } | undefined;
+  if (line.period !== undefined) {
+    const raw = hash(line.period, `${at}[period]`, ['end', 'start']);
+    if (raw.start === undefined) missing(`${at}[period][start]`);
+    if (raw.end === undefined) missing(`${at}[period][end]`);
+    period = {
+      start: integer(raw.start, `${at}[period][start]`),
+      end: integer(raw.end, `${at}[period][end]`),
+    };
+  }
+  return newInvoiceItem({
+    id: tx.ids.object('ii'),
+    date: tx.now,
+    customer,
+    amount: total,
+    currency: invoice.currency,
+    description:
+      line.description === undefined
+        ? null
+        : nullableString(line.description, `${at}[description]`, { max: 5000 }),
+    invoice: invoice.id,
+    price,
+    quantity,
+    metadata: metadata(line.metadata, `${at}[metadata]`),
+    period,
+    discountable: line.discountable === undefined ? true : boolean(line.discountable, `${at}[discountable]`),
+    testClock,
+  });
+}
+
+/**
+ * The invoice `create_preview` answers, built inside a dry run: the customer's pending
+ * items (plus `invoice_items`), or a subscription's next invoice after the change in
+ * `subscription_details` (its prorations, or only those for `always_invoice`).
+ */
+async function previewInvoice(tx: Tx, params: Params): Promise<InvoiceObject> {
+  let sub: SubscriptionObject | null = null;
+  let customerId: string;
+  if (params.subscription !== undefined) {
+    sub = await mustFind<SubscriptionObject>(
+      tx.db,
+      'subscriptions',
+      'subscription',
+      string(params.subscription, 'subscription'),
+      {
+        param: 'subscription',
+        forUpdate: true,
+      },
+    );
+    customerId = sub.customer;
+    if (params.customer !== undefined && string(params.customer, 'customer') !== customerId) {
+      throw invalidRequest('The subscription does not belong to this customer.', { param: 'customer' });
+    }
+  } else {
+    customerId = string(params.customer, 'customer');
+    if (params.subscription_details !== undefined) {
+      // Not silently ignored: previewing a subscription yet to be created is not served.
+      throw invalidRequest(
+        'This clone previews changes to an existing subscription: pass `subscription` with `subscription_details`.',
+        { param: 'subscription_details' },
+      );
+    }
+  }
+  const customer = await liveCustomer(tx, customerId);
+  tx.now = await customerNow(tx, customer);
+  const code =
+    params.currency === undefined ? (sub?.currency ?? customer.currency ?? 'usd') : currency(params.currency);
+  if (params.invoice_items !== undefined) {
+    for (const [index, raw] of lineList(params.invoice_items).entries()) {
+      const at = `invoice_items[${index}]`;
+      const line = hash(raw, at, [
+        'amount',
+        'currency',
+        'description',
+        'discountable',
+        'discounts',
+        'invoiceitem',
+        'metadata',
+        'period',
+        'price',
+        'price_data',
+        'pricing',
+        'quantity',
+        'tax_behavior',
+        'tax_code',
+        'tax_rates',
+        'unit_amount_decimal',
+      ]);
+      const { currency: _currency, invoiceitem: _existing, price, ...rest } = line;
+      const shaped: Params = price === undefined ? rest : { ...rest, pricing: { price } };
+      const holder = { currency: code, id: 'upcoming' } as InvoiceObject;
+      const item = await newItemForLine(tx, holder, customer.id, customer.test_clock, shaped, at);
+      item.invoice = null;
+      await insertObject(tx.db, 'invoiceitems', item);
+    }
+  }
+  let billingReason = 'manual';
+  let period: { start: number; end: number } | undefined;
+  let lines: 'pending' | 'renewal' = 'pending';
+  if (sub) {
+    const details =
+      params.subscription_details === undefined
+        ? {}
+        : hash(params.subscription_details, 'subscription_details', [
+            'items',
+            'proration_behavior',
+            'proration_date',
+          ]);
+    const behavior = prorationBehavior(
+      details.proration_behavior,
+      'subscription_details[proration_behavior]',
+    );
+    if (details.items !== undefined) {
+      const next = structuredClone(sub);
+      const items = Array.isArray(details.items)
+        ? details.items
+        : isHash(details.items)
+          ? Object.values(details.items)
+          : null;
+      if (items === null) throw invalidRequest('Invalid array', { param: 'subscription_details[items]' });
+      await applyItemChanges(tx, next, items, 'subscription_details[items]');
+      await saveObject(tx.db, 'subscriptions', next);
+      // Only the prorations: `always_invoice` would invoice them at once, and that invoice is the preview.
+      await settleItemChange(
+        tx,
+        sub,
+        next,
+        { ...details, proration_behavior: behavior === 'none' ? 'none' : 'create_prorations' },
+        'subscription_details',
+      );
+      sub = next;
+    }
+    if (behavior !== 'always_invoice') {
+      const first = sub.items.data[0];
+      if (!first)
+        throw invalidRequest('The subscription has no items to invoice.', { param: 'subscription' });
+      const start =
+        sub.status === 'trialing' && sub.trial_end !== null ? sub.trial_end : first.current_period_end;
+      period = {
+        start,
+        end: periodEnd(
+          start,
+          first.price.recurring?.interval ?? 'month',
+          first.price.recurring?.interval_count ?? 1,
+        ),
+      };
+      billingReason = 'subscription_cycle';
+      lines = 'renewal';
+    } else billingReason = 'subscription_update';
+  }
+  const invoice = await draftInvoice(tx, customer, {
+    currency: code,
+    billingReason,
+    collectionMethod: sub?.collection_method ?? 'charge_automatically',
+    daysUntilDue: sub?.days_until_due ?? null,
+    autoAdvance: false,
+    subscription: sub,
+    period,
+  });
+  invoice.id = `upcoming_${invoice.id}`;
+  invoice.lines.url = `/v1/invoices/${invoice.id}/lines`;
+  if (sub && lines === 'renewal' && period) await addSubscriptionLines(tx, invoice, sub, period, false, null);
+  await pullPendingItems(tx, invoice);
+  if (sub)
+    invoice._discounts = (sub._discounts ?? []).filter(
+      (d) => d.end === null || d.end > (period?.start ?? tx.now),
+    );
+  await computeTotals(tx, invoice);
+  // What the customer's balance would do to it.
+  const balance = customer.currency === null || customer.currency === invoice.currency ? customer.balance : 0;
+  invoice.starting_balance = balance;
+  invoice.amount_due = Math.max(0, invoice.total + balance);
+  invoice.amount_remaining = invoice.amount_due;
+  invoice.ending_balance = Math.min(0, invoice.total + balance);
+  return invoice;
+}
+
 /** /v1/invoices: create (draft), retrieve, update, delete, finalize, pay, void, mark_uncollectible, list, search. */
 export function invoiceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
   const routes = new Hono<StripeEnv>();
@@ -253,6 +539,25 @@ export function invoiceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       url: '/v1/invoices/search',
     }),
   );
+
+  routes.post('/create_preview', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, [
+      'automatic_tax',
+      'currency',
+      'customer',
+      'discounts',
+      'expand',
+      'invoice_items',
+      'preview_mode',
+      'subscription',
+      'subscription_details',
+    ]);
+    expansionPlans(params, 'invoice');
+    if (params.customer === undefined && params.subscription === undefined) missing('customer');
+    const invoice = await dryRun(deps, c, (tx) => previewInvoice(tx, params));
+    return c.json(await answer(deps, params, invoice));
+  });
 
   routes.get('/:id', retrieveRoute(deps, 'invoices', 'invoice'));
 
@@ -354,9 +659,163 @@ export function invoiceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     return c.json(await answer(deps, params, result.invoice));
   });
 
-  for (const [action, status, event, from] of [
-    ['void', 'void', 'invoice.voided', ['open', 'uncollectible']],
-    ['mark_uncollectible', 'uncollectible', 'invoice.marked_uncollectible', ['open']],
+  routes.post('/:id/send', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, ['expand']);
+    expansionPlans(params, 'invoice');
+    const invoice = await transact(deps, c, async (tx) => {
+      const current = await lockInvoice(tx, c.req.param('id'));
+      if (current.status === 'void') {
+        throw invalidRequest('You cannot send an invoice that has been voided.', {
+          code: 'invoice_unexpected_state',
+        });
+      }
+      const customer = await liveCustomer(tx, current.customer);
+      if (!customer.email) {
+        throw invalidRequest(
+          `The customer (${customer.id}) has no email address to send the invoice to. Set the customer's email first.`,
+          { code: 'customer_email_missing' },
+        );
+      }
+      if (current.status === 'draft') await finalizeInvoice(tx, current);
+      await tx.emit('invoice.sent', current);
+      return current;
+    });
+    return c.json(await answer(deps, params, invoice));
+  });
+
+  routes.post('/:id/add_lines', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, ['expand', 'invoice_metadata', 'lines']);
+    expansionPlans(params, 'invoice');
+    if (params.lines === undefined) missing('lines');
+    const invoice = await editLines(deps, c, params, async (tx, invoice) => {
+      const customer = await liveCustomer(tx, invoice.customer);
+      for (const [index, raw] of lineList(params.lines).entries()) {
+        const at = `lines[${index}]`;
+        const line = hash(raw, at, [
+          'amount',
+          'description',
+          'discountable',
+          'discounts',
+          'invoice_item',
+          'metadata',
+          'period',
+          'price_data',
+          'pricing',
+          'quantity',
+          'tax_amounts',
+          'tax_rates',
+        ]);
+        let item: InvoiceItemObject;
+        if (line.invoice_item !== undefined) {
+          const itemId = string(line.invoice_item, `${at}[invoice_item]`);
+          item = await mustFind<InvoiceItemObject>(tx.db, 'invoiceitems', 'invoiceitem', itemId, {
+            param: `${at}[invoice_item]`,
+            forUpdate: true,
+          });
+          if (
+            item.customer !== invoice.customer ||
+            item.invoice !== null ||
+            item.currency !== invoice.currency
+          ) {
+            throw invalidRequest(
+              `The invoice item ${itemId} must be a pending item of this invoice's customer, in ${invoice.currency}.`,
+              { param: `${at}[invoice_item]` },
+            );
+          }
+          item.invoice = invoice.id;
+          await saveObject(tx.db, 'invoiceitems', item);
+          await tx.emit('invoiceitem.updated', item, { invoice: null });
+        } else {
+          item = await newItemForLine(tx, invoice, customer.id, customer.test_clock, line, at);
+          await insertObject(tx.db, 'invoiceitems', item);
+          await tx.emit('invoiceitem.created', item);
+        }
+        invoice.lines.data.push(lineForItem(tx, invoice, item));
+      }
+    });
+    return c.json(await answer(deps, params, invoice));
+  });
+
+  routes.post('/:id/update_lines', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, ['expand', 'invoice_metadata', 'lines']);
+    expansionPlans(params, 'invoice');
+    if (params.lines === undefined) missing('lines');
+    const invoice = await editLines(deps, c, params, async (tx, invoice) => {
+      for (const [index, raw] of lineList(params.lines).entries()) {
+        const at = `lines[${index}]`;
+        const change = hash(raw, at, [
+          'amount',
+          'description',
+          'discountable',
+          'discounts',
+          'id',
+          'metadata',
+          'period',
+          'price_data',
+          'pricing',
+          'quantity',
+          'tax_amounts',
+          'tax_rates',
+        ]);
+        const { line, item } = await itemOfLine(tx, invoice, change.id, at);
+        const before = structuredClone(item);
+        if (change.description !== undefined)
+          item.description = nullableString(change.description, `${at}[description]`, { max: 5000 });
+        if (change.metadata !== undefined)
+          item.metadata = mergeMetadata(item.metadata, change.metadata, `${at}[metadata]`);
+        if (change.discountable !== undefined)
+          item.discountable = boolean(change.discountable, `${at}[discountable]`);
+        if (change.quantity !== undefined) {
+          const unit = item.amount / Math.max(1, item.quantity);
+          item.quantity = integer(change.quantity, `${at}[quantity]`, { min: 1 });
+          item.amount = Math.round(unit * item.quantity);
+        }
+        if (change.amount !== undefined) item.amount = amount(change.amount, `${at}[amount]`);
+        item.net_amount = item.amount;
+        const previous = previousAttributes(before, item);
+        if (Object.keys(previous).length === 0) continue;
+        await saveObject(tx.db, 'invoiceitems', item);
+        await tx.emit('invoiceitem.updated', item, previous);
+        const updated = lineForItem(tx, invoice, item);
+        updated.id = line.id;
+        invoice.lines.data = invoice.lines.data.map((each) => (each.id === line.id ? updated : each));
+      }
+    });
+    return c.json(await answer(deps, params, invoice));
+  });
+
+  routes.post('/:id/remove_lines', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, ['expand', 'invoice_metadata', 'lines']);
+    expansionPlans(params, 'invoice');
+    if (params.lines === undefined) missing('lines');
+    const invoice = await editLines(deps, c, params, async (tx, invoice) => {
+      for (const [index, raw] of lineList(params.lines).entries()) {
+        const at = `lines[${index}]`;
+        const change = hash(raw, at, ['behavior', 'id']);
+        if (change.behavior === undefined) missing(`${at}[behavior]`);
+        const behavior = oneOf(change.behavior, `${at}[behavior]`, ['delete', 'unassign'] as const);
+        const { line, item } = await itemOfLine(tx, invoice, change.id, at);
+        if (behavior === 'delete') {
+          await markDeleted(tx.db, 'invoiceitems', item.id);
+          await tx.emit('invoiceitem.deleted', item);
+        } else {
+          item.invoice = null;
+          await saveObject(tx.db, 'invoiceitems', item);
+          await tx.emit('invoiceitem.updated', item, { invoice: invoice.id });
+        }
+        invoice.lines.data = invoice.lines.data.filter((each) => each.id !== line.id);
+      }
+    });
+    return c.json(await answer(deps, params, invoice));
+  });
+
+  for (const [action, status, from] of [
+    ['void', 'void', ['open', 'uncollectible']],
+    ['mark_uncollectible', 'uncollectible', ['open']],
   ] as const) {
     routes.post(`/:id/${action}`, async (c) => {
       const params = c.get('params');
@@ -370,19 +829,7 @@ export function invoiceRoutes(deps: ResourceDeps): Hono<StripeEnv> {
             { code: 'invoice_unexpected_state' },
           );
         }
-        const next = structuredClone(current);
-        next.status = status;
-        next.next_payment_attempt = null;
-        next.auto_advance = false;
-        if (status === 'void') {
-          next.status_transitions.voided_at = tx.now;
-          next.amount_remaining = 0;
-        } else {
-          next.status_transitions.marked_uncollectible_at = tx.now;
-        }
-        await saveObject(tx.db, 'invoices', next);
-        await tx.emit(event, next, previousAttributes(current, next));
-        return next;
+        return closeInvoice(tx, current, status);
       });
       return c.json(await answer(deps, params, invoice));
     });

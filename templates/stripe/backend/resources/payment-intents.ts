@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { settleInvoiceOf } from '../billing.js';
 import { applyDestination } from '../connect.js';
 import {
   boolean,
@@ -201,7 +202,10 @@ async function confirmAndReport(tx: Tx, pi: PaymentIntentObject, params: Params)
     (params.off_session === 'one_off' ||
       params.off_session === 'recurring' ||
       boolean(params.off_session, 'off_session'));
-  return confirmIntent(tx, pi, { offSession });
+  const result = await confirmIntent(tx, pi, { offSession });
+  // An invoice's payment intent (its confirmation_secret) pays the invoice.
+  await settleInvoiceOf(tx, result.intent);
+  return result;
 }
 
 const SEARCH_FIELDS = {

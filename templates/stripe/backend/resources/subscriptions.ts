@@ -5,9 +5,11 @@ import {
   invoicePendingNow,
   invoiceSubscription,
   liveCustomer,
+  type PauseBehavior,
   type PayResult,
   periodEnd,
   prorate,
+  resumeSubscription,
   startSubscription,
 } from '../billing.js';
 import { pageOf } from '../list.js';
@@ -117,8 +119,156 @@ function trialEndFrom(params: Params, prices: PriceObject[], now: number): numbe
   return null;
 }
 
+function trialEndBehavior(value: unknown): 'cancel' | 'create_invoice' | 'pause' | undefined {
+  if (value === undefined) return undefined;
+  const settings = hash(value, 'trial_settings', ['end_behavior']);
+  if (settings.end_behavior === undefined) missing('trial_settings[end_behavior]');
+  const end = hash(settings.end_behavior, 'trial_settings[end_behavior]', ['missing_payment_method']);
+  if (end.missing_payment_method === undefined)
+    missing('trial_settings[end_behavior][missing_payment_method]');
+  return oneOf(end.missing_payment_method, 'trial_settings[end_behavior][missing_payment_method]', [
+    'cancel',
+    'create_invoice',
+    'pause',
+  ] as const);
+}
+
+/** `pause_collection`: how renewals are invoiced while paused, until `resumes_at`; `''` resumes. */
+function pauseCollection(value: unknown): { behavior: PauseBehavior; resumes_at: number | null } | null {
+  if (value === '') return null;
+  const pause = hash(value, 'pause_collection', ['behavior', 'resumes_at']);
+  if (pause.behavior === undefined) missing('pause_collection[behavior]');
+  return {
+    behavior: oneOf(pause.behavior, 'pause_collection[behavior]', [
+      'keep_as_draft',
+      'mark_uncollectible',
+      'void',
+    ] as const),
+    resumes_at:
+      pause.resumes_at === undefined || pause.resumes_at === ''
+        ? null
+        : integer(pause.resumes_at, 'pause_collection[resumes_at]'),
+  };
+}
+
 async function reload(tx: Tx, sub: SubscriptionObject): Promise<SubscriptionObject> {
   return (await findLive<SubscriptionObject>(tx.db, 'subscriptions', sub.id)) ?? sub;
+}
+
+/**
+ * Applies `items` changes (`{ price, quantity, metadata }` to add, `{ id, ... }` to change,
+ * `{ id, deleted: true }` to remove) to `next`, a copy of a subscription being updated.
+ */
+export async function applyItemChanges(
+  tx: Tx,
+  next: SubscriptionObject,
+  changes: unknown[],
+  param = 'items',
+): Promise<void> {
+  const items: SubscriptionItemObject[] = [...next.items.data];
+  for (const [index, raw] of changes.entries()) {
+    const at = `${param}[${index}]`;
+    const change = hash(raw, at, [
+      'clear_usage',
+      'deleted',
+      'discounts',
+      'id',
+      'metadata',
+      'price',
+      'quantity',
+      'tax_rates',
+    ]);
+    const existing = change.id === undefined ? null : items.find((item) => item.id === change.id);
+    if (change.id !== undefined && !existing)
+      throw resourceMissing('subscription_item', String(change.id), `${at}[id]`);
+    if (existing && change.deleted !== undefined && boolean(change.deleted, `${at}[deleted]`)) {
+      items.splice(items.indexOf(existing), 1);
+      continue;
+    }
+    const price =
+      change.price === undefined
+        ? null
+        : await recurringPrice(tx, string(change.price, `${at}[price]`), `${at}[price]`);
+    if (existing) {
+      if (price) {
+        existing.price = price;
+        existing.plan = planOf(price);
+      }
+      if (change.quantity !== undefined)
+        existing.quantity = integer(change.quantity, `${at}[quantity]`, { min: 0 });
+      if (change.metadata !== undefined)
+        existing.metadata = mergeMetadata(existing.metadata, change.metadata, `${at}[metadata]`);
+    } else {
+      if (!price) missing(`${at}[price]`);
+      if (items.some((item) => item.price.id === price.id)) {
+        throw invalidRequest(
+          `Cannot add multiple subscription items with the same price: ${price.id}. Update the existing item's quantity instead.`,
+          { param: `${at}[price]` },
+        );
+      }
+      const period = {
+        start: items[0]?.current_period_start ?? tx.now,
+        end: items[0]?.current_period_end ?? periodFrom(price, tx.now).end,
+      };
+      items.push(
+        newSubscriptionItem({
+          id: tx.ids.object('si', 14),
+          created: tx.now,
+          price,
+          quantity:
+            change.quantity === undefined ? 1 : integer(change.quantity, `${at}[quantity]`, { min: 0 }),
+          subscription: next.id,
+          period,
+          metadata: metadata(change.metadata, `${at}[metadata]`),
+        }),
+      );
+    }
+  }
+  if (items.length === 0) throw invalidRequest('A subscription must have at least one item.', { param });
+  if (items.some((item) => item.price.currency !== next.currency)) {
+    throw invalidRequest('All prices on a subscription must have the same `currency`.', { param });
+  }
+  next.items = { ...next.items, data: items, total_count: items.length };
+}
+
+const PRORATION_BEHAVIORS = ['always_invoice', 'create_prorations', 'none'] as const;
+
+/** `proration_behavior` (default `create_prorations`). */
+export const prorationBehavior = (value: unknown, param = 'proration_behavior') =>
+  value === undefined ? 'create_prorations' : oneOf(value, param, PRORATION_BEHAVIORS);
+
+/**
+ * The money side of an item change already saved: prorations for the rest of the period
+ * (at `proration_date` if given), invoiced at once for `always_invoice`. True when an
+ * invoice was made (the stored subscription then moved on: reload it).
+ */
+export async function settleItemChange(
+  tx: Tx,
+  before: SubscriptionObject,
+  after: SubscriptionObject,
+  params: Params,
+  prefix = '',
+): Promise<boolean> {
+  const name = (key: string) => (prefix ? `${prefix}[${key}]` : key);
+  const behavior = prorationBehavior(params.proration_behavior, name('proration_behavior'));
+  if (behavior === 'none' || !['active', 'past_due'].includes(after.status)) return false;
+  const requestNow = tx.now;
+  if (params.proration_date !== undefined) {
+    const at = integer(params.proration_date, name('proration_date'));
+    const first = before.items.data[0];
+    if (first && (at < first.current_period_start || at > first.current_period_end)) {
+      throw invalidRequest('The proration date must be within the current billing period.', {
+        param: name('proration_date'),
+      });
+    }
+    tx.now = at;
+  }
+  const items = await prorate(tx, after, before.items.data, after.items.data);
+  tx.now = requestNow;
+  if (behavior !== 'always_invoice' || items.length === 0) return false;
+  const paid = await invoicePendingNow(tx, after);
+  if (paid.error && params.payment_behavior === 'error_if_incomplete') throw paid.error;
+  return true;
 }
 
 const SEARCH_FIELDS = {
@@ -245,6 +395,7 @@ export function subscriptionRoutes(deps: ResourceDeps): Hono<StripeEnv> {
               : nullableString(params.description, 'description', { max: 500 }),
           metadata: metadata(params.metadata),
           trialEnd,
+          trialEndBehavior: trialEndBehavior(params.trial_settings),
           cancelAtPeriodEnd:
             params.cancel_at_period_end !== undefined &&
             boolean(params.cancel_at_period_end, 'cancel_at_period_end'),
@@ -337,6 +488,7 @@ export function subscriptionRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       'items',
       'metadata',
       'off_session',
+      'pause_collection',
       'payment_behavior',
       'proration_behavior',
       'proration_date',
@@ -364,69 +516,7 @@ export function subscriptionRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       const customer = await liveCustomer(tx, current.customer);
       tx.now = await customerNow(tx, customer);
       const next = structuredClone(current);
-      if (params.items !== undefined) {
-        const items: SubscriptionItemObject[] = [...next.items.data];
-        for (const [index, raw] of itemList(params.items).entries()) {
-          const at = `items[${index}]`;
-          const change = hash(raw, at, [
-            'clear_usage',
-            'deleted',
-            'discounts',
-            'id',
-            'metadata',
-            'price',
-            'quantity',
-            'tax_rates',
-          ]);
-          const existing = change.id === undefined ? null : items.find((item) => item.id === change.id);
-          if (change.id !== undefined && !existing)
-            throw resourceMissing('subscription_item', String(change.id), `${at}[id]`);
-          if (existing && change.deleted !== undefined && boolean(change.deleted, `${at}[deleted]`)) {
-            items.splice(items.indexOf(existing), 1);
-            continue;
-          }
-          const price =
-            change.price === undefined
-              ? null
-              : await recurringPrice(tx, string(change.price, `${at}[price]`), `${at}[price]`);
-          if (existing) {
-            if (price) {
-              existing.price = price;
-              existing.plan = planOf(price);
-            }
-            if (change.quantity !== undefined)
-              existing.quantity = integer(change.quantity, `${at}[quantity]`, { min: 0 });
-            if (change.metadata !== undefined)
-              existing.metadata = mergeMetadata(existing.metadata, change.metadata, `${at}[metadata]`);
-          } else {
-            if (!price) missing(`${at}[price]`);
-            const period = {
-              start: items[0]?.current_period_start ?? tx.now,
-              end: items[0]?.current_period_end ?? periodFrom(price, tx.now).end,
-            };
-            items.push(
-              newSubscriptionItem({
-                id: tx.ids.object('si', 14),
-                created: tx.now,
-                price,
-                quantity:
-                  change.quantity === undefined ? 1 : integer(change.quantity, `${at}[quantity]`, { min: 0 }),
-                subscription: next.id,
-                period,
-                metadata: metadata(change.metadata, `${at}[metadata]`),
-              }),
-            );
-          }
-        }
-        if (items.length === 0)
-          throw invalidRequest('A subscription must have at least one item.', { param: 'items' });
-        if (items.some((item) => item.price.currency !== next.currency)) {
-          throw invalidRequest('All prices on a subscription must have the same `currency`.', {
-            param: 'items',
-          });
-        }
-        next.items = { ...next.items, data: items, total_count: items.length };
-      }
+      if (params.items !== undefined) await applyItemChanges(tx, next, itemList(params.items));
       if (params.cancel_at_period_end !== undefined) {
         next.cancel_at_period_end = boolean(params.cancel_at_period_end, 'cancel_at_period_end');
         next.canceled_at = next.cancel_at_period_end ? tx.now : null;
@@ -463,6 +553,8 @@ export function subscriptionRoutes(deps: ResourceDeps): Hono<StripeEnv> {
           next.customer,
         );
       }
+      if (params.pause_collection !== undefined)
+        next.pause_collection = pauseCollection(params.pause_collection);
       if (params.description !== undefined)
         next.description = nullableString(params.description, 'description', { max: 500 });
       if (params.metadata !== undefined) next.metadata = mergeMetadata(next.metadata, params.metadata);
@@ -504,26 +596,9 @@ export function subscriptionRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       if (Object.keys(previous).length === 0) return current;
       await saveObject(tx.db, 'subscriptions', next);
       await tx.emit('customer.subscription.updated', next, previous);
-      const prorations =
-        params.proration_behavior === undefined
-          ? 'create_prorations'
-          : oneOf(params.proration_behavior, 'proration_behavior', [
-              'always_invoice',
-              'create_prorations',
-              'none',
-            ] as const);
-      if (
-        params.items !== undefined &&
-        prorations !== 'none' &&
-        ['active', 'past_due'].includes(next.status) &&
-        !endTrialNow
-      ) {
-        const items = await prorate(tx, next, current.items.data, next.items.data);
-        if (prorations === 'always_invoice' && items.length > 0) {
-          const paid = await invoicePendingNow(tx, next);
-          if (paid.error && params.payment_behavior === 'error_if_incomplete') throw paid.error;
-          return reload(tx, next);
-        }
+      if (params.items !== undefined && !endTrialNow) {
+        const settled = await settleItemChange(tx, current, next, params);
+        if (settled) return reload(tx, next);
       }
       if (endTrialNow) {
         const first = next.items.data[0] as SubscriptionItemObject;
@@ -538,6 +613,38 @@ export function subscriptionRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       return next;
     });
     return c.json(await answer(deps, params, sub));
+  });
+
+  routes.post('/:id/resume', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, ['billing_cycle_anchor', 'expand', 'proration_behavior', 'proration_date']);
+    expansionPlans(params, 'subscription');
+    const anchor =
+      params.billing_cycle_anchor === undefined
+        ? 'now'
+        : oneOf(params.billing_cycle_anchor, 'billing_cycle_anchor', ['now', 'unchanged'] as const);
+    prorationBehavior(params.proration_behavior);
+    const result = await transact(deps, c, async (tx) => {
+      const current = await mustFind<SubscriptionObject>(
+        tx.db,
+        'subscriptions',
+        'subscription',
+        c.req.param('id'),
+        {
+          forUpdate: true,
+        },
+      );
+      if (current.status !== 'paused') {
+        throw invalidRequest(`Only a paused subscription can be resumed; this one is ${current.status}.`, {
+          code: 'subscription_not_paused',
+        });
+      }
+      const customer = await liveCustomer(tx, current.customer);
+      tx.now = await customerNow(tx, customer);
+      const pay = await resumeSubscription(tx, current, anchor);
+      return { sub: await reload(tx, current), pay };
+    });
+    return c.json(await answer(deps, params, result.sub));
   });
 
   routes.delete('/:id', async (c) => {
@@ -585,9 +692,82 @@ export function subscriptionRoutes(deps: ResourceDeps): Hono<StripeEnv> {
   return routes;
 }
 
-/** /v1/subscription_items: list (by subscription) and retrieve. */
+/** The subscription holding item `id` (locked), or Stripe's 404 for the item. */
+async function subscriptionOfItem(tx: Tx, id: string): Promise<SubscriptionObject> {
+  const { rows } = await tx.db.query<{ id: string }>(
+    `SELECT id FROM subscriptions WHERE NOT deleted AND data->'items'->'data' @> $1::jsonb`,
+    [JSON.stringify([{ id }])],
+  );
+  const sub = rows[0]
+    ? await findLive<SubscriptionObject>(tx.db, 'subscriptions', rows[0].id, { forUpdate: true })
+    : null;
+  if (!sub) throw resourceMissing('subscription_item', id);
+  return sub;
+}
+
+const ITEM_CHANGE_PARAMS = ['payment_behavior', 'proration_behavior', 'proration_date'];
+
+/**
+ * One item change through the subscription: applied, saved with
+ * `customer.subscription.updated`, then prorated as the parameters say.
+ */
+async function changeItem(tx: Tx, current: SubscriptionObject, change: Params, params: Params) {
+  if (['canceled', 'incomplete_expired'].includes(current.status)) {
+    throw invalidRequest(`This subscription is ${current.status}; its items can no longer change.`, {
+      param: 'subscription',
+    });
+  }
+  const customer = await liveCustomer(tx, current.customer);
+  tx.now = await customerNow(tx, customer);
+  prorationBehavior(params.proration_behavior);
+  const next = structuredClone(current);
+  await applyItemChanges(tx, next, [change]);
+  const previous = previousAttributes(current, next);
+  if (Object.keys(previous).length > 0) {
+    await saveObject(tx.db, 'subscriptions', next);
+    await tx.emit('customer.subscription.updated', next, previous);
+    await settleItemChange(tx, current, next, params);
+  }
+  return next;
+}
+
+/** /v1/subscription_items: create, update, delete (prorated like a subscription update), list, retrieve. */
 export function subscriptionItemRoutes(deps: ResourceDeps): Hono<StripeEnv> {
   const routes = new Hono<StripeEnv>();
+
+  routes.post('/', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, [
+      'discounts',
+      'expand',
+      'metadata',
+      'price',
+      'quantity',
+      'subscription',
+      'tax_rates',
+      ...ITEM_CHANGE_PARAMS,
+    ]);
+    if (params.subscription === undefined) missing('subscription');
+    if (params.price === undefined) missing('price');
+    const item = await transact(deps, c, async (tx) => {
+      const current = await mustFind<SubscriptionObject>(
+        tx.db,
+        'subscriptions',
+        'subscription',
+        string(params.subscription, 'subscription'),
+        { param: 'subscription', forUpdate: true },
+      );
+      const change = { price: params.price, quantity: params.quantity, metadata: params.metadata };
+      for (const key of Object.keys(change) as Array<keyof typeof change>) {
+        if (change[key] === undefined) delete change[key];
+      }
+      const next = await changeItem(tx, current, change, params);
+      const known = new Set(current.items.data.map((each) => each.id));
+      return next.items.data.find((each) => !known.has(each.id)) as SubscriptionItemObject;
+    });
+    return c.json(item);
+  });
+
   routes.get('/', async (c) => {
     const params = c.get('params');
     rejectUnknown(params, ['ending_before', 'expand', 'limit', 'starting_after', 'subscription']);
@@ -603,6 +783,7 @@ export function subscriptionItemRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       pageOf(sub.items.data, params, { url: '/v1/subscription_items', noun: 'subscription_item' }),
     );
   });
+
   routes.get('/:id', async (c) => {
     rejectUnknown(c.get('params'), ['expand']);
     const id = c.req.param('id');
@@ -614,5 +795,41 @@ export function subscriptionItemRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     if (!item) throw resourceMissing('subscription_item', id);
     return c.json(item);
   });
+
+  routes.post('/:id', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, [
+      'discounts',
+      'expand',
+      'metadata',
+      'off_session',
+      'price',
+      'quantity',
+      'tax_rates',
+      ...ITEM_CHANGE_PARAMS,
+    ]);
+    const id = c.req.param('id');
+    const item = await transact(deps, c, async (tx) => {
+      const current = await subscriptionOfItem(tx, id);
+      const change: Params = { id };
+      for (const key of ['price', 'quantity', 'metadata'])
+        if (params[key] !== undefined) change[key] = params[key];
+      const next = await changeItem(tx, current, change, params);
+      return next.items.data.find((each) => each.id === id) as SubscriptionItemObject;
+    });
+    return c.json(item);
+  });
+
+  routes.delete('/:id', async (c) => {
+    const params = c.get('params');
+    rejectUnknown(params, ['clear_usage', ...ITEM_CHANGE_PARAMS]);
+    const id = c.req.param('id');
+    await transact(deps, c, async (tx) => {
+      const current = await subscriptionOfItem(tx, id);
+      await changeItem(tx, current, { id, deleted: 'true' }, params);
+    });
+    return c.json({ id, object: 'subscription_item', deleted: true });
+  });
+
   return routes;
 }

@@ -5,6 +5,7 @@ import type { RangeFilter } from '../list.js';
 export type StripeObject = Record<string, unknown> & { id: string; object: string; created?: number };
 
 /** The tables of migrations 0002 and after: one per resource, each `(seq, id, created, deleted, data)`. */
+/** The tables of migrations 0002 and up: one per resource, each `(seq, id, created, deleted, data)`. */
 export const OBJECT_TABLES = [
   'products',
   'prices',
@@ -39,6 +40,13 @@ export const OBJECT_TABLES = [
   'promotion_codes',
   'tax_rates',
   'shipping_rates',
+  // 0004_support.sql
+  'disputes',
+  'credit_notes',
+  'customer_balance_transactions',
+  'files',
+  'file_links',
+  'reviews',
 ] as const;
 
 export type ObjectTable = (typeof OBJECT_TABLES)[number];

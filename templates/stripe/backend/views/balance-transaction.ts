@@ -35,8 +35,12 @@ export function newBalanceTransaction(fields: {
     | 'payout'
     | 'payout_cancel'
     | 'application_fee'
-    | 'payment';
+    | 'payment'
+    | 'adjustment';
   availableOn?: number;
+  /** Defaults from `type`; a dispute's adjustments are `dispute` and `dispute_reversal`. */
+  reportingCategory?: string;
+  feeDescription?: string;
 }): StripeObject {
   return {
     id: fields.id,
@@ -57,12 +61,12 @@ export function newBalanceTransaction(fields: {
               amount: fields.fee,
               application: null,
               currency: fields.currency,
-              description: 'Stripe processing fees',
+              description: fields.feeDescription ?? 'Stripe processing fees',
               type: 'stripe_fee',
             },
           ],
     net: fields.amount - fields.fee,
-    reporting_category: REPORTING_CATEGORY[fields.type] ?? 'refund',
+    reporting_category: fields.reportingCategory ?? REPORTING_CATEGORY[fields.type] ?? 'refund',
     source: fields.source,
     // Computed when answered (render.ts present()).
     status: 'pending',

@@ -204,6 +204,8 @@ export interface InvoiceObject extends StripeObject {
   number: string | null;
   period_end: number;
   period_start: number;
+  post_payment_credit_notes_amount: number;
+  pre_payment_credit_notes_amount: number;
   starting_balance: number;
   status: InvoiceStatus;
   status_transitions: {
