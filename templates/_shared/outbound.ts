@@ -262,8 +262,11 @@ export class OutboundDelivery {
   /** Reset and reseed: every pending retry dropped, in-flight outcomes ignored. */
   async clear(): Promise<void> {
     this.generation++;
+    // Every stored retry has a timer (resume() schedules them all; an attempt that stores
+    // one after a clear takes it back): none pending, no query, so a reset stays cheap.
+    const pending = this.timers.size > 0;
     this.stopTimers();
-    await this.store.clear();
+    if (pending) await this.store.clear();
   }
 
   /** Shutdown: timers stopped, the store kept (the next start resumes it). */

@@ -231,7 +231,7 @@ export function paramIssues(error: z.ZodError): ParamIssue[] {
         path,
         expected: String(issue.expected),
         ...(absent ? {} : { received: issue.input }),
-        message: absent ? 'is required' : `expected ${issue.expected}`,
+        message: absent ? 'is required' : issue.message,
       });
     } else if (issue.code === 'invalid_value') {
       issues.push({
