@@ -224,6 +224,14 @@ export function paramIssues(error: z.ZodError): ParamIssue[] {
           expected: null,
           message: 'is not a known parameter',
         });
+    } else if (issue.input === undefined && path.length > 0) {
+      // Absent, whatever the schema (a union, a preprocess): missing, not "Invalid input".
+      issues.push({
+        kind: 'missing',
+        path,
+        expected: issue.code === 'invalid_type' ? String(issue.expected) : null,
+        message: 'is required',
+      });
     } else if (issue.code === 'invalid_type') {
       const absent = issue.input === undefined;
       issues.push({
