@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { KitError } from '../../templates/_shared/kit-error.js';
 import { declareParams, param, validateParams } from '../../templates/_shared/parameters.js';
 import { describeIssues, slackInteger, slackString } from '../../templates/slack/backend/args.js';
+import { decodeCursor, encodeCursor } from '../../templates/slack/backend/cursor.js';
 import { describeParamIssues, slackErrorFromKit } from '../../templates/slack/backend/slack-error.js';
+import { pageOf } from '../../templates/stripe/backend/list.js';
 import { boolean, integer, missing, oneOf, rejectUnknown } from '../../templates/stripe/backend/params.js';
 import { StripeError, stripeErrorFromKit } from '../../templates/stripe/backend/stripe-error.js';
 
@@ -80,5 +82,26 @@ describe("the templates' renderers of kit errors", () => {
       'missing required field: channel',
       'invalid value for field: limit (expected an integer)',
     ]);
+  });
+
+  it("page Stripe's embedded lists and Slack's cursors through the kit's pagination", () => {
+    const lines = ['il_1', 'il_2', 'il_3'].map((id) => ({ id }));
+    const spec = { url: '/v1/invoices/in_1/lines', noun: 'line item' };
+    expect(pageOf(lines, { limit: '2' }, spec)).toEqual({
+      object: 'list',
+      data: lines.slice(0, 2),
+      has_more: true,
+      url: spec.url,
+    });
+    expect(pageOf(lines, { starting_after: 'il_2' }, spec).data).toEqual([{ id: 'il_3' }]);
+    expect(pageOf(lines, { ending_before: 'il_3', limit: '1' }, spec)).toMatchObject({
+      data: [{ id: 'il_2' }],
+      has_more: true,
+    });
+    expect(stripeBody(() => pageOf(lines, { starting_after: 'il_9' }, spec))).toMatchObject({
+      error: { code: 'resource_missing', param: 'starting_after', message: "No such line item: 'il_9'" },
+    });
+    expect(decodeCursor('user', encodeCursor('user', 'U1'), /^U\d$/)).toBe('U1');
+    expect(() => decodeCursor('user', 'junk', /^U\d$/)).toThrow('invalid_cursor');
   });
 });
