@@ -42,6 +42,19 @@ describe("the templates' renderers of kit errors", () => {
         request,
       ).toBody();
     expect(viaKit({ amount: '12x' })).toEqual(stripeBody(() => integer('12x', 'amount')));
+    expect(viaKit({ amount: '12x' })).toEqual({
+      error: {
+        code: 'parameter_invalid_integer',
+        doc_url: 'https://stripe.com/docs/error-codes/parameter-invalid-integer',
+        message: 'Invalid integer: 12x',
+        param: 'amount',
+        type: 'invalid_request_error',
+      },
+    });
+    expect(viaKit({}).error).toMatchObject({
+      code: 'parameter_missing',
+      message: 'Missing required param: amount.',
+    });
     expect(viaKit({ amount: '0' })).toEqual(stripeBody(() => integer('0', 'amount', { min: 1 })));
     expect(viaKit({})).toEqual(stripeBody(() => missing('amount')));
     expect(viaKit({ amount: '5', capture: 'yes' })).toEqual(stripeBody(() => boolean('yes', 'capture')));
