@@ -26,9 +26,7 @@ export const VERSION = '0.1.0';
 /** The program with every command registered; nothing here touches process state. */
 export function createProgram(io: CliIO): Command {
   const program = new Command('asymmetric')
-    .description(
-      'Isolated, seeded clones of SaaS apps (Slack, Stripe) as Docker containers, grouped into environments.',
-    )
+    .description('Isolated, seeded clones of SaaS apps as Docker containers, grouped into environments.')
     .version(VERSION)
     .showSuggestionAfterError(true)
     .exitOverride()

@@ -6,7 +6,8 @@ import type { CloneView, EnvironmentView } from '../services/views.js';
 const table = (head: string[]) => new Table({ head, style: { head: [], border: [] } });
 
 export function renderClones(clones: CloneView[]): string {
-  if (clones.length === 0) return 'No clones. Create one with `asymmetric spin slack`.\n';
+  if (clones.length === 0)
+    return 'No clones. Create one with `asymmetric spin <template>` (`asymmetric templates` lists them).\n';
   const t = table(['ID', 'TEMPLATE', 'MODE', 'STATE', 'HEALTH', 'RESTARTS', 'ENVIRONMENT', 'API', 'WEB']);
   const notes: string[] = [];
   for (const c of clones) {

@@ -19,7 +19,7 @@ const cloneRecordSchema = z.object({
   seed: z.object({ fixture: z.string() }).nullable(),
   ports: z.object({ backend: z.number().int(), frontend: z.number().int().optional() }),
   exposed: z.boolean().default(false),
-  /** Vendor rate limits (Slack's tiers); on unless the clone was spun with --no-rate-limits. */
+  /** Vendor rate limits (a manifest's `rateLimits`); on unless the clone was spun with --no-rate-limits. */
   rateLimits: z.boolean().default(true),
   /**
    * The pinned clock (`spin --clock`, `clock:` in environment.yaml), an ISO instant in UTC:

@@ -4,7 +4,7 @@ import { isIPv4 } from 'node:net';
 /**
  * The home's delivery relay (Docker Engine on Linux). Clone backends live on a bridge
  * network, from which the host's loopback cannot be reached; a receiver that listens on
- * 127.0.0.1 only (`stripe listen`, every framework's dev server) would never get a
+ * 127.0.0.1 only (a vendor CLI's listener, every framework's dev server) would never get a
  * webhook. The relay runs in a container with host networking, listens on the home
  * network's gateway address only (never 0.0.0.0), and sends each request on to the host's
  * loopback. It is not a proxy: the target is `/<loopback host>:<port>` at the start of the

@@ -110,7 +110,7 @@ export async function adoptClone(
     seed: fixture ? { fixture } : null,
     ports: { backend: backendPort, ...(frontendPort ? { frontend: frontendPort } : {}) },
     exposed: (backend?.ports[0]?.hostIp ?? '127.0.0.1') === '0.0.0.0',
-    rateLimits: backend?.env.ASYM_RATE_LIMITS !== 'off',
+    rateLimits: template.rateLimits ? backend?.env[template.rateLimits.env] !== 'off' : true,
     clock: backend?.env.ASYM_CLOCK || null,
     images,
     tokens: null,

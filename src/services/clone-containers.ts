@@ -90,7 +90,7 @@ export function cloneContainerSpecs(
         ASYM_PUBLIC_URL: `http://127.0.0.1:${clone.ports.backend}`,
         ASYM_HOST_ALIAS: HOST_ALIAS,
         ...(infra.relayUrl ? { ASYM_RELAY_URL: infra.relayUrl } : {}),
-        ASYM_RATE_LIMITS: clone.rateLimits ? 'on' : 'off',
+        ...(template.rateLimits ? { [template.rateLimits.env]: clone.rateLimits ? 'on' : 'off' } : {}),
         ...(withFrontend ? { ASYM_FRONTEND_SECRET_SHA256: sha256(frontendSecret(clone)) } : {}),
         // Empty: real time. Every reset places the timeline around it again.
         ASYM_CLOCK: clone.clock ?? '',

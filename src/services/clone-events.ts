@@ -13,9 +13,10 @@ export interface EventsSubscription {
 }
 
 /**
- * A clone's Request URL (Slack's Events API): shown, set (after the url_verification
- * handshake, which the clone performs) or turned off, for templates whose manifest says
- * `deliveries.requestUrl`. Others (Stripe) take webhook endpoints through their own API.
+ * A clone's Request URL (one endpoint the vendor POSTs every event to): shown, set (after
+ * the verification handshake, which the clone performs) or turned off, for templates whose
+ * manifest says `deliveries.requestUrl`. Others take webhook endpoints through their own API
+ * (`deliveries.register` says how).
  */
 export async function cloneEvents(
   ctx: AppContext,
@@ -80,7 +81,7 @@ export async function cloneEvents(
   } catch (error) {
     if (error instanceof AdminRefusal) {
       throw new AsymError('INVALID_ARGUMENT', `The Request URL was not accepted: ${error.reason.message}`, {
-        hint: 'The URL must answer Slack\'s url_verification POST with its "challenge" (Bolt does this).',
+        hint: deliveries.verification ?? 'The URL must answer the verification request the clone sends it.',
       });
     }
     throw error;

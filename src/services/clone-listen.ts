@@ -73,7 +73,7 @@ export async function listenToClone(ctx: AppContext, id: string, options: Listen
     chain = chain.then(async () => options.onDelivery(await post(clone.id, target, delivery, options)));
   };
   // A stream that drops (the clone restarted, stopped a moment) is opened again, as
-  // `stripe listen` reconnects; the clone gone for good ends listen with an error.
+  // a vendor's own listen command reconnects; the clone gone for good ends listen with an error.
   let lost: unknown = null;
   let lostSince = 0;
   for (let attempt = 0; ; attempt++) {

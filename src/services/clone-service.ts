@@ -396,7 +396,7 @@ export async function startClone(ctx: AppContext, id: string): Promise<CloneView
 
 /**
  * A backend that kept running while its Postgres was down holds pooled connections to the
- * dead server, and its first queries afterwards fail (a 500 on the first Stripe call after
+ * dead server, and its first queries afterwards fail (a 500 on the first API call after
  * `start`). The backend is stateless, so restarting it is the safe way to fresh ones.
  */
 export async function restartBackendIfItOutlivedItsDatabase(
@@ -616,14 +616,16 @@ export async function cloneLogs(
   options: { service: CloneService; follow: boolean; tail?: number | undefined },
   out: NodeJS.WritableStream,
 ): Promise<void> {
-  requireClone(await ctx.store.read(), id);
+  const clone = requireClone(await ctx.store.read(), id);
   const runtime = await ctx.runtime();
   const container = (await cloneContainers(runtime, ctx.home.id, id)).find(
     (c) => c.labels[LABEL.service] === options.service,
   );
   if (!container) {
+    // The services its mode runs, as its template's manifest lists them.
+    const services = getTemplate(clone.template).modes[clone.mode]?.services ?? ['backend', 'postgres'];
     throw new AsymError('INVALID_ARGUMENT', `Clone ${id} has no ${options.service} container.`, {
-      hint: 'Pick a service it runs: backend, postgres, or frontend (full mode).',
+      hint: `Pick a service it runs (${clone.mode} mode): ${services.join(', ')}.`,
     });
   }
   await runtime.containerLogs(

@@ -25,7 +25,7 @@ export interface RunPlan {
   routes: Map<string, RunRoute>;
 }
 
-/** `slack-3f9a` → `SLACK_3F9A`: the suffix of a clone's own variables. */
+/** `crm-3f9a` → `CRM_3F9A`: the suffix of a clone's own variables. */
 export const variableSuffix = (cloneId: string): string => cloneId.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 
 function resolveValue(member: RunMember, reference: string): string | undefined {
@@ -35,7 +35,7 @@ function resolveValue(member: RunMember, reference: string): string | undefined 
 
 /**
  * The variables and routes for a set of clones, in member order. Each clone sets its
- * template's variables suffixed with its id (`SLACK_BOT_TOKEN_SLACK_3F9A`); the first clone
+ * template's variables suffixed with its id (`CRM_API_KEY_CRM_3F9A`); the first clone
  * of a template also sets them plain and answers that template's vendor hosts.
  */
 export function planRun(environment: string, members: readonly RunMember[]): RunPlan {

@@ -1,7 +1,7 @@
 /**
  * Loaded into every Node process under `asymmetric run` (NODE_OPTIONS=--require), built to
  * dist/cli/run-preload.cjs with its dependencies inlined. Node 20 has no NODE_USE_ENV_PROXY,
- * and SDKs bring their own agents (the stripe SDK makes a keep-alive https.Agent), so
+ * and SDKs bring their own agents (some vendor SDKs make a keep-alive https.Agent), so
  * honouring HTTPS_PROXY is not enough: this sends global fetch through the proxy (undici's
  * ProxyAgent, NO_PROXY honoured) and gives every http/https request the
  * proxy's agent, whatever agent the caller chose. Requests to loopback and unix sockets go

@@ -81,7 +81,7 @@ export function cloneView(registry: Registry, clone: CloneRecord, live: Partial<
     seed: clone.seed,
     clock: clone.clock,
     endpoints: {
-      // Slack's ends in /api/ (what WebClient takes as slackApiUrl); Stripe's is the origin.
+      // The manifest's apiPath: some SDKs take a base URL ending in /api/, others the origin.
       api: template.apiPath === '/' ? origin : `${origin}${template.apiPath}`,
       ...(clone.ports.frontend ? { web: `http://127.0.0.1:${clone.ports.frontend}/` } : {}),
       ...(template.mcp ? { mcp: `${origin}${template.mcp.path}` } : {}),

@@ -141,7 +141,7 @@ class IssueList {
   }
 
   /**
-   * Issues in file order. `templat: slack` yields both "unknown key, did you mean
+   * Issues in file order. `templat: crm` yields both "unknown key, did you mean
    * template" and "missing template"; the second only repeats the first, so it goes.
    */
   sorted(): SpecIssue[] {
@@ -184,7 +184,7 @@ function schemaIssues(
           break;
         }
         let message = `expected ${expectedAt(path, issue.expected)}, got ${describeValue(value)}`;
-        // `clones: [slack, stripe]` is the likeliest shape mistake; show the fix.
+        // `clones: [crm, billing]` is the likeliest shape mistake; show the fix.
         if (path.length === 2 && path[0] === 'clones' && typeof value === 'string') {
           message += ` (write "- template: ${value}")`;
         }

@@ -19,7 +19,17 @@ const deliveriesSchema = z
     requestUrl: z.boolean().default(false),
     /** Otherwise: how a receiver is registered through the clone's own API. */
     register: z.string().optional(),
+    /** What a Request URL must do to be accepted (the hint when the clone refuses one). */
+    verification: z.string().optional(),
   })
+  .strict();
+
+/**
+ * The template's backend enforces its vendor's rate limits unless the variable `env` is
+ * `off` (`spin --no-rate-limits`); templates without the key get no such variable.
+ */
+const rateLimitsSchema = z
+  .object({ env: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'a variable name looks like "ASYM_RATE_LIMITS"') })
   .strict();
 
 /**
@@ -92,6 +102,7 @@ const manifestSchema = z
     migrations: z.string(),
     fixtures: z.record(z.string(), z.string()),
     deliveries: deliveriesSchema.optional(),
+    rateLimits: rateLimitsSchema.optional(),
     run: runSchema.optional(),
     actions: actionsSchema.optional(),
   })

@@ -483,6 +483,7 @@ describe('Stripe: junk to every route', () => {
       runtime: {
         onCachesInvalidated: () => undefined,
         onReset: () => undefined,
+        onReady: () => undefined,
         ready: false,
         clock: { now: Date.now },
         evaluation: {

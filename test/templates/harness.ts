@@ -111,6 +111,8 @@ export async function startBackend<Identity extends object, Tokens extends objec
     start?: boolean;
     /** The clone's clock (a fake real-time source, a pinned anchor); real time by default. */
     clock?: CloneClock;
+    /** Where its migrations are, when its folder is not named after it (templates/_example). */
+    migrationsDir?: string;
   },
 ): Promise<RunningBackend<Identity, Tokens>> {
   const adminToken = randomBytes(16).toString('hex');
@@ -124,7 +126,7 @@ export async function startBackend<Identity extends object, Tokens extends objec
     adminTokenSha256: sha256Hex(adminToken),
     seedFixture: options.seedFixture,
     publicUrl: null,
-    migrationsDir: migrationsDir(options.template.name),
+    migrationsDir: options.migrationsDir ?? migrationsDir(options.template.name),
     frontendSecretSha256: null,
     clockMs: options.clock?.pinnedMs ?? null,
   };

@@ -98,6 +98,14 @@ describe('spin and status', () => {
     expect(settings.sort()).toEqual(['off', 'on']);
   });
 
+  it('sends the rate-limit variable only to a template whose manifest declares one (rateLimits.env)', async () => {
+    await cli(fake, home, 'spin', 'stripe', '--no-rate-limits');
+    const env = [...fake.runtime.containers.values()].find((c) => c.labels[LABEL.service] === 'backend')?.spec
+      .env;
+    expect(env?.ASYM_CLONE_ID).toMatch(/^stripe-/);
+    expect(env && 'ASYM_RATE_LIMITS' in env).toBe(false);
+  });
+
   it('pins the clock with --clock (ASYM_CLOCK, status shows it) and refuses a bad one with exit 1', async () => {
     const pinned = (
       await cli(fake, home, 'spin', 'slack', '--clock', '2026-03-02T10:00:00+01:00', '--json')

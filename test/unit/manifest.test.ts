@@ -55,4 +55,26 @@ describe('template manifests', () => {
     expect(noApi.code).toBe('TEMPLATE_INVALID');
     expect(noApi.message).toContain('modes: every template needs an "api" mode');
   });
+
+  it('checks the capabilities too: rateLimits names a variable, deliveries takes a verification hint', () => {
+    const dir = templatesWith((text) => `${text}\nrateLimits:\n  env: rate-limits\n  tiers: 4\n`);
+    const lines = readFileSync(join(dir, 'stripe', 'manifest.yaml'), 'utf8').split('\n');
+    const lineOf = (needle: string) => lines.findIndex((line) => line.includes(needle)) + 1;
+    const error = failure(dir);
+    expect(error.code).toBe('TEMPLATE_INVALID');
+    expect(error.message).toContain(
+      `:${lineOf('env: rate-limits')}:8 rateLimits.env: a variable name looks like`,
+    );
+    expect(error.message).toContain(`:${lineOf('tiers: 4')}:3 rateLimits.tiers: unknown key`);
+    const ok = loadTemplates(
+      templatesWith((text) =>
+        `${text}\nrateLimits:\n  env: VENDOR_LIMITS\n`.replace(
+          'register:',
+          'verification: echo it\n  register:',
+        ),
+      ),
+    );
+    expect(ok[0]?.rateLimits).toEqual({ env: 'VENDOR_LIMITS' });
+    expect(ok[0]?.deliveries?.verification).toBe('echo it');
+  });
 });

@@ -4,8 +4,10 @@ import type { CommandKit } from '../kit.js';
 export function registerEvents(program: Command, kit: CommandKit): void {
   program
     .command('events')
-    .description("show or set a Slack clone's Events API Request URL (localhost means this machine)")
-    .argument('<id>', 'a Slack clone id')
+    .description(
+      "show or set a clone's Request URL, for templates that take one (localhost means this machine)",
+    )
+    .argument('<id>', 'a clone id')
     .option('--url <url>', 'deliver events here (the clone runs the url_verification handshake first)')
     .option('--off', 'stop delivering events over HTTP')
     .option(

@@ -4,10 +4,15 @@ import type { CommandKit } from '../kit.js';
 export function registerListen(program: Command, kit: CommandKit): void {
   program
     .command('listen')
-    .description("forward a clone's deliveries (webhooks, events) to a local URL, like `stripe listen`")
+    .description(
+      "forward a clone's deliveries (webhooks, events) to a local URL, like a vendor's own listen command",
+    )
     .argument('<id>', 'a clone id')
     .requiredOption('--forward-to <url>', 'POST each delivery here, signed as the clone signs it')
-    .option('--events <names>', 'only these, comma-separated (Stripe event types, Slack subscriptions)')
+    .option(
+      '--events <names>',
+      "only these, comma-separated (the template's event names, as its manifest's deliveries.events says)",
+    )
     .option('--json', 'JSON Lines on stdout: a "ready" line with the secret, then one per delivery')
     .action(async (id: string, options: { forwardTo: string; events?: string; json?: boolean }) => {
       const { listenToClone } = await import('../../services/clone-listen.js');

@@ -24,7 +24,10 @@ export function registerSpin(program: Command, kit: CommandKit): void {
     .option('--seed <fixture>', 'seed fixture to load (e.g. acme-corp)')
     .option('-g, --group <env>', 'join (or create) this environment')
     .option('--expose', 'publish ports on all interfaces, not only 127.0.0.1')
-    .option('--no-rate-limits', "turn the vendor's rate limits off (Slack's tiers; on by default)")
+    .option(
+      '--no-rate-limits',
+      "turn the vendor's rate limits off (templates whose manifest declares rateLimits; on by default)",
+    )
     .option('--clock <iso>', 'pin the clock: the seeded timeline and reported times start here at each reset')
     .option(
       '-n, --count <n>',

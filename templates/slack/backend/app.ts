@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { Context } from 'hono';
-import { Hono } from 'hono';
-import { createAdminRoutes } from '../../_shared/admin-routes.js';
+import type { Context, Hono } from 'hono';
+import type { TemplateActions } from '../../_shared/actions.js';
+import { createCloneApp, type KitEnv } from '../../_shared/app-factory.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
 import { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import { frontendOnly } from '../../_shared/frontend-gate.js';
+import { KitError } from '../../_shared/kit-error.js';
 import { createMcpRoutes } from '../../_shared/mcp.js';
 import { createAssistantRoutes } from './assistant-routes.js';
 import { CallerResolver, type SlackCaller } from './caller.js';
@@ -29,7 +29,7 @@ import { SLACK_METHODS } from './methods/index.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { readSlackRequest } from './request-args.js';
 import { startScheduler } from './scheduler.js';
-import { SlackError } from './slack-error.js';
+import { SlackError, slackErrorFromKit } from './slack-error.js';
 import { SocketModeHub, type SocketModeOptions } from './socket-mode/socket-hub.js';
 import { createConnectionsOpenRoute, createSocketModeAdminRoutes } from './socket-mode/socket-routes.js';
 import { findWorkspace } from './store/workspace.js';
@@ -63,7 +63,7 @@ const actorOf = (caller: SlackCaller) =>
   `${caller.kind}:${caller.kind === 'bot' ? (caller.botId ?? caller.userId) : caller.userId}`;
 
 /** The app plus the hook that takes Socket Mode WebSocket upgrades on its HTTP server. */
-export type SlackApp = Hono & { attach: (server: Server) => () => void };
+export type SlackApp = Hono<KitEnv> & { attach: (server: Server) => () => void };
 
 /**
  * The Slack Web API clone: `/api/<method>` by GET or POST, the `{ ok }` envelope, method
@@ -93,7 +93,45 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     },
     log,
   );
-  const events = new EventDispatcher(pool, now, log, deps.events, sockets, deliveries);
+  const lazyActions: Record<string, TemplateActions[string]> = {};
+  // The kit's skeleton: request ids, admin routes, the journal (every /api call) and faults
+  // (where Slack fails a call), and Slack's envelope for everything the kit refuses.
+  const kit = createCloneApp<SlackError>({
+    deps,
+    requestId: { header: 'X-Slack-Req-Id' },
+    deliveries,
+    // Filled in below, once the actions' dependencies exist; looked up per request.
+    admin: { actions: lazyActions, publicUrl: config.publicUrl ?? null },
+    errors: {
+      is: (error): error is SlackError => error instanceof SlackError,
+      fromKit: slackErrorFromKit,
+      // The one place Slack's error envelope is rendered.
+      render: (error, c) => {
+        for (const [header, value] of Object.entries(error.headers)) c.header(header, value);
+        return c.json({ ok: false, error: error.code, ...error.extra }, error.status);
+      },
+    },
+    evaluation: {
+      methodOf: (c) => (c.req.path.startsWith('/api/') ? c.req.path.slice('/api/'.length) : null),
+      methods: () => [...SLACK_METHODS.keys()],
+      describe: (c) => {
+        const call = calls.get(c);
+        const caller = call?.caller;
+        return { actor: caller ? actorOf(caller) : null, args: call?.args ?? {} };
+      },
+      errorCode: (error) => error.code,
+      faultError: (fault) =>
+        fault.error === 'ratelimited'
+          ? new SlackError('ratelimited', {}, 429, { 'Retry-After': '1' })
+          : new SlackError(
+              fault.error ?? 'internal_error',
+              {},
+              (fault.status ?? 200) as SlackError['status'],
+            ),
+    },
+  });
+  const app = kit.app;
+  const events = new EventDispatcher(pool, now, log, deps.events, sockets, deliveries, kit.outbound);
   const triggers = new TriggerStore(now);
   const responseUrls = new ResponseUrls(now);
   const transport = new AppTransport(pool, events, sockets, now, log, deps.interactivity?.ackTimeoutMs);
@@ -138,49 +176,10 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       })),
     ],
   });
+  Object.assign(lazyActions, personActions);
 
   startScheduler({ pool, now, events, log, isReady: () => runtime.ready });
 
-  const app = new Hono();
-
-  // Set before the handler runs: a header added after the response exists makes Hono copy
-  // the response, which costs the Node server its fast path for every request.
-  app.use('*', async (c, next) => {
-    c.header('X-Slack-Req-Id', randomUUID().replaceAll('-', ''));
-    await next();
-  });
-
-  // The evaluation toolkit: every /api call journaled, faults applied where Slack fails a call.
-  runtime.evaluation.use({
-    methodOf: (c) => (c.req.path.startsWith('/api/') ? c.req.path.slice('/api/'.length) : null),
-    methods: () => [...SLACK_METHODS.keys()],
-    describe: (c) => {
-      const call = calls.get(c);
-      const caller = call?.caller;
-      return {
-        actor: caller ? actorOf(caller) : null,
-        args: call?.args ?? {},
-        error: c.error instanceof SlackError ? c.error.code : c.error ? 'internal_error' : null,
-      };
-    },
-    faultError: (fault) =>
-      fault.error === 'ratelimited'
-        ? new SlackError('ratelimited', {}, 429, { 'Retry-After': '1' })
-        : new SlackError(fault.error ?? 'internal_error', {}, (fault.status ?? 200) as SlackError['status']),
-  });
-  app.use('*', runtime.evaluation.middleware(log));
-
-  app.route(
-    '/_asym',
-    createAdminRoutes({
-      runtime,
-      adminTokenSha256: config.adminTokenSha256,
-      log,
-      deliveries,
-      actions: personActions,
-      publicUrl: config.publicUrl,
-    }),
-  );
   // The web client's routes exist only behind the clone's frontend (full mode): on the API
   // port, and in a mode without a frontend, they answer like any unknown route.
   if (config.frontendSecretSha256) {
@@ -260,7 +259,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   });
 
   app.on(['GET', 'POST'], '/api/:method', async (c) => {
-    if (!runtime.ready) throw new SlackError('service_unavailable', {}, 503, { 'Retry-After': '1' });
+    if (!runtime.ready) throw new KitError('not_ready', 'starting');
     const name = c.req.param('method');
     const method = SLACK_METHODS.get(name);
     if (!method) throw new SlackError('unknown_method', { req_method: name });
@@ -275,22 +274,10 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       c.header('X-OAuth-Scopes', caller.scopes.join(','));
       await limiter.hit(caller.tokenHash, method.name, method.tier);
     }
-    await runtime.evaluation.applyFault(c, method.name);
+    await kit.applyFault(c, method.name);
     const baseUrl = config.publicUrl ?? new URL(c.req.url).origin;
     const result = await method.invoke(request.args, { ...context, baseUrl }, caller);
     return c.json({ ok: true, ...result });
-  });
-
-  app.notFound((c) => c.json({ ok: false, error: 'unknown_method' }, 404));
-
-  // The one place Slack's error envelope is rendered.
-  app.onError((error, c: Context) => {
-    if (error instanceof SlackError) {
-      for (const [header, value] of Object.entries(error.headers)) c.header(header, value);
-      return c.json({ ok: false, error: error.code, ...error.extra }, error.status);
-    }
-    log.error(`${c.req.method} ${c.req.path} failed`, error);
-    return c.json({ ok: false, error: 'internal_error' }, 500);
   });
 
   return Object.assign(app, { attach: (server: Server) => sockets.attach(server) });

@@ -1,11 +1,10 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import { describeIssues } from './args.js';
+import { validateParams } from '../../_shared/parameters.js';
 import type { SlackCaller } from './caller.js';
 import type { EventSink } from './events/event-sink.js';
 import type { TriggerStore } from './interactivity/triggers.js';
 import type { RateTier } from './rate-limit.js';
-import { invalidArguments } from './slack-error.js';
 
 /** What a method handler sees besides its arguments. */
 export interface MethodContext {
@@ -46,11 +45,9 @@ export interface SlackMethod {
   ): Promise<MethodResult>;
 }
 
-function parseArgs<S extends z.ZodType>(schema: S, args: Record<string, unknown>): z.output<S> {
-  const parsed = schema.safeParse(args);
-  if (!parsed.success) throw invalidArguments(describeIssues(parsed.error));
-  return parsed.data;
-}
+// The kit validates; its invalid_params renders as Slack's invalid_arguments (slack-error.ts).
+const parseArgs = <S extends z.ZodType>(schema: S, args: Record<string, unknown>): z.output<S> =>
+  validateParams(schema, args);
 
 const argNamesOf = (schema: z.ZodType): string[] =>
   schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];

@@ -1,10 +1,10 @@
-import type { Context } from 'hono';
-import { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import { createAdminRoutes } from '../../_shared/admin-routes.js';
+import { createCloneApp } from '../../_shared/app-factory.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
 import { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import type { Fault } from '../../_shared/evaluation.js';
+import { KitError } from '../../_shared/kit-error.js';
 import { createMcpRoutes } from '../../_shared/mcp.js';
 import { ApiKeyVerifier, presentedKey } from './api-keys.js';
 import { createAuthenticationRoutes } from './authentication-routes.js';
@@ -16,7 +16,7 @@ import { readParams } from './request-params.js';
 import { fileLinkContentRoutes } from './resources/files.js';
 import { RESOURCES } from './resources/index.js';
 import type { StripeEnv } from './route-env.js';
-import { invalidRequest, StripeError } from './stripe-error.js';
+import { invalidRequest, StripeError, stripeErrorFromKit } from './stripe-error.js';
 import type { StripeIdentity, StripeTokens } from './tokens.js';
 import { DEFAULT_API_VERSION } from './tx.js';
 import { WebhookDispatcher, type WebhookOptions, webhookHeaders } from './webhooks.js';
@@ -59,55 +59,56 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
     },
     log,
   );
-  const webhooks = new WebhookDispatcher(pool, log, deps.webhooks, deliveries);
   runtime.onCachesInvalidated(() => keys.clear());
-  // Endpoints sign with their own secrets, so minting keys leaves pending retries alone.
-  runtime.onReset(() => webhooks.clear());
   const idempotency = new IdempotencyStore(pool, now, log);
 
-  const app = new Hono<StripeEnv>();
+  // The kit's skeleton: request ids, admin routes, the journal (every /v1 call as
+  // `METHOD /v1/route/:pattern`) and faults (applied once the key is checked, where Stripe
+  // itself would fail a call), and Stripe's envelope for everything the kit refuses.
+  const kit = createCloneApp<StripeError, StripeEnv>({
+    deps,
+    requestId: { header: 'Request-Id', generate: () => ids.request() },
+    deliveries,
+    errors: {
+      is: (error): error is StripeError => error instanceof StripeError,
+      fromKit: stripeErrorFromKit,
+      // The one place Stripe's error envelope is rendered.
+      render: (error, c) => {
+        for (const [header, value] of Object.entries(error.details.headers ?? {})) c.header(header, value);
+        return c.json(error.toBody(), error.status);
+      },
+    },
+    evaluation: {
+      methodOf: (c) => (c.req.path.startsWith('/v1/') ? stripeMethod(c) : null),
+      methods: (): string[] => [
+        ...new Set(
+          app.routes
+            .filter((r) => r.method !== 'ALL' && r.path.startsWith('/v1/'))
+            .map((r) => `${r.method} ${r.path}`),
+        ),
+      ],
+      describe: (c) => ({
+        actor: keyChecked.has(c) ? 'secret_key' : null,
+        args: { ...pathParams(c), ...((c.get('params') as Record<string, unknown> | undefined) ?? {}) },
+      }),
+      errorCode: (error) => error.details.code ?? error.type,
+      faultError,
+    },
+  });
+  const app: Hono<StripeEnv> = kit.app;
+  // Retries are the kit's: dropped on reset (endpoints sign with their own secrets, so
+  // minting keys leaves them alone), resumed after a restart.
+  const webhooks = new WebhookDispatcher(pool, log, deps.webhooks, deliveries, kit.outbound);
+  const keyChecked = new WeakSet<Context>();
 
   app.use('*', async (c, next) => {
-    const requestId = ids.request();
-    c.set('requestId', requestId);
     // Headers go on before the handler runs: one added after the response exists makes Hono
     // copy the response, which costs the Node server its fast path for every request.
-    c.header('Request-Id', requestId);
     if (c.req.path.startsWith('/v1/'))
       c.header('Stripe-Version', c.req.header('stripe-version') ?? DEFAULT_API_VERSION);
     await next();
   });
 
-  // The evaluation toolkit: every /v1 call journaled as `METHOD /v1/route/:pattern`, faults
-  // applied once the key is checked (where Stripe itself would fail a call).
-  runtime.evaluation.use({
-    methodOf: (c) => (c.req.path.startsWith('/v1/') ? stripeMethod(c) : null),
-    methods: () => [
-      ...new Set(
-        app.routes
-          .filter((r) => r.method !== 'ALL' && r.path.startsWith('/v1/'))
-          .map((r) => `${r.method} ${r.path}`),
-      ),
-    ],
-    describe: (c) => ({
-      actor: keyChecked.has(c) ? 'secret_key' : null,
-      args: { ...pathParams(c), ...((c.get('params') as Record<string, unknown> | undefined) ?? {}) },
-      error:
-        c.error instanceof StripeError
-          ? (c.error.details.code ?? c.error.type)
-          : c.error
-            ? 'api_error'
-            : null,
-    }),
-    faultError,
-  });
-  app.use('*', runtime.evaluation.middleware(log));
-  const keyChecked = new WeakSet<Context>();
-
-  app.route(
-    '/_asym',
-    createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log, deliveries }),
-  );
   // MCP with the secret key, as the agent toolkit's server takes it.
   app.route(
     '/mcp',
@@ -133,11 +134,7 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   );
 
   app.use('/v1/*', async (c, next) => {
-    if (!runtime.ready) {
-      throw new StripeError(503, 'api_error', 'The clone is still starting. Please retry shortly.', {
-        headers: { 'Retry-After': '1' },
-      });
-    }
+    if (!runtime.ready) throw new KitError('not_ready', 'starting');
     await keys.verify(presentedKey(c));
     // An id in the path is the only variable part of a route: `%00` in it would reach Postgres.
     if (/%00/i.test(new URL(c.req.url).pathname)) {
@@ -148,7 +145,7 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
     keyChecked.add(c);
     if (fallsThrough(c)) throw unrecognizedUrl(c);
     c.set('params', await readParams(c));
-    await runtime.evaluation.applyFault(c, stripeMethod(c));
+    await kit.applyFault(c, stripeMethod(c));
     await next();
   });
 
@@ -188,21 +185,6 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   // File links' public URLs, keyless like Stripe's (files.stripe.com/links/...).
   app.route('/links', fileLinkContentRoutes(resourceDeps));
   for (const [path, routes] of RESOURCES) app.route(`/v1${path}`, routes(resourceDeps));
-
-  app.notFound((c) => c.json(unrecognizedUrl(c).toBody(), 404));
-
-  // The one place Stripe's error envelope is rendered.
-  app.onError((error, c: Context<StripeEnv>) => {
-    if (error instanceof StripeError) {
-      for (const [header, value] of Object.entries(error.details.headers ?? {})) c.header(header, value);
-      return c.json(error.toBody(), error.status);
-    }
-    log.error(`${c.req.method} ${c.req.path} failed`, error);
-    return c.json(
-      new StripeError(500, 'api_error', 'An unknown error occurred on the server.').toBody(),
-      500,
-    );
-  });
 
   return app;
 }

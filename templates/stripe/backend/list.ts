@@ -1,3 +1,4 @@
+import { cursorPage } from '../../_shared/pagination.js';
 import { integer, isHash, rejectUnknown } from './params.js';
 import type { Params } from './request-params.js';
 import { invalidRequest, resourceMissing } from './stripe-error.js';
@@ -79,20 +80,14 @@ export function pageOf<T extends { id: string }>(
   spec: { url: string; noun: string },
 ) {
   const window = listWindow(params);
-  const cursorId = window.startingAfter ?? window.endingBefore;
-  let start = 0;
-  let end = items.length;
-  if (cursorId !== null) {
-    const at = items.findIndex((item) => item.id === cursorId);
-    if (at < 0) {
-      throw resourceMissing(spec.noun, cursorId, window.startingAfter ? 'starting_after' : 'ending_before');
-    }
-    if (window.startingAfter) start = at + 1;
-    else end = at;
+  const page = cursorPage(items, (item) => item.id, {
+    limit: window.limit,
+    after: window.startingAfter,
+    before: window.endingBefore,
+  });
+  if (!page.found) {
+    const cursorId = (window.startingAfter ?? window.endingBefore) as string;
+    throw resourceMissing(spec.noun, cursorId, window.startingAfter ? 'starting_after' : 'ending_before');
   }
-  const page = window.endingBefore
-    ? items.slice(Math.max(start, end - window.limit), end)
-    : items.slice(start, start + window.limit);
-  const hasMore = window.endingBefore ? end - window.limit > start : start + window.limit < end;
-  return listEnvelope(spec.url, page, hasMore);
+  return listEnvelope(spec.url, page.items, page.hasMore);
 }

@@ -1,5 +1,6 @@
+import type { ParamIssue } from '../../_shared/kit-error.js';
 import type { Params } from './request-params.js';
-import { invalidRequest, unknownParameter } from './stripe-error.js';
+import { invalidRequest, stripeParamError, unknownParameter } from './stripe-error.js';
 
 /**
  * Validators in Stripe's terms. Each takes the raw parsed value and the parameter's
@@ -8,6 +9,13 @@ import { invalidRequest, unknownParameter } from './stripe-error.js';
  */
 export type Unset = null;
 export const UNSET: Unset = null;
+
+/**
+ * A refusal worded by the one Stripe renderer of parameter issues (stripe-error.ts), which
+ * also words the kit's `invalid_params` for routes that declare their parameters.
+ */
+const refuse = (param: string, expected: string, detail: Partial<ParamIssue> = {}) =>
+  stripeParamError({ kind: 'invalid', path: [param], expected, message: '', ...detail });
 
 const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
@@ -22,7 +30,7 @@ export function rejectUnknown(params: Params, allowed: readonly string[], prefix
 }
 
 export function string(value: unknown, param: string, options: { max?: number } = {}): string {
-  if (typeof value !== 'string') throw invalidRequest(`Invalid string: ${show(value)}`, { param });
+  if (typeof value !== 'string') throw refuse(param, 'string', { received: value });
   if (options.max !== undefined && value.length > options.max) {
     throw invalidRequest(
       `Invalid string: ${value.slice(0, 20)}...; must be at most ${options.max} characters`,
@@ -48,14 +56,12 @@ export function integer(value: unknown, param: string, options: { min?: number; 
   const text = typeof value === 'string' ? value.trim() : '';
   const number = /^-?\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(number)) {
-    throw invalidRequest(`Invalid integer: ${show(value)}`, { code: 'parameter_invalid_integer', param });
+    throw refuse(param, 'integer', { received: value });
   }
-  if (options.min !== undefined && number < options.min) {
-    throw invalidRequest(`This value must be greater than or equal to ${options.min}.`, { param });
-  }
-  if (options.max !== undefined && number > options.max) {
-    throw invalidRequest(`This value must be less than or equal to ${options.max}.`, { param });
-  }
+  if (options.min !== undefined && number < options.min)
+    throw refuse(param, 'integer', { received: value, minimum: options.min });
+  if (options.max !== undefined && number > options.max)
+    throw refuse(param, 'integer', { received: value, maximum: options.max });
   return number;
 }
 
@@ -91,8 +97,7 @@ export function decimal(value: unknown, param: string, options: { min?: number; 
 
 export function oneOf<T extends string>(value: unknown, param: string, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    const list = allowed.length > 1 ? `${allowed.slice(0, -1).join(', ')}, or ${allowed.at(-1)}` : allowed[0];
-    throw invalidRequest(`Invalid ${param}: must be one of ${list}`, { param });
+    throw refuse(param, 'enum', { received: value, allowed });
   }
   return value as T;
 }
@@ -109,7 +114,7 @@ export function email(value: unknown, param: string): string | Unset {
 export function stringList(value: unknown, param: string): string[] {
   if (value === '') return [];
   const items = Array.isArray(value) ? value : isHash(value) ? Object.values(value) : null;
-  if (items === null) throw invalidRequest('Invalid array', { param });
+  if (items === null) throw refuse(param, 'array', { received: value });
   return items.map((item, index) => string(item, `${param}[${index}]`));
 }
 
@@ -185,13 +190,13 @@ export function address(value: unknown, param: string): Address | Unset {
 }
 
 export function missing(param: string): never {
-  throw invalidRequest(`Missing required param: ${param}.`, { code: 'parameter_missing', param });
+  throw stripeParamError({ kind: 'missing', path: [param], expected: null, message: 'is required' });
 }
 
 export function boolean(value: unknown, param: string): boolean {
   if (value === 'true' || value === true) return true;
   if (value === 'false' || value === false) return false;
-  throw invalidRequest(`Invalid boolean: ${show(value)}`, { param });
+  throw refuse(param, 'boolean', { received: value });
 }
 
 /** A three-letter ISO currency code, lowercased as Stripe answers it. */

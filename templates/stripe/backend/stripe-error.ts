@@ -1,3 +1,5 @@
+import { bracketPath, type KitError, type ParamIssue } from '../../_shared/kit-error.js';
+
 /**
  * The one error type Stripe handlers throw, rendered by the app as
  * `{ error: { type, code, message, param, doc_url } }` with `status`.
@@ -50,3 +52,76 @@ export const resourceMissing = (noun: string, id: string, param = 'id') =>
     code: 'resource_missing',
     param,
   });
+
+const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/** A kit parameter issue as Stripe words it (params.ts's messages, one per issue). */
+export function stripeParamError(issue: ParamIssue): StripeError {
+  const param = bracketPath(issue.path);
+  if (issue.kind === 'unknown') return unknownParameter(param);
+  if (issue.kind === 'missing')
+    return invalidRequest(`Missing required param: ${param}.`, { code: 'parameter_missing', param });
+  if (issue.minimum !== undefined)
+    return invalidRequest(`This value must be greater than or equal to ${issue.minimum}.`, { param });
+  if (issue.maximum !== undefined)
+    return issue.expected === 'string'
+      ? invalidRequest(
+          `Invalid string: ${show(issue.received).slice(0, 20)}...; must be at most ${issue.maximum} characters`,
+          { param },
+        )
+      : invalidRequest(`This value must be less than or equal to ${issue.maximum}.`, { param });
+  switch (issue.expected) {
+    case 'integer':
+      return invalidRequest(`Invalid integer: ${show(issue.received)}`, {
+        code: 'parameter_invalid_integer',
+        param,
+      });
+    case 'boolean':
+      return invalidRequest(`Invalid boolean: ${show(issue.received)}`, { param });
+    case 'enum': {
+      const allowed = issue.allowed ?? [];
+      const list =
+        allowed.length > 1 ? `${allowed.slice(0, -1).join(', ')}, or ${allowed.at(-1)}` : allowed[0];
+      return invalidRequest(`Invalid ${param}: must be one of ${list}`, { param });
+    }
+    case 'array':
+      return invalidRequest('Invalid array', { param });
+    case 'object':
+      return invalidRequest('Invalid object', { param });
+    default:
+      return invalidRequest(`Invalid string: ${show(issue.received)}`, { param });
+  }
+}
+
+/** What the kit refused, as Stripe answers it (the app's one error mapping). */
+export function stripeErrorFromKit(
+  error: KitError,
+  c: { req: { method: string; path: string } },
+): StripeError {
+  switch (error.kind) {
+    case 'not_found':
+    case 'method_not_allowed':
+      return new StripeError(
+        404,
+        'invalid_request_error',
+        `Unrecognized request URL (${c.req.method}: ${c.req.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+      );
+    case 'not_ready':
+      return new StripeError(503, 'api_error', 'The clone is still starting. Please retry shortly.', {
+        headers: { 'Retry-After': '1' },
+      });
+    case 'body_too_large':
+      return new StripeError(413, 'invalid_request_error', 'Request body too large.');
+    case 'malformed_body':
+    case 'unsupported_media_type':
+      return invalidRequest(`Invalid request: ${error.message}`);
+    case 'invalid_params': {
+      // Stripe names one parameter per error: an unknown one first, as it checks those first.
+      const issues = error.details.issues ?? [];
+      const issue = issues.find((one) => one.kind === 'unknown') ?? issues[0];
+      return issue ? stripeParamError(issue) : invalidRequest(error.message);
+    }
+    default:
+      return new StripeError(500, 'api_error', 'An unknown error occurred on the server.');
+  }
+}

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type pg from 'pg';
 import type { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import type { Logger } from '../../_shared/log.js';
-import { outboundUrl } from '../../_shared/outbound-url.js';
+import { OutboundDelivery, PgRetryStore } from '../../_shared/outbound.js';
 import type { StripeObject } from './store/objects.js';
 
 export interface WebhookTarget {
@@ -42,84 +42,52 @@ export function webhookHeaders(payload: string, secret: string, timestamp: numbe
 
 /**
  * Delivers events to webhook endpoints: POST of the event's JSON, signed with the
- * endpoint's secret, retried with backoff until a 2xx. Lives in the backend process;
- * pending retries are dropped when the clone is reset or reseeded.
+ * endpoint's secret, retried with backoff until a 2xx, on the kit's outbound delivery
+ * (retries wait in Postgres, so a restart resumes them; reset and reseed drop them).
  */
 export class WebhookDispatcher {
-  private generation = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly retryDelaysMs: readonly number[];
-  private readonly timeoutMs: number;
-  private readonly now: () => number;
+  private readonly outbound: OutboundDelivery;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly log: Logger,
     options: WebhookOptions = {},
     /** `asymmetric listen` gets every event too, as `stripe listen` does. */
-    private readonly feed: DeliveryFeed | null = null,
+    feed: DeliveryFeed | null = null,
+    /** The app's outbound delivery (the kit's `createCloneApp`); its own one otherwise. */
+    outbound?: OutboundDelivery,
   ) {
-    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-    this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.now = options.now ?? Date.now;
+    const now = options.now ?? Date.now;
+    this.outbound = outbound ?? new OutboundDelivery(new PgRetryStore(pool), log, { feed });
+    this.outbound.channel(CHANNEL, {
+      headers: (message) =>
+        webhookHeaders(message.body, String(message.meta?.secret ?? ''), Math.floor(now() / 1000)),
+      retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      onOutcome: async (message, outcome) => {
+        if (outcome.reason === null) {
+          await this.markDelivered(message.id).catch((error) =>
+            this.log.error(`webhook ${message.id}: could not update pending_webhooks`, error),
+          );
+        } else if (!outcome.final) {
+          this.log.info(`webhook ${message.id} to ${message.url}: ${outcome.detail}; retrying`);
+        }
+      },
+    });
   }
 
   deliver(event: StripeObject, targets: readonly WebhookTarget[]): void {
-    if (this.feed?.listening) {
-      const type = String(event.type);
-      this.feed.publish({ id: event.id, type, topics: [type], body: webhookPayload(event) });
-    }
-    for (const target of targets) this.attempt(event, target, 0, this.generation);
+    const type = String(event.type);
+    void this.outbound.emit(
+      CHANNEL,
+      { id: event.id, type, topics: [type], body: webhookPayload(event) },
+      targets.map((target) => ({ url: target.url, meta: { endpoint: target.id, secret: target.secret } })),
+    );
   }
 
   /** Forgets every pending retry (reset, reseed). */
-  clear(): void {
-    this.generation++;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-  }
-
-  private attempt(event: StripeObject, target: WebhookTarget, attempt: number, generation: number): void {
-    const run = this.send(event, target).then(async (outcome) => {
-      if (generation !== this.generation) return;
-      if (outcome === 'ok') {
-        await this.markDelivered(event.id).catch((error) =>
-          this.log.error(`webhook ${event.id}: could not update pending_webhooks`, error),
-        );
-        return;
-      }
-      const delay = this.retryDelaysMs[attempt];
-      if (delay === undefined) {
-        this.log.error(
-          `webhook ${event.id} to ${target.url}: giving up after ${attempt + 1} attempts (${outcome})`,
-        );
-        return;
-      }
-      this.log.info(`webhook ${event.id} to ${target.url}: ${outcome}; retrying in ${delay} ms`);
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        if (generation === this.generation) this.attempt(event, target, attempt + 1, generation);
-      }, delay);
-      timer.unref();
-      this.timers.add(timer);
-    });
-    run.catch((error) => this.log.error(`webhook ${event.id} to ${target.url} failed`, error));
-  }
-
-  private async send(event: StripeObject, target: WebhookTarget): Promise<string> {
-    const payload = webhookPayload(event);
-    try {
-      const response = await fetch(outboundUrl(target.url), {
-        method: 'POST',
-        headers: webhookHeaders(payload, target.secret, Math.floor(this.now() / 1000)),
-        body: payload,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      await response.body?.cancel();
-      return response.ok ? 'ok' : `HTTP ${response.status}`;
-    } catch (error) {
-      return error instanceof Error ? error.message : String(error);
-    }
+  clear(): Promise<void> {
+    return this.outbound.clear();
   }
 
   private async markDelivered(eventId: string): Promise<void> {
@@ -130,3 +98,5 @@ export class WebhookDispatcher {
     );
   }
 }
+
+const CHANNEL = 'stripe.webhooks';

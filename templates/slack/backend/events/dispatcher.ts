@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { randomString } from '../../../_shared/crypto.js';
 import type { DeliveryFeed } from '../../../_shared/delivery-feed.js';
 import type { Logger } from '../../../_shared/log.js';
+import { type FailureReason, OutboundDelivery, PgRetryStore } from '../../../_shared/outbound.js';
 import { outboundUrl } from '../../../_shared/outbound-url.js';
 import { formatTs } from '../slack-ts.js';
 import type { SocketModeTransport } from '../socket-mode/socket-hub.js';
@@ -68,6 +69,15 @@ interface AppIdentity {
 }
 
 const DEFAULT_RETRIES = [1_000, 60_000, 300_000];
+const CHANNEL = 'slack.events';
+
+/** The kit's failure reasons in Slack's words (X-Slack-Retry-Reason, the delivery log). */
+const SLACK_REASONS: Record<FailureReason, string> = {
+  http_error: 'http_error',
+  redirect: 'too_many_redirects',
+  timeout: 'http_timeout',
+  connection_failed: 'connection_failed',
+};
 const KEPT_RECORDS = 100;
 
 /** Slack's request signature: v0=hex(hmac_sha256(secret, "v0:<timestamp>:<body>")). */
@@ -110,8 +120,7 @@ export class EventDispatcher implements EventSink {
   private readonly records: DeliveryRecord[] = [];
   /** Bumped by reset: what was emitted or queued for retry before it is never delivered. */
   private generation = 0;
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private readonly retryDelays: readonly number[];
+  private readonly outbound: OutboundDelivery;
   private readonly timeoutMs: number;
 
   constructor(
@@ -123,9 +132,36 @@ export class EventDispatcher implements EventSink {
     private readonly socketMode: SocketModeTransport | null = null,
     /** `asymmetric listen` hears what the app would, with its own event filter. */
     private readonly feed: DeliveryFeed | null = null,
+    /** The app's outbound delivery (the kit's `createCloneApp`); its own one otherwise. */
+    outbound?: OutboundDelivery,
   ) {
-    this.retryDelays = options.retryDelaysMs ?? DEFAULT_RETRIES;
     this.timeoutMs = options.timeoutMs ?? 3_000;
+    this.outbound = outbound ?? new OutboundDelivery(new PgRetryStore(pool), log);
+    // Events API POSTs on the kit: signed with the signing secret as it is at each attempt,
+    // retried with Slack's X-Slack-Retry-Num / X-Slack-Retry-Reason, every outcome logged.
+    this.outbound.channel(CHANNEL, {
+      headers: async (message, attempt) => ({
+        // Real time, not the clone's clock: receivers (Bolt) check it against their own clock.
+        ...slackRequestHeaders(await this.signingSecret(), Math.floor(Date.now() / 1000), message.body),
+        ...(attempt.number === 0
+          ? {}
+          : {
+              'x-slack-retry-num': String(attempt.number),
+              'x-slack-retry-reason': attempt.lastReason ? SLACK_REASONS[attempt.lastReason] : '',
+            }),
+      }),
+      retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRIES,
+      timeoutMs: this.timeoutMs,
+      onOutcome: (message, outcome) =>
+        this.record({
+          event_id: message.id,
+          type: String(message.meta?.type ?? ''),
+          attempt: outcome.attempt,
+          status: outcome.status,
+          error: outcome.reason ? SLACK_REASONS[outcome.reason] : null,
+          at: new Date(this.now()).toISOString(),
+        }),
+    });
   }
 
   get deliveries(): readonly DeliveryRecord[] {
@@ -174,8 +210,9 @@ export class EventDispatcher implements EventSink {
    */
   clear(): void {
     this.generation++;
-    for (const timer of this.retryTimers) clearTimeout(timer);
-    this.retryTimers.clear();
+    void this.outbound
+      .clear()
+      .catch((error) => this.log.error('events: could not drop pending retries', error));
     this.records.length = 0;
   }
 
@@ -233,7 +270,13 @@ export class EventDispatcher implements EventSink {
       }
       if (!toApp) continue;
       if (viaSocket) this.socketMode?.deliver(envelope);
-      else if (subscription) await this.deliver(subscription.url, envelope, 0, generation);
+      else if (subscription)
+        await this.outbound.send(CHANNEL, {
+          id: envelope.event_id,
+          url: subscription.url,
+          body: JSON.stringify(envelope),
+          meta: { type: one.type },
+        });
     }
   }
 
@@ -305,55 +348,6 @@ export class EventDispatcher implements EventSink {
       redirect: 'manual',
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-  }
-
-  private async deliver(
-    url: string,
-    envelope: { event_id: string; event: SlackEvent },
-    attempt: number,
-    generation: number,
-    lastReason = '',
-  ) {
-    let status: number | null = null;
-    let reason: string | null = null;
-    try {
-      const headers: Record<string, string> =
-        attempt === 0 ? {} : { 'x-slack-retry-num': String(attempt), 'x-slack-retry-reason': lastReason };
-      const response = await this.post(url, JSON.stringify(envelope), headers);
-      status = response.status;
-      await response.arrayBuffer().catch(() => undefined);
-      if (status < 200 || status >= 300)
-        reason = status >= 300 && status < 400 ? 'too_many_redirects' : 'http_error';
-    } catch (error) {
-      reason = error instanceof Error && error.name === 'TimeoutError' ? 'http_timeout' : 'connection_failed';
-    }
-    // Reset while the request was out: its outcome belongs to the trial before, and no retry follows.
-    if (generation !== this.generation) return;
-    this.record({
-      event_id: envelope.event_id,
-      type: envelope.event.type,
-      attempt,
-      status,
-      error: reason,
-      at: new Date(this.now()).toISOString(),
-    });
-    if (reason === null) return;
-    const delay = this.retryDelays[attempt];
-    if (delay === undefined) {
-      this.log.info(
-        `events: gave up on ${envelope.event_id} (${envelope.event.type}) after ${attempt + 1} attempts`,
-      );
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(timer);
-      if (generation !== this.generation) return;
-      void this.deliver(url, envelope, attempt + 1, generation, reason).catch((error) =>
-        this.log.error(`events: retry of ${envelope.event_id} failed`, error),
-      );
-    }, delay);
-    timer.unref();
-    this.retryTimers.add(timer);
   }
 
   private record(entry: DeliveryRecord) {
