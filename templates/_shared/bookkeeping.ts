@@ -1,4 +1,5 @@
 import type { Queryable } from './db.js';
+import { OUTBOUND_RETRIES_SQL } from './outbound.js';
 
 /**
  * Schema `asym` holds what the clone knows about itself (applied migrations, which seed
@@ -28,7 +29,7 @@ CREATE TABLE IF NOT EXISTS asym.timeline_state (
   shift_s bigint NOT NULL,
   reset_at_ms bigint NOT NULL
 );
-`;
+${OUTBOUND_RETRIES_SQL}`;
 
 export interface TimelineState {
   shiftSeconds: number;

@@ -79,6 +79,7 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   private snapshotShift: number | null = null;
   private readonly clearers: Array<() => void | Promise<void>> = [];
   private readonly resetHooks: Array<() => void | Promise<void>> = [];
+  private readonly readyHooks: Array<() => void | Promise<void>> = [];
   private queue: Promise<unknown> = Promise.resolve();
   private fixture: string | null = null;
   private shift = 0;
@@ -131,6 +132,15 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     this.resetHooks.push(hook);
   }
 
+  /**
+   * Registers what runs once the clone is ready after a start (migrated, seeded): work that
+   * outlived the last process, such as delivery retries waiting in Postgres. A failing hook
+   * is logged; the clone stays ready.
+   */
+  onReady(hook: () => void | Promise<void>): void {
+    this.readyHooks.push(hook);
+  }
+
   async start(seedFixture: string | null): Promise<void> {
     const { pool, log } = this.deps;
     try {
@@ -177,6 +187,11 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
       }
       this.currentStage = 'ready';
       log.info('ready');
+      for (const hook of this.readyHooks) {
+        await Promise.resolve()
+          .then(hook)
+          .catch((error: unknown) => log.error('a ready hook failed', error));
+      }
     } catch (error) {
       this.currentStage = 'failed';
       throw error;

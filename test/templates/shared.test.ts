@@ -216,3 +216,65 @@ describe('helpers', () => {
     expect(parseTs('-1')).toBeNull();
   });
 });
+
+describe('outbound delivery retries in Postgres', () => {
+  it('survive a new process (resumed and sent), and a reset drops them', async () => {
+    const { OutboundDelivery, PgRetryStore } = await import('../../templates/_shared/outbound.js');
+    const { createServer } = await import('node:http');
+    // The migrations above created schema asym and the kit's bookkeeping (with the table).
+    const store = new PgRetryStore(pool);
+    await store.clear();
+    const bodies: string[] = [];
+    let answer = 500;
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(answer).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const channel = {
+      headers: () => ({ 'content-type': 'application/json' }),
+      retryDelaysMs: [150],
+      timeoutMs: 2_000,
+    };
+    try {
+      const first = new OutboundDelivery(store, log, { rewriteUrl: (url) => url }).channel('hooks', channel);
+      await first.send('hooks', {
+        id: 'evt_pg',
+        url: `http://127.0.0.1:${port}/hook`,
+        body: '{"n":1}',
+        meta: { k: 'v' },
+      });
+      // The process "dies" before its retry timer fires.
+      first.close();
+      const [waiting] = await store.all();
+      expect(waiting).toMatchObject({
+        channel: 'hooks',
+        attempt: 1,
+        lastReason: 'http_error',
+        message: { id: 'evt_pg', meta: { k: 'v' } },
+      });
+
+      answer = 200;
+      const second = new OutboundDelivery(store, log, { rewriteUrl: (url) => url }).channel('hooks', channel);
+      expect(await second.resume()).toBe(1);
+      for (let i = 0; i < 100 && bodies.length < 2; i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(bodies).toEqual(['{"n":1}', '{"n":1}']);
+      expect(await store.all()).toEqual([]);
+
+      answer = 503;
+      await second.send('hooks', { id: 'evt_pg2', url: `http://127.0.0.1:${port}/hook`, body: '{}' });
+      expect(await store.all()).toHaveLength(1);
+      await second.clear();
+      const { rows } = await pool.query('SELECT count(*)::int AS n FROM asym.outbound_retries');
+      expect(rows[0].n).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+});
