@@ -1,16 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Context } from 'hono';
-import { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import { createAdminRoutes } from '../../_shared/admin-routes.js';
+import { createCloneApp, readJson } from '../../_shared/app-factory.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
-import { sha256Hex } from '../../_shared/crypto.js';
 import { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import type { Fault } from '../../_shared/evaluation.js';
+import { dotPath, KitError } from '../../_shared/kit-error.js';
 import { createMcpRoutes } from '../../_shared/mcp.js';
+import type { OutboundOptions } from '../../_shared/outbound.js';
 import { readBody } from '../../_shared/request-body.js';
+import { basicCredential, bearerToken, TokenVerifier } from '../../_shared/tokens.js';
 import { ACME_HISTORIES } from '../fixtures/acme-repos.js';
 import type { GithubDeps } from './deps.js';
 import { SMART_HTTP_PATH } from './git/smart-http.js';
@@ -30,6 +31,8 @@ export interface GithubAppDeps extends CloneBackendDeps<GithubIdentity, GithubTo
   /** Where the bare repositories live (default: a folder of the OS temp dir per clone). */
   gitRoot?: string;
   webhookRetryDelaysMs?: readonly number[];
+  /** Outbound transport options (tests). */
+  outbound?: Omit<OutboundOptions, 'feed'>;
 }
 
 /** The API version GitHub answers when a client names none. */
@@ -38,15 +41,43 @@ const MAX_BODY = 25 * 1024 * 1024;
 
 /** The token from `Authorization: token|Bearer <t>` or HTTP Basic (git: the token as password). */
 export function presentedToken(header: string | undefined): string | null {
-  if (!header) return null;
-  const scheme = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header);
-  if (scheme?.[1]) return scheme[1];
-  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-  if (basic?.[1]) {
-    const [user = '', password = ''] = Buffer.from(basic[1], 'base64').toString('utf8').split(':');
-    return password || user || null;
+  return (
+    bearerToken(header, ['Bearer', 'token']) ??
+    basicCredential(header, 'password') ??
+    basicCredential(header, 'user')
+  );
+}
+
+/** The one place a kit refusal becomes GitHub's error. */
+function fromKit(error: KitError, c: Context): GithubError {
+  switch (error.kind) {
+    case 'not_found':
+    case 'method_not_allowed':
+      // GitHub answers a method a path does not take like a path that does not exist.
+      return new GithubError(404, 'Not Found');
+    case 'malformed_body':
+    case 'unsupported_media_type':
+      return new GithubError(400, 'Problems parsing JSON');
+    case 'body_too_large':
+      return new GithubError(413, 'Payload too large');
+    case 'not_ready':
+      return new GithubError(503, 'The clone is still starting. Please retry shortly.', {
+        headers: { 'Retry-After': '1' },
+      });
+    case 'invalid_params': {
+      const resource = (c.get('resource') as string | undefined) ?? 'Request';
+      return new GithubError(422, 'Validation Failed', {
+        errors: (error.details.issues ?? []).map((issue) => ({
+          resource,
+          ...(issue.path.length > 0 ? { field: dotPath(issue.path) } : {}),
+          code: issue.kind === 'missing' ? 'missing_field' : 'invalid',
+          ...(issue.kind === 'missing' ? {} : { message: `${dotPath(issue.path)} ${issue.message}` }),
+        })),
+      });
+    }
+    default:
+      return new GithubError(500, 'Server Error');
   }
-  return null;
 }
 
 /**
@@ -75,44 +106,71 @@ export function createGithubApp(deps: GithubAppDeps): Hono<GithubEnv> {
     },
     log,
   );
-  const hooks = new HookDispatcher(pool, log, feed, deps.webhookRetryDelaysMs);
+  const viewers = new WeakMap<Context, string>();
+  // The fault book's method names, read once the routes are mounted.
+  let routes = (): Array<{ method: string; path: string }> => [];
+  const kit = createCloneApp<GithubError, GithubEnv>({
+    deps,
+    requestId: {
+      header: 'X-GitHub-Request-Id',
+      generate: () => [2, 3, 4, 4, 3].map((n) => randomBytes(n).toString('hex').toUpperCase()).join(':'),
+    },
+    errors: {
+      is: (error): error is GithubError => error instanceof GithubError,
+      fromKit,
+      render: (error, c) => {
+        for (const [header, value] of Object.entries(error.details.headers ?? {})) c.header(header, value);
+        return c.json(error.toBody(), error.status);
+      },
+    },
+    evaluation: {
+      methodOf: (c) => githubMethod(c),
+      methods: (): string[] => [
+        ...new Set(
+          routes()
+            .filter(
+              (r) => r.method !== 'ALL' && !r.path.startsWith('/_asym') && !r.path.startsWith('/api/v3'),
+            )
+            .map((r) => `${r.method} ${r.path}`),
+        ),
+      ],
+      describe: (c) => ({
+        actor: viewers.get(c) ?? null,
+        args: { ...pathParams(c), ...((c.get('body') as Record<string, unknown> | undefined) ?? {}) },
+      }),
+      errorCode: (error) => String(error.status),
+      faultError,
+    },
+    deliveries: feed,
+    ...(deps.outbound ? { outbound: deps.outbound } : {}),
+  });
+  const app: Hono<GithubEnv> = kit.app;
+  routes = () => app.routes;
+  const hooks = new HookDispatcher(pool, kit.outbound, deps.webhookRetryDelaysMs);
   const git = new GitStore(
     deps.gitRoot ?? join(tmpdir(), 'asym-github', config.cloneId),
     pool,
     ACME_HISTORIES,
     log,
   );
-  const tokens = new Map<string, AccountRow | null>();
+  const tokens = new TokenVerifier<AccountRow>(async (sha256) => {
+    const { rows } = await pool.query<AccountRow>(
+      `SELECT a.* FROM asym.github_tokens t JOIN accounts a ON a.id = t.account_id
+       WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL`,
+      [sha256],
+    );
+    return rows[0] ?? null;
+  });
   const limits = new RateLimits(now);
   runtime.onCachesInvalidated(() => tokens.clear());
   runtime.onReset(() => {
-    hooks.clear();
     git.invalidateAll();
     limits.clear();
   });
   const routeDeps: GithubDeps = { pool, git, now, hooks, log };
-
-  async function authenticate(token: string | null): Promise<AccountRow | null> {
-    if (token === null) return null;
-    const hash = sha256Hex(token);
-    if (tokens.has(hash)) return tokens.get(hash) ?? null;
-    const { rows } = await pool.query<AccountRow>(
-      `SELECT a.* FROM asym.github_tokens t JOIN accounts a ON a.id = t.account_id
-       WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL`,
-      [hash],
-    );
-    const account = rows[0] ?? null;
-    tokens.set(hash, account);
-    return account;
-  }
-
-  const app = new Hono<GithubEnv>();
-  const viewers = new WeakMap<Context, string>();
+  const authenticate = (token: string | null) => tokens.verify(token);
 
   app.use('*', async (c, next) => {
-    const requestId = `${randomBytes(2).toString('hex').toUpperCase()}:${randomBytes(3).toString('hex').toUpperCase()}:${randomBytes(4).toString('hex').toUpperCase()}`;
-    c.set('requestId', requestId);
-    c.header('X-GitHub-Request-Id', requestId);
     const url = new URL(c.req.url);
     const host = c.req.header('host') ?? url.host;
     const proto = c.req.header('x-forwarded-proto') ?? url.protocol.replace(':', '');
@@ -122,28 +180,6 @@ export function createGithubApp(deps: GithubAppDeps): Hono<GithubEnv> {
     await next();
   });
 
-  runtime.evaluation.use({
-    methodOf: (c) => githubMethod(c),
-    methods: () => [
-      ...new Set(
-        app.routes
-          .filter((r) => r.method !== 'ALL' && !r.path.startsWith('/_asym') && !r.path.startsWith('/api/v3'))
-          .map((r) => `${r.method} ${r.path}`),
-      ),
-    ],
-    describe: (c) => ({
-      actor: viewers.get(c) ?? null,
-      args: { ...pathParams(c), ...((c.get('body') as Record<string, unknown> | undefined) ?? {}) },
-      error: c.error instanceof GithubError ? String(c.error.status) : c.error ? '500' : null,
-    }),
-    faultError,
-  });
-  app.use('*', runtime.evaluation.middleware(log));
-
-  app.route(
-    '/_asym',
-    createAdminRoutes({ runtime, adminTokenSha256: config.adminTokenSha256, log, deliveries: feed }),
-  );
   app.route(
     '/mcp',
     createMcpRoutes({
@@ -159,16 +195,11 @@ export function createGithubApp(deps: GithubAppDeps): Hono<GithubEnv> {
     }),
   );
 
-  const notReady = () =>
-    new GithubError(503, 'The clone is still starting. Please retry shortly.', {
-      headers: { 'Retry-After': '1' },
-    });
-
   // git clone/fetch/push over smart HTTP, with the token as the password.
   app.use('*', async (c, next) => {
     const match = SMART_HTTP_PATH.exec(c.req.path);
     if (!match) return next();
-    if (!runtime.ready) throw notReady();
+    if (!runtime.ready) throw fromKit(new KitError('not_ready', 'starting'), c);
     const account = await authenticate(presentedToken(c.req.header('authorization')));
     if (account) viewers.set(c, account.login);
     return serveGit(
@@ -182,15 +213,15 @@ export function createGithubApp(deps: GithubAppDeps): Hono<GithubEnv> {
   // Every API route: ready, authenticated, counted, its JSON body read once.
   app.use('*', async (c, next) => {
     if (c.req.path.startsWith('/_asym') || c.req.path.startsWith('/mcp')) return next();
-    if (!runtime.ready) throw notReady();
+    return kit.ready(c, next);
+  });
+  app.use('*', async (c, next) => {
+    if (c.req.path.startsWith('/_asym') || c.req.path.startsWith('/mcp')) return next();
     c.header('X-GitHub-Media-Type', 'github.v3; format=json');
     c.header('X-GitHub-Api-Version-Selected', c.req.header('x-github-api-version') ?? API_VERSION);
     const header = c.req.header('authorization');
     const account = await authenticate(presentedToken(header));
-    if (!account) {
-      // `/rate_limit` answers anonymous callers too (gh's auth check reads it).
-      throw header ? badCredentials() : requiresAuthentication();
-    }
+    if (!account) throw header ? badCredentials() : requiresAuthentication();
     viewers.set(c, account.login);
     c.set('viewer', account);
     limits.count(
@@ -200,22 +231,20 @@ export function createGithubApp(deps: GithubAppDeps): Hono<GithubEnv> {
     );
     let body: Record<string, unknown> = {};
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      const raw = await readBody(c, MAX_BODY, () => new GithubError(413, 'Payload too large'));
-      if (raw.length > 0) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(raw.toString('utf8'));
-        } catch {
-          throw new GithubError(400, 'Problems parsing JSON');
-        }
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-          throw new GithubError(400, 'Body should be a JSON object');
-        body = parsed as Record<string, unknown>;
-      }
+      const raw = await readBody(
+        c,
+        MAX_BODY,
+        () => new KitError('body_too_large', 'too large', { limit: MAX_BODY }),
+      );
+      // Label endpoints take a bare JSON array; everything else an object.
+      const parsed = readJson(raw.toString('utf8'));
+      if (Array.isArray(parsed)) body = { labels: parsed };
+      else if (typeof parsed === 'object' && parsed !== null) body = parsed as Record<string, unknown>;
+      else throw new KitError('malformed_body', 'the body must be a JSON object');
     }
     c.set('body', body);
     const method = githubMethod(c);
-    if (method) await runtime.evaluation.applyFault(c, method);
+    if (method) await kit.applyFault(c, method);
     await next();
     // Conditional requests: a weak ETag of the body; the same one back answers 304.
     if (
@@ -243,16 +272,6 @@ export function createGithubApp(deps: GithubAppDeps): Hono<GithubEnv> {
   const rest = createRestRoutes(routeDeps);
   app.route('/api/v3', rest);
   app.route('/', rest);
-
-  app.notFound((c) => c.json(new GithubError(404, 'Not Found').toBody(), 404));
-  app.onError((error, c) => {
-    if (error instanceof GithubError) {
-      for (const [header, value] of Object.entries(error.details.headers ?? {})) c.header(header, value);
-      return c.json(error.toBody(), error.status);
-    }
-    log.error(`${c.req.method} ${c.req.path} failed`, error);
-    return c.json(new GithubError(500, 'Server Error').toBody(), 500);
-  });
   return app;
 }
 

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { linkHeader } from '../../_shared/pagination.js';
 import { invalidField } from './github-error.js';
 
 export interface Page {
@@ -21,25 +22,10 @@ function clampInt(value: string | undefined, fallback: number, min: number, max:
   return Math.min(max, Math.max(min, Math.trunc(n)));
 }
 
-/**
- * GitHub's `Link` header (`next`, `last`, `first`, `prev`), each the request's own URL with
- * another `page`, so `octokit.paginate` and `gh` follow it back here.
- */
-export function setLink(c: Context, page: Page, total: number, api: string): void {
-  const last = Math.max(1, Math.ceil(total / page.perPage));
-  const url = new URL(c.req.url);
-  const base = `${api}${url.pathname.replace(/^\/api\/v3/, '')}`;
-  const at = (n: number) => {
-    const params = new URLSearchParams(url.search);
-    params.set('per_page', String(page.perPage));
-    params.set('page', String(n));
-    return `<${base}?${params.toString()}>`;
-  };
-  const links: string[] = [];
-  if (page.page > 1) links.push(`${at(page.page - 1)}; rel="prev"`);
-  if (page.page < last) links.push(`${at(page.page + 1)}; rel="next"`, `${at(last)}; rel="last"`);
-  if (page.page > 1) links.push(`${at(1)}; rel="first"`);
-  if (links.length > 0) c.header('Link', links.join(', '));
+/** GitHub's `Link` header (the kit's linkHeader): the request's own URL with another `page`. */
+export function setLink(c: Context, page: Page, total: number, _api?: string): void {
+  const link = linkHeader(c.req.url, { page: page.page, perPage: page.perPage }, { total });
+  if (link) c.header('Link', link);
 }
 
 /** One page of an in-memory list, with its Link header. */

@@ -11,5 +11,7 @@ export interface GithubEnv {
     /** The authenticated account; every API route past auth has one. */
     viewer: AccountRow;
     body: Record<string, unknown>;
+    /** The GitHub resource a body describes, for `errors[].resource`. */
+    resource: string;
   };
 }

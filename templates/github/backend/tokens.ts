@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { randomString, sha256Hex } from '../../_shared/crypto.js';
 import type { Queryable } from '../../_shared/db.js';
 import { AdminRequestError } from '../../_shared/template.js';
+import { mintToken } from '../../_shared/tokens.js';
 
 export interface GithubIdentity {
   /** The login the personal access token acts as (the org's first owner). */
@@ -37,7 +38,7 @@ export async function githubIdentity(db: Queryable): Promise<GithubIdentity> {
 }
 
 /** GitHub's token format: a prefix and 36 base62 characters (the last six a checksum there). */
-export const personalAccessToken = () => `ghp_${randomString(36)}`;
+export const personalAccessToken = () => mintToken({ prefix: 'ghp_', length: 36 }).token;
 
 export async function mintGithubTokens(db: pg.PoolClient, request: unknown): Promise<GithubTokens> {
   if (

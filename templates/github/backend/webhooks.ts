@@ -1,8 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { DeliveryFeed } from '../../_shared/delivery-feed.js';
-import type { Logger } from '../../_shared/log.js';
-import { outboundUrl } from '../../_shared/outbound-url.js';
+import type { OutboundDelivery } from '../../_shared/outbound.js';
 import { iso, type Urls } from './render.js';
 
 /** The events this clone delivers (repository webhooks' `events`, `listen --events`). */
@@ -58,78 +56,58 @@ export function signatureHeaders(body: string, secret: string): Record<string, s
   };
 }
 
-export interface HookDelivery {
-  guid: string;
-  event: HookEvent | 'ping';
-  body: string;
-}
+/** The outbound channel name of repository webhooks. */
+const CHANNEL = 'github-hooks';
 
 /**
  * Repository webhooks: every hook of the repository subscribed to the event (or `*`) gets
- * a POST signed with its own secret (`X-Hub-Signature-256`), retried on failure; the same
- * delivery goes to `asymmetric listen` through the feed.
+ * a POST signed with its own secret (`X-Hub-Signature-256`) through the kit's outbound
+ * delivery (retried with backoff, retries kept in Postgres, dropped on reset); the same
+ * delivery goes to `asymmetric listen`.
  */
 export class HookDispatcher {
-  private readonly timers = new Set<NodeJS.Timeout>();
-
   constructor(
     private readonly pool: pg.Pool,
-    private readonly log: Logger,
-    private readonly feed: DeliveryFeed | null,
-    private readonly retryDelaysMs: readonly number[] = [1_000, 5_000, 30_000],
-  ) {}
-
-  clear(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    private readonly outbound: OutboundDelivery,
+    retryDelaysMs: readonly number[] = [10_000, 60_000, 300_000],
+  ) {
+    outbound.channel(CHANNEL, {
+      headers: (message) => {
+        const meta = (message.meta ?? {}) as { event?: string; hookId?: number; secret?: string };
+        return {
+          'Content-Type': 'application/json',
+          'User-Agent': 'GitHub-Hookshot/asymmetric',
+          'X-GitHub-Delivery': message.id,
+          'X-GitHub-Event': meta.event ?? 'ping',
+          'X-GitHub-Hook-ID': String(meta.hookId ?? ''),
+          'X-GitHub-Hook-Installation-Target-Type': 'repository',
+          ...signatureHeaders(message.body, meta.secret ?? ''),
+        };
+      },
+      retryDelaysMs,
+      timeoutMs: 10_000,
+    });
   }
 
   async emit(repoId: number, event: HookEvent, payload: Record<string, unknown>): Promise<void> {
-    const guid = randomUUID();
-    const body = JSON.stringify(payload);
-    const action = typeof payload.action === 'string' ? payload.action : null;
-    this.feed?.publish({ id: guid, type: action ? `${event}.${action}` : event, topics: [event], body });
     const { rows } = await this.pool.query<HookRow>(
-      "SELECT * FROM hooks WHERE repo_id = $1 AND active AND ($2 = ANY (events) OR '*' = ANY (events))",
+      "SELECT * FROM hooks WHERE repo_id = $1 AND active AND ($2 = ANY (events) OR '*' = ANY (events)) ORDER BY id",
       [repoId, event],
     );
-    for (const hook of rows) void this.send(hook, { guid, event, body }, 0);
-  }
-
-  headersFor(hookId: number | null, delivery: HookDelivery, secret: string): Record<string, string> {
-    return {
-      'Content-Type': 'application/json',
-      'User-Agent': 'GitHub-Hookshot/asymmetric',
-      'X-GitHub-Delivery': delivery.guid,
-      'X-GitHub-Event': delivery.event,
-      ...(hookId === null
-        ? {}
-        : { 'X-GitHub-Hook-ID': String(hookId), 'X-GitHub-Hook-Installation-Target-Type': 'repository' }),
-      ...signatureHeaders(delivery.body, secret),
-    };
-  }
-
-  private async send(hook: HookRow, delivery: HookDelivery, attempt: number): Promise<void> {
-    let ok = false;
-    try {
-      const response = await fetch(outboundUrl(hook.config.url), {
-        method: 'POST',
-        headers: this.headersFor(hook.id, delivery, hook.config.secret ?? ''),
-        body: delivery.body,
-        signal: AbortSignal.timeout(10_000),
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      ok = response.status >= 200 && response.status < 300;
-    } catch (error) {
-      this.log.info(`webhook ${delivery.event} to hook ${hook.id} failed: ${(error as Error).message}`);
-    }
-    const delay = this.retryDelaysMs[attempt];
-    if (ok || delay === undefined) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void this.send(hook, delivery, attempt + 1);
-    }, delay);
-    timer.unref();
-    this.timers.add(timer);
+    if (rows.length === 0 && !this.outbound.listening) return;
+    const action = typeof payload.action === 'string' ? payload.action : null;
+    await this.outbound.emit(
+      CHANNEL,
+      {
+        id: randomUUID(),
+        type: action ? `${event}.${action}` : event,
+        topics: [event],
+        body: JSON.stringify(payload),
+      },
+      rows.map((hook) => ({
+        url: hook.config.url,
+        meta: { event, hookId: hook.id, secret: hook.config.secret ?? '' },
+      })),
+    );
   }
 }

@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import { validateParams } from '../../../_shared/parameters.js';
 import type { GithubDeps } from '../deps.js';
-import { forbidden, GithubError, notFound, type ValidationIssue } from '../github-error.js';
+import { forbidden, notFound } from '../github-error.js';
 import type { Urls } from '../render.js';
 import type { GithubEnv } from '../route-env.js';
 import { atLeast, findRepo, type Permission, type RepoRow } from '../store.js';
@@ -30,23 +31,12 @@ export async function repoFor(c: Ctx, deps: GithubDeps, need: Permission = 'pull
 }
 
 /**
- * The JSON body checked against `schema`; problems become GitHub's 422 with one
- * `errors[]` entry per field (missing_field / invalid), as its REST API answers.
+ * The JSON body checked against `schema` (the kit's validateParams); problems become
+ * GitHub's 422 `Validation Failed` with one `errors[]` entry per field (app.ts, fromKit).
  */
-export function bodyOf<S extends z.ZodType>(c: Ctx, resource: string, schema: S): z.infer<S> {
-  const parsed = schema.safeParse(c.get('body'));
-  if (parsed.success) return parsed.data;
-  const errors: ValidationIssue[] = parsed.error.issues.map((issue) => {
-    const field = issue.path.map(String).join('.') || undefined;
-    const missing = issue.code === 'invalid_type' && issue.input === undefined;
-    return {
-      resource,
-      ...(field ? { field } : {}),
-      code: missing ? 'missing_field' : 'invalid',
-      ...(missing ? {} : { message: issue.message }),
-    };
-  });
-  throw new GithubError(422, 'Validation Failed', { errors });
+export function bodyOf<S extends z.ZodType>(c: Ctx, resource: string, schema: S): z.output<S> {
+  c.set('resource', resource);
+  return validateParams(schema, c.get('body'));
 }
 
 /** `:number` as an integer, or 404 (GitHub's answer to `/issues/abc`). */

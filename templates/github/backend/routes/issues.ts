@@ -36,7 +36,7 @@ const stringOrNumberList = z.array(
 );
 
 const issueBody = z.object({
-  title: z.union([z.string(), z.number()]).transform(String),
+  title: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string()),
   body: z.string().nullish(),
   assignee: z.string().nullish(),
   assignees: z.array(z.string()).optional(),
