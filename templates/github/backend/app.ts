@@ -172,11 +172,18 @@ export function createGithubApp(deps: GithubAppDeps): Hono<GithubEnv> {
 
   app.use('*', async (c, next) => {
     const url = new URL(c.req.url);
-    const host = c.req.header('host') ?? url.host;
     const proto = c.req.header('x-forwarded-proto') ?? url.protocol.replace(':', '');
-    const web = `${proto}://${host}`;
-    c.set('web', web);
-    c.set('api', url.pathname.startsWith('/api/') ? `${web}/api/v3` : web);
+    // Behind `asymmetric run` the client asked for api.github.com: links name GitHub's own
+    // hosts (the web at github.com), which the run's proxy also answers.
+    const forwarded = c.req.header('x-forwarded-host');
+    if (forwarded) {
+      c.set('api', `${proto}://${forwarded}${url.pathname.startsWith('/api/') ? '/api/v3' : ''}`);
+      c.set('web', `${proto}://${forwarded.replace(/^api\./, '')}`);
+    } else {
+      const web = `${proto}://${c.req.header('host') ?? url.host}`;
+      c.set('web', web);
+      c.set('api', url.pathname.startsWith('/api/') ? `${web}/api/v3` : web);
+    }
     await next();
   });
 
@@ -266,7 +273,7 @@ export function createGithubApp(deps: GithubAppDeps): Hono<GithubEnv> {
 
   app.get('/rate_limit', (c) => c.json(limits.overview(c.get('viewer').id)));
   app.get('/api/v3/rate_limit', (c) => c.json(limits.overview(c.get('viewer').id)));
-  const graphql = createGraphqlRoutes(routeDeps);
+  const graphql = createGraphqlRoutes(routeDeps, async (path, init) => app.request(path, init));
   app.route('/graphql', graphql);
   app.route('/api/graphql', graphql);
   const rest = createRestRoutes(routeDeps);

@@ -24,7 +24,10 @@ export async function lsTree(
   treeish: string,
   args: string[] = [],
 ): Promise<TreeItem[]> {
-  const out = await deps.git.git(repo, ['ls-tree', '-l', '-z', ...args, treeish]);
+  const split = args.indexOf('--');
+  const flags = split < 0 ? args : args.slice(0, split);
+  const paths = split < 0 ? [] : args.slice(split);
+  const out = await deps.git.git(repo, ['ls-tree', '-l', '-z', ...flags, treeish, ...paths]);
   return out
     .toString('utf8')
     .split('\0')
