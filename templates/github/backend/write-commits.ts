@@ -26,6 +26,19 @@ export const identityOf = (account: AccountRow): Identity => ({
   email: account.email ?? `${account.id}+${account.login}@users.noreply.github.com`,
 });
 
+/** Drops a path from a scratch index (`--index-info` with mode 0: no work tree needed). */
+export async function removeFromIndex(
+  deps: GithubDeps,
+  repo: RepoRow,
+  path: string,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  await deps.git.git(repo, ['update-index', '--index-info'], {
+    env,
+    input: `0 ${'0'.repeat(40)}\t${path}\n`,
+  });
+}
+
 /** Writes a blob; returns its SHA. */
 export async function writeBlob(deps: GithubDeps, repo: RepoRow, content: Buffer): Promise<string> {
   return (await deps.git.git(repo, ['hash-object', '-w', '--stdin'], { input: content }))
@@ -94,7 +107,7 @@ export async function commitFiles(
     if (head) await deps.git.git(repo, ['read-tree', head], { env });
     for (const file of change.files) {
       if (file.content === null) {
-        await deps.git.git(repo, ['update-index', '--force-remove', '--', file.path], { env });
+        await removeFromIndex(deps, repo, file.path, env);
         continue;
       }
       const blob = await writeBlob(deps, repo, file.content);

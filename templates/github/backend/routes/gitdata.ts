@@ -9,7 +9,7 @@ import { nodeId } from '../render.js';
 import { gitCommit } from '../render-git.js';
 import type { GithubEnv } from '../route-env.js';
 import type { RepoRow } from '../store.js';
-import { identityOf, writeBlob, writeCommit } from '../write-commits.js';
+import { identityOf, removeFromIndex, writeBlob, writeCommit } from '../write-commits.js';
 import { bodyOf, type Ctx, repoFor, urls } from './common.js';
 import { lsTree } from './contents.js';
 
@@ -231,7 +231,7 @@ export function gitDataRoutes(deps: GithubDeps) {
         });
       for (const entry of body.tree) {
         if (entry.sha === null) {
-          await deps.git.git(repo, ['update-index', '--force-remove', '--', entry.path], { env });
+          await removeFromIndex(deps, repo, entry.path, env);
           continue;
         }
         if (entry.type === 'tree') {

@@ -91,7 +91,7 @@ export function reviewCommentView(u: Urls, repo: RepoRow, number: number, rc: Re
     original_position: rc.line,
     commit_id: rc.commit_id,
     original_commit_id: rc.commit_id,
-    ...(rc.in_reply_to_id ? { in_reply_to_id: rc.in_reply_to_id } : {}),
+    in_reply_to_id: rc.in_reply_to_id,
     user: simpleUser(u, rc.user),
     body: rc.body,
     created_at: iso(rc.created_at),
