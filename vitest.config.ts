@@ -18,6 +18,7 @@ const SDK_SUITES = [
   'test/templates/stripe-payments.test.ts',
   'test/templates/stripe.test.ts',
   'test/templates/stripe-billing.test.ts',
+  'test/templates/github.test.ts',
   'test/templates/fuzz.test.ts',
 ];
 
