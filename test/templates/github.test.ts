@@ -77,8 +77,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (process.env.GH_TEST_LOG)
-    console.error((await clone.logLines()).filter((l) => /failed|Error/.test(l)).join('\n'));
+  console.error((await clone.logLines()).filter((l) => /failed|Error/.test(l)).join('\n'));
   await new Promise((resolve) => receiver?.close(resolve));
   await clone?.close();
   if (work) await rm(work, { recursive: true, force: true });

@@ -40,7 +40,7 @@ describe('the GitHub template', () => {
 });
 
 describe('manifest packages in the backend image', () => {
-  const dockerfile = 'ARG NODE_IMAGE\nFROM ${NODE_IMAGE}\nWORKDIR /app\nUSER app\n';
+  const dockerfile = ['ARG NODE_IMAGE', 'FROM $' + '{NODE_IMAGE}', 'WORKDIR /app', 'USER app', ''].join('\n');
   it('installs the named Debian packages before the app, as root', () => {
     const out = withPackages(dockerfile, ['git']);
     expect(out).toContain('apt-get install -y --no-install-recommends git');
