@@ -324,9 +324,18 @@ describe('webhooks', () => {
     const push = JSON.parse((await deliveries('push', 1))[0]?.body ?? '{}');
     expect(push.ref).toBe('refs/heads/docs/incident-process');
     expect(push.commits.map((c: { message: string }) => c.message)).toEqual(['Add the DNS runbook']);
-    // The push moved the open PR #3's head: a pull_request synchronize is not sent, but its head is the new commit.
+    // The commit moved the head of the open PR #3: its head is the new commit, and `synchronize` went out.
     const pr = (await octokit.rest.pulls.get({ owner: 'acme', repo: 'docs', pull_number: 3 })).data;
     expect(pr.head.sha).toBe(push.after);
+    const synchronize = (await deliveries('pull_request', 1)).map((d) => JSON.parse(d.body));
+    expect(synchronize).toContainEqual(expect.objectContaining({ action: 'synchronize', number: 3 }));
+    expect(
+      await verify(
+        secret,
+        (await deliveries('pull_request', 1))[0]?.body ?? '',
+        (await deliveries('pull_request', 1))[0]?.signature ?? '',
+      ),
+    ).toBe(true);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { GithubDeps } from './deps.js';
 import { logCommits } from './git/commits.js';
+import { sendIssueHook } from './issue-writes.js';
 import { repository, simpleUser, type Urls } from './render.js';
 import type { AccountRow, RepoRow } from './store.js';
 
@@ -28,6 +29,7 @@ export async function recordRefChanges(
   if (changes.length === 0) return;
   const { pool, git } = deps;
   const now = new Date(deps.now());
+  const synchronized: number[] = [];
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -47,12 +49,14 @@ export async function recordRefChanges(
            WHERE i.id = p.issue_id AND i.repo_id = $1 AND p.head_ref = $2 AND i.state = 'open' RETURNING i.number`,
           [repo.id, branch, change.after],
         );
-        for (const { number } of rows)
+        for (const { number } of rows) {
+          synchronized.push(number);
           await client.query(
             `INSERT INTO git_refs (repo_id, name, sha) VALUES ($1, $2, $3)
              ON CONFLICT (repo_id, name) DO UPDATE SET sha = EXCLUDED.sha`,
             [repo.id, `refs/pull/${number}/head`, change.after],
           );
+        }
       }
     }
     await client.query('UPDATE repositories SET pushed_at = $2, updated_at = $2 WHERE id = $1', [
@@ -72,6 +76,8 @@ export async function recordRefChanges(
   // Everything the repository reached before the move is kept already.
   await git.keep(repo, tips, known);
   for (const change of changes) await sendPush(deps, repo, change, pusher, urls);
+  // An open pull request whose head branch moved: `synchronize`, as GitHub sends it.
+  for (const number of synchronized) await sendIssueHook(deps, repo, number, 'synchronize', pusher, urls);
 }
 
 async function sendPush(deps: GithubDeps, repo: RepoRow, change: RefChange, pusher: AccountRow, urls: Urls) {
