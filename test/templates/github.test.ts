@@ -81,6 +81,8 @@ afterAll(async () => {
   await new Promise((resolve) => receiver?.close(resolve));
   await clone?.close();
   if (work) await rm(work, { recursive: true, force: true });
+  // The in-process backend's bare repositories (a spun clone keeps them in its container).
+  await rm(join(tmpdir(), 'asym-github', 'github_1'), { recursive: true, force: true });
 });
 
 describe('auth and wire behaviour', () => {
