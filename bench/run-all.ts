@@ -5,6 +5,7 @@ for (const script of [
   'core.ts',
   'slack-api.ts',
   'stripe-api.ts',
+  'github-api.ts',
   'durability.ts',
   'journal.ts',
   'evaluation.ts',

@@ -15,6 +15,9 @@ if ! docker info >/dev/null 2>&1; then
   command -v dockerd >/dev/null 2>&1 || packages+=(docker.io iptables)
 fi
 command -v debootstrap >/dev/null 2>&1 || packages+=(debootstrap)
+# git and GitHub's CLI: the GitHub clone's suites drive it with the real binaries.
+command -v git >/dev/null 2>&1 || packages+=(git)
+command -v gh >/dev/null 2>&1 || packages+=(gh)
 if [ "${1:-}" = "--with-browser" ] && ! command -v chromium >/dev/null 2>&1; then packages+=(chromium fonts-noto-color-emoji); fi
 
 if [ "${#packages[@]}" -gt 0 ]; then

@@ -1,4 +1,4 @@
-import { copyFile, cp, mkdir } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { DOCKER_DIR, PROJECT_ROOT, TEMPLATES_DIR } from '../paths.js';
@@ -58,6 +58,17 @@ async function bundle(entry: string, outfile: string): Promise<void> {
   });
 }
 
+/**
+ * The shared backend Dockerfile with the manifest's Debian packages installed before the
+ * app is copied in (as root, from Debian's mirror): only templates that name packages get
+ * the extra layer, so the others' images stay as they were.
+ */
+export function withPackages(dockerfile: string, packages: readonly string[] | undefined): string {
+  if (!packages || packages.length === 0) return dockerfile;
+  const install = `RUN apt-get update \\\n && apt-get install -y --no-install-recommends ${[...packages].sort().join(' ')} \\\n && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin\n`;
+  return dockerfile.replace(/^WORKDIR /m, `${install}WORKDIR `);
+}
+
 function backendRecipe(template: TemplateManifest): ImageRecipe {
   return {
     name: `${template.name}-backend`,
@@ -65,7 +76,13 @@ function backendRecipe(template: TemplateManifest): ImageRecipe {
     sources: [template.dir, join(DOCKER_DIR, 'backend'), ...sharedServerSources()],
     extraInputs: [],
     async prepare(contextDir) {
-      await copyFile(join(DOCKER_DIR, 'backend', 'Dockerfile'), join(contextDir, 'Dockerfile'));
+      await writeFile(
+        join(contextDir, 'Dockerfile'),
+        withPackages(
+          await readFile(join(DOCKER_DIR, 'backend', 'Dockerfile'), 'utf8'),
+          template.services.backend.packages,
+        ),
+      );
       await bundle(join(template.dir, template.services.backend.entry), join(contextDir, 'server.mjs'));
       await cp(join(template.dir, template.migrations), join(contextDir, 'migrations'), { recursive: true });
     },

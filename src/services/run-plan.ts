@@ -94,6 +94,8 @@ export function proxyVariables(options: {
     SSL_CERT_FILE: options.bundlePath,
     REQUESTS_CA_BUNDLE: options.bundlePath,
     CURL_CA_BUNDLE: options.bundlePath,
+    // git over HTTPS (clone/push to a host a clone answers) reads its own variable.
+    GIT_SSL_CAINFO: options.bundlePath,
     // Node 24+ honours the proxy variables itself with this; Node 20 gets the preload.
     NODE_USE_ENV_PROXY: '1',
     ASYM_RUN_PROXY: options.proxyUrl,

@@ -7,7 +7,13 @@ import { PROJECT_ROOT, TEMPLATES_DIR } from '../paths.js';
 import { createYamlLocator, formatPath, type PathSegment } from '../spec/yaml-positions.js';
 
 const serviceSchema = z
-  .object({ entry: z.string(), port: z.number().int(), static: z.string().optional() })
+  .object({
+    entry: z.string(),
+    port: z.number().int(),
+    static: z.string().optional(),
+    // Debian packages the service's image installs (a backend that runs git, say).
+    packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, 'a Debian package name')).optional(),
+  })
   .strict();
 
 /** What a template delivers to the user's URLs (webhooks, Events API callbacks). */

@@ -110,6 +110,7 @@ describe('asymmetric run: variables and routes from the manifests', () => {
       SSL_CERT_FILE: '/h/run-ca/ca-bundle.pem',
       REQUESTS_CA_BUNDLE: '/h/run-ca/ca-bundle.pem',
       CURL_CA_BUNDLE: '/h/run-ca/ca-bundle.pem',
+      GIT_SSL_CAINFO: '/h/run-ca/ca-bundle.pem',
       NODE_OPTIONS: '--max-old-space-size=512 --require "/opt/my \\"tools\\"/run-preload.cjs"',
     });
   });
