@@ -8,7 +8,7 @@
  * only the ratios mean much.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,37 @@ import { type LoadRequest, load } from './load.js';
 export interface Floor {
   where: 'host' | 'container';
   origin: string;
+  /** The processes serving it (host PIDs), for CPU accounting. */
+  pids(): Promise<number[]>;
   stop(): Promise<void>;
 }
+
+/** Host PIDs of every process in `containers`, plus the docker-proxy of 127.0.0.1:`port`. */
+export async function pathPids(containers: string[], port: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const id of containers) {
+    const { stdout } = await execa('docker', ['top', id, '-eo', 'pid']);
+    pids.push(...stdout.split('\n').slice(1).map(Number).filter(Boolean));
+  }
+  const proxy = await execa('pgrep', ['-f', `docker-proxy .*-host-port ${port} `], { reject: false });
+  pids.push(...proxy.stdout.split('\n').filter(Boolean).map(Number));
+  return pids;
+}
+
+/** utime + stime of a process in ms (0 once it is gone): USER_HZ is 100 on Linux. */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+const ownCpuMs = () => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
 
 let bundled: Promise<string> | undefined;
 
@@ -77,6 +106,7 @@ export async function startHostFloor(bytes: number): Promise<Floor> {
   return {
     where: 'host',
     origin,
+    pids: async () => (child.pid ? [child.pid] : []),
     stop: async () => {
       child.kill('SIGTERM');
     },
@@ -124,6 +154,7 @@ export async function startContainerFloor(bytes: number): Promise<Floor> {
   return {
     where: 'container',
     origin,
+    pids: () => pathPids([name], Number(port)),
     stop: async () => {
       await execa('docker', ['rm', '--force', name], { reject: false });
     },
@@ -145,6 +176,8 @@ export interface FloorTarget {
   origin: string;
   request: LoadRequest;
   isError?: (status: number, body: string) => boolean;
+  /** The processes serving it (host PIDs, asked after each warm-up: Postgres forks per connection). */
+  pids(): Promise<number[]>;
 }
 
 export interface Spread {
@@ -163,6 +196,13 @@ export interface FloorComparison {
   ratio: Spread;
   /** Containerised floor / host floor, per round: what the container and its port cost. */
   containerOverHost: Spread;
+  /**
+   * CPU per request (ms) of everything on the path: the load generator (this process) and
+   * the serving processes. On a machine shared with other work, throughput says how much
+   * CPU the run was given; CPU per request says what a request costs. Its ratio
+   * (floor CPU / endpoint CPU) is the throughput ratio the endpoint would have if CPU bound.
+   */
+  cpu: { target: Spread; containerFloor: Spread; hostFloor: Spread; ratio: Spread };
   errors: number;
 }
 
@@ -196,17 +236,27 @@ export async function compareToFloor(
     const container = await startContainerFloor(bytes);
     try {
       const runs: Record<'host' | 'container' | 'target', number[]> = { host: [], container: [], target: [] };
+      const cpu: Record<'host' | 'container' | 'target', number[]> = { host: [], container: [], target: [] };
       let errors = 0;
-      const subjects: Array<{ key: keyof typeof runs; origin: string; isError?: FloorTarget['isError'] }> = [
-        { key: 'host', origin: host.origin },
-        { key: 'container', origin: container.origin },
-        { key: 'target', origin: target.origin, isError: target.isError },
+      const subjects: Array<{
+        key: keyof typeof runs;
+        origin: string;
+        pids: () => Promise<number[]>;
+        isError?: FloorTarget['isError'];
+      }> = [
+        { key: 'host', origin: host.origin, pids: host.pids },
+        { key: 'container', origin: container.origin, pids: container.pids },
+        { key: 'target', origin: target.origin, pids: target.pids, isError: target.isError },
       ];
       for (let round = 0; round < rounds; round++) {
         for (const subject of round % 2 === 0 ? subjects : [...subjects].reverse()) {
           const opts = { connections, isError: subject.isError };
           await load(target.name, subject.origin, target.request, { ...opts, seconds: WARM_UP_SECONDS });
+          const pids = await subject.pids();
+          const used = () => ownCpuMs() + pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+          const before = used();
           const result = await load(target.name, subject.origin, target.request, { ...opts, seconds });
+          cpu[subject.key].push((used() - before) / Math.max(1, result.requests));
           runs[subject.key].push(result.rps);
           if (subject.key === 'target') errors += result.errors;
         }
@@ -219,6 +269,12 @@ export async function compareToFloor(
         containerFloor: spread(runs.container),
         ratio: spread(runs.target.map((rps, i) => rps / runs.container[i]!)),
         containerOverHost: spread(runs.container.map((rps, i) => rps / runs.host[i]!)),
+        cpu: {
+          target: spread(cpu.target),
+          containerFloor: spread(cpu.container),
+          hostFloor: spread(cpu.host),
+          ratio: spread(cpu.container.map((ms, i) => ms / cpu.target[i]!)),
+        },
         errors,
       });
     } finally {
@@ -228,6 +284,8 @@ export async function compareToFloor(
   }
   return results;
 }
+
+const scale = (s: Spread): Spread => ({ min: s.min * 1000, median: s.median * 1000, max: s.max * 1000 });
 
 const mmm = (s: Spread, digits = 0) =>
   `${s.min.toFixed(digits)}/${s.median.toFixed(digits)}/${s.max.toFixed(digits)}`;
@@ -242,11 +300,18 @@ export function printComparison(
     const target = targets[r.name];
     const verdict =
       target === undefined ? '' : ` (target >= ${target}x: ${r.ratio.median >= target ? 'met' : 'NOT met'})`;
+    const cpuVerdict =
+      target === undefined
+        ? ''
+        : ` (target >= ${target}x: ${r.cpu.ratio.median >= target ? 'met' : 'NOT met'})`;
     process.stdout.write(
       `  ${r.name} (${r.bytes} B answers, ${r.errors} errors)\n` +
         `    endpoint          ${mmm(r.rps).padStart(18)} req/s   x${mmm(r.ratio, 2)} of the container floor${verdict}\n` +
         `    container floor   ${mmm(r.containerFloor).padStart(18)} req/s   x${mmm(r.containerOverHost, 2)} of the host floor\n` +
-        `    host floor        ${mmm(r.hostFloor).padStart(18)} req/s\n`,
+        `    host floor        ${mmm(r.hostFloor).padStart(18)} req/s\n` +
+        `    CPU per request (whole path, us): endpoint ${mmm(scale(r.cpu.target))}, container floor ` +
+        `${mmm(scale(r.cpu.containerFloor))}, host floor ${mmm(scale(r.cpu.hostFloor))}; ` +
+        `floor/endpoint x${mmm(r.cpu.ratio, 2)}${cpuVerdict}\n`,
     );
   }
 }

@@ -8,7 +8,7 @@
 import autocannon from 'autocannon';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { LABEL } from '../src/runtime/labels.js';
-import { compareToFloor, type FloorTarget, printComparison } from './floor-lib.js';
+import { compareToFloor, type FloorTarget, pathPids, printComparison } from './floor-lib.js';
 import { asym, benchHome } from './lib.js';
 import type { LoadRequest } from './load.js';
 
@@ -24,6 +24,15 @@ const docker = new DockerRuntime();
 const [slack, stripe] = (
   await asym(home.env, 'spin', 'slack', 'stripe', '--seed', 'acme-corp', '--no-rate-limits', '--json')
 ).json;
+
+// biome-ignore lint/suspicious/noExplicitAny: CLI JSON
+const servingPids = (clone: any) => async () => {
+  const containers = await docker.listContainers({ [LABEL.clone]: clone.id });
+  return pathPids(
+    containers.map((c) => c.id),
+    clone.ports.backend,
+  );
+};
 
 // biome-ignore lint/suspicious/noExplicitAny: CLI JSON
 async function count(clone: any, sql: string): Promise<number> {
@@ -66,6 +75,7 @@ try {
   const post: FloorTarget = {
     name: 'chat.postMessage',
     origin: slackOrigin,
+    pids: servingPids(slack),
     request: {
       method: 'POST',
       path: '/api/chat.postMessage',
@@ -77,6 +87,7 @@ try {
   const create: FloorTarget = {
     name: 'POST /v1/customers',
     origin: stripe.endpoints.api,
+    pids: servingPids(stripe),
     request: {
       method: 'POST',
       path: '/v1/customers',
@@ -87,6 +98,7 @@ try {
   const history: FloorTarget = {
     name: `conversations.history (limit 20, ${ROWS} messages)`,
     origin: slackOrigin,
+    pids: servingPids(slack),
     request: {
       method: 'GET',
       path: `/api/conversations.history?channel=${channel.id}&limit=20`,
@@ -97,6 +109,7 @@ try {
   const customers: FloorTarget = {
     name: `GET /v1/customers?limit=10 (${ROWS} customers)`,
     origin: stripe.endpoints.api,
+    pids: servingPids(stripe),
     request: { method: 'GET', path: '/v1/customers?limit=10', headers: stripeAuth },
   };
 
