@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type pg from 'pg';
 import type { DeliveryFeed } from '../../_shared/delivery-feed.js';
+import { EndpointQueues } from '../../_shared/endpoint-queue.js';
 import type { Logger } from '../../_shared/log.js';
 import { outboundUrl } from '../../_shared/outbound-url.js';
 import type { StripeObject } from './store/objects.js';
@@ -43,12 +44,12 @@ export function webhookHeaders(payload: string, secret: string, timestamp: numbe
 /**
  * Delivers events to webhook endpoints: POST of the event's JSON, signed with the
  * endpoint's secret, retried with backoff until a 2xx. Lives in the backend process;
- * pending retries are dropped when the clone is reset or reseeded.
+ * pending retries are dropped when the clone is reset or reseeded. Deliveries wait in one
+ * queue per endpoint (templates/_shared/endpoint-queue.ts): a dead endpoint costs the API
+ * about one attempt per retry delay, not one per event.
  */
 export class WebhookDispatcher {
-  private generation = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly retryDelaysMs: readonly number[];
+  private readonly queues: EndpointQueues<{ event: StripeObject; target: WebhookTarget; payload: string }>;
   private readonly timeoutMs: number;
   private readonly now: () => number;
 
@@ -59,55 +60,34 @@ export class WebhookDispatcher {
     /** `asymmetric listen` gets every event too, as `stripe listen` does. */
     private readonly feed: DeliveryFeed | null = null,
   ) {
-    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.now = options.now ?? Date.now;
+    this.queues = new EndpointQueues(
+      (_key, { event, target, payload }) => this.send(event, target, payload),
+      { retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS },
+      log,
+      ({ event }) => `webhook ${event.id}`,
+    );
   }
 
   deliver(event: StripeObject, targets: readonly WebhookTarget[]): void {
+    if (targets.length === 0 && !this.feed?.listening) return;
+    const payload = webhookPayload(event);
     if (this.feed?.listening) {
       const type = String(event.type);
-      this.feed.publish({ id: event.id, type, topics: [type], body: webhookPayload(event) });
+      this.feed.publish({ id: event.id, type, topics: [type], body: payload });
     }
-    for (const target of targets) this.attempt(event, target, 0, this.generation);
+    // Keyed by endpoint id and URL: an endpoint whose URL changes starts a fresh queue.
+    for (const target of targets) this.queues.push(`${target.id} ${target.url}`, { event, target, payload });
   }
 
   /** Forgets every pending retry (reset, reseed). */
   clear(): void {
-    this.generation++;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.queues.clear();
   }
 
-  private attempt(event: StripeObject, target: WebhookTarget, attempt: number, generation: number): void {
-    const run = this.send(event, target).then(async (outcome) => {
-      if (generation !== this.generation) return;
-      if (outcome === 'ok') {
-        await this.markDelivered(event.id).catch((error) =>
-          this.log.error(`webhook ${event.id}: could not update pending_webhooks`, error),
-        );
-        return;
-      }
-      const delay = this.retryDelaysMs[attempt];
-      if (delay === undefined) {
-        this.log.error(
-          `webhook ${event.id} to ${target.url}: giving up after ${attempt + 1} attempts (${outcome})`,
-        );
-        return;
-      }
-      this.log.info(`webhook ${event.id} to ${target.url}: ${outcome}; retrying in ${delay} ms`);
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        if (generation === this.generation) this.attempt(event, target, attempt + 1, generation);
-      }, delay);
-      timer.unref();
-      this.timers.add(timer);
-    });
-    run.catch((error) => this.log.error(`webhook ${event.id} to ${target.url} failed`, error));
-  }
-
-  private async send(event: StripeObject, target: WebhookTarget): Promise<string> {
-    const payload = webhookPayload(event);
+  private async send(event: StripeObject, target: WebhookTarget, payload: string): Promise<string | null> {
+    let outcome: string;
     try {
       const response = await fetch(outboundUrl(target.url), {
         method: 'POST',
@@ -116,10 +96,15 @@ export class WebhookDispatcher {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       await response.body?.cancel();
-      return response.ok ? 'ok' : `HTTP ${response.status}`;
+      outcome = response.ok ? 'ok' : `HTTP ${response.status}`;
     } catch (error) {
-      return error instanceof Error ? error.message : String(error);
+      outcome = error instanceof Error ? error.message : String(error);
     }
+    if (outcome !== 'ok') return outcome;
+    await this.markDelivered(event.id).catch((error) =>
+      this.log.error(`webhook ${event.id}: could not update pending_webhooks`, error),
+    );
+    return null;
   }
 
   private async markDelivered(eventId: string): Promise<void> {

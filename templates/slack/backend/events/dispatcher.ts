@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { randomString } from '../../../_shared/crypto.js';
 import type { DeliveryFeed } from '../../../_shared/delivery-feed.js';
+import { EndpointQueues } from '../../../_shared/endpoint-queue.js';
 import type { Logger } from '../../../_shared/log.js';
 import { outboundUrl } from '../../../_shared/outbound-url.js';
 import { formatTs } from '../slack-ts.js';
@@ -48,6 +49,12 @@ export interface DeliveryRecord {
   status: number | null;
   error: string | null;
   at: string;
+}
+
+interface QueuedDelivery {
+  envelope: { event_id: string; event: SlackEvent };
+  /** Why the attempt before failed (X-Slack-Retry-Reason). */
+  lastReason: string;
 }
 
 export interface DispatcherOptions {
@@ -102,8 +109,8 @@ export class EventDispatcher implements EventSink {
   private readonly records: DeliveryRecord[] = [];
   /** Bumped by reset: what was emitted or queued for retry before it is never delivered. */
   private generation = 0;
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private readonly retryDelays: readonly number[];
+  /** Deliveries to the Request URL, queued so a dead one costs the API little (issue #17). */
+  private readonly queues: EndpointQueues<QueuedDelivery>;
   private readonly timeoutMs: number;
 
   constructor(
@@ -116,8 +123,13 @@ export class EventDispatcher implements EventSink {
     /** `asymmetric listen` hears what the app would, with its own event filter. */
     private readonly feed: DeliveryFeed | null = null,
   ) {
-    this.retryDelays = options.retryDelaysMs ?? DEFAULT_RETRIES;
     this.timeoutMs = options.timeoutMs ?? 3_000;
+    this.queues = new EndpointQueues<QueuedDelivery>(
+      (url, delivery, attempt) => this.deliver(url, delivery, attempt),
+      { retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRIES },
+      log,
+      ({ envelope }) => `${envelope.event_id} (${envelope.event.type})`,
+    );
   }
 
   get deliveries(): readonly DeliveryRecord[] {
@@ -166,8 +178,7 @@ export class EventDispatcher implements EventSink {
    */
   clear(): void {
     this.generation++;
-    for (const timer of this.retryTimers) clearTimeout(timer);
-    this.retryTimers.clear();
+    this.queues.clear();
     this.records.length = 0;
   }
 
@@ -225,7 +236,7 @@ export class EventDispatcher implements EventSink {
       }
       if (!toApp) continue;
       if (viaSocket) this.socketMode?.deliver(envelope);
-      else if (subscription) await this.deliver(subscription.url, envelope, 0, generation);
+      else if (subscription) this.queues.push(subscription.url, { envelope, lastReason: '' });
     }
   }
 
@@ -301,18 +312,17 @@ export class EventDispatcher implements EventSink {
     });
   }
 
-  private async deliver(
-    url: string,
-    envelope: { event_id: string; event: SlackEvent },
-    attempt: number,
-    generation: number,
-    lastReason = '',
-  ) {
+  /** One attempt (0 = the first) of a queued delivery; null when the app answered 2xx. */
+  private async deliver(url: string, delivery: QueuedDelivery, attempt: number): Promise<string | null> {
+    const { envelope } = delivery;
+    const generation = this.generation;
     let status: number | null = null;
     let reason: string | null = null;
     try {
       const headers: Record<string, string> =
-        attempt === 0 ? {} : { 'x-slack-retry-num': String(attempt), 'x-slack-retry-reason': lastReason };
+        attempt === 0
+          ? {}
+          : { 'x-slack-retry-num': String(attempt), 'x-slack-retry-reason': delivery.lastReason };
       const response = await this.post(url, JSON.stringify(envelope), headers);
       status = response.status;
       await response.arrayBuffer().catch(() => undefined);
@@ -321,8 +331,9 @@ export class EventDispatcher implements EventSink {
     } catch (error) {
       reason = error instanceof Error && error.name === 'TimeoutError' ? 'http_timeout' : 'connection_failed';
     }
-    // Reset while the request was out: its outcome belongs to the trial before, and no retry follows.
-    if (generation !== this.generation) return;
+    // Reset while the request was out: its outcome belongs to the trial before (the queue
+    // drops it, and no retry follows).
+    if (generation !== this.generation) return null;
     this.record({
       event_id: envelope.event_id,
       type: envelope.event.type,
@@ -331,23 +342,8 @@ export class EventDispatcher implements EventSink {
       error: reason,
       at: new Date(this.now()).toISOString(),
     });
-    if (reason === null) return;
-    const delay = this.retryDelays[attempt];
-    if (delay === undefined) {
-      this.log.info(
-        `events: gave up on ${envelope.event_id} (${envelope.event.type}) after ${attempt + 1} attempts`,
-      );
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(timer);
-      if (generation !== this.generation) return;
-      void this.deliver(url, envelope, attempt + 1, generation, reason).catch((error) =>
-        this.log.error(`events: retry of ${envelope.event_id} failed`, error),
-      );
-    }, delay);
-    timer.unref();
-    this.retryTimers.add(timer);
+    if (reason !== null) delivery.lastReason = reason;
+    return reason;
   }
 
   private record(entry: DeliveryRecord) {
