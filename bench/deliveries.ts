@@ -7,11 +7,16 @@
  *    receiver that passed url_verification and then went away.
  * A dead endpoint is a loopback port nobody listens on (connection refused, through the
  * home's relay as any loopback delivery goes).
+ * Besides req/s, the CPU per API request of everything the home runs (clone, Redis, relay,
+ * the published port's proxy, the load generator): on a shared machine throughput says how
+ * much CPU the run got, CPU per request what the deliveries cost.
  * Run: npm run build && node --import tsx bench/deliveries.ts [--seconds 5] [--rounds 3]
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { spread } from './floor-lib.js';
+import { DockerRuntime } from '../src/runtime/docker-runtime.js';
+import { LABEL } from '../src/runtime/labels.js';
+import { cpuMs, pathPids, spread } from './floor-lib.js';
 import { asym, benchHome } from './lib.js';
 import { type LoadRequest, load } from './load.js';
 
@@ -108,6 +113,19 @@ async function slackRequestUrl(on: boolean): Promise<void> {
   await receiver.close();
 }
 
+const docker = new DockerRuntime();
+const homeId = (await docker.listContainers({ [LABEL.clone]: slack.id }))[0]?.labels[LABEL.home];
+// biome-ignore lint/suspicious/noExplicitAny: CLI JSON
+const homePids = (clone: any) => async () =>
+  pathPids(
+    (await docker.listContainers({ [LABEL.home]: String(homeId) })).map((c) => c.id),
+    clone.ports.backend,
+  );
+const usedMs = (pids: number[]) => {
+  const own = process.cpuUsage();
+  return (own.user + own.system) / 1000 + pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+};
+
 try {
   const cases = [
     {
@@ -115,12 +133,14 @@ try {
       origin: stripe.endpoints.api,
       request: create,
       setup: stripeEndpoints,
+      pids: homePids(stripe),
     },
     {
       name: 'chat.postMessage, a dead Request URL',
       origin: slackOrigin,
       request: post,
       setup: slackRequestUrl,
+      pids: homePids(slack),
       isError: slackError,
     },
   ];
@@ -129,7 +149,9 @@ try {
   );
   for (const c of cases) {
     const rps: Record<'none' | 'dead', number[]> = { none: [], dead: [] };
+    const cpu: Record<'none' | 'dead', number[]> = { none: [], dead: [] };
     const ratios: number[] = [];
+    const cpuRatios: number[] = [];
     let errors = 0;
     for (let round = 0; round < rounds; round++) {
       const order: Array<'none' | 'dead'> = round % 2 === 0 ? ['none', 'dead'] : ['dead', 'none'];
@@ -137,11 +159,15 @@ try {
         await c.setup(variant === 'dead');
         const options = { connections: 10, isError: c.isError };
         await load(c.name, c.origin, c.request, { ...options, seconds: 1 });
+        const pids = await c.pids();
+        const before = usedMs(pids);
         const result = await load(c.name, c.origin, c.request, { ...options, seconds });
+        cpu[variant].push((usedMs(pids) - before) / Math.max(1, result.requests));
         rps[variant].push(result.rps);
         errors += result.errors;
       }
       ratios.push(rps.dead[round]! / rps.none[round]!);
+      cpuRatios.push(cpu.none[round]! / cpu.dead[round]!);
     }
     await c.setup(false);
     const mmm = (values: number[], digits = 0) => {
@@ -153,7 +179,10 @@ try {
       `  ${c.name} (${errors} errors)\n` +
         `    no endpoint   ${mmm(rps.none).padStart(14)} req/s (min/median/max)\n` +
         `    dead          ${mmm(rps.dead).padStart(14)} req/s   x${mmm(ratios, 2)} of no endpoint` +
-        ` (target >= 0.9x: ${ratio >= 0.9 ? 'met' : 'NOT met'})\n`,
+        ` (target >= 0.9x: ${ratio >= 0.9 ? 'met' : 'NOT met'})\n` +
+        `    CPU per request (us): no endpoint ${mmm(cpu.none.map((ms) => ms * 1000))}, dead ` +
+        `${mmm(cpu.dead.map((ms) => ms * 1000))}; no endpoint/dead x${mmm(cpuRatios, 2)}` +
+        ` (target >= 0.9x: ${spread(cpuRatios).median >= 0.9 ? 'met' : 'NOT met'})\n`,
     );
   }
 } finally {
