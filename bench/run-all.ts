@@ -8,6 +8,10 @@ for (const script of [
   'durability.ts',
   'journal.ts',
   'evaluation.ts',
+  'floor.ts',
+  'deliveries.ts',
+  'reset.ts',
+  'spin.ts',
 ]) {
   await execa('node', ['--import', 'tsx', new URL(script, import.meta.url).pathname], { stdio: 'inherit' });
 }
