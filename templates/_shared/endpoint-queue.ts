@@ -92,7 +92,10 @@ export class EndpointQueues<T> {
 
   private pump(key: string, endpoint: Endpoint<T>): void {
     const now = Date.now();
-    if (now < endpoint.blockedUntil) return this.wake(key, endpoint, endpoint.blockedUntil);
+    if (now < endpoint.blockedUntil) {
+      this.wake(key, endpoint, endpoint.blockedUntil);
+      return;
+    }
     const limit = endpoint.failing ? 1 : this.maxInFlight;
     while (endpoint.inFlight < limit) {
       const index = endpoint.queue.findIndex((entry) => entry.due <= now);
