@@ -86,6 +86,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     log,
   );
   const events = new EventDispatcher(pool, now, log, deps.events, sockets, deliveries);
+  runtime.onCachesInvalidated(() => events.invalidate());
   runtime.onReset(() => {
     events.clear();
     const closed = sockets.reset();

@@ -180,6 +180,7 @@ export class EventDispatcher implements EventSink {
     this.generation++;
     this.queues.clear();
     this.records.length = 0;
+    this.invalidate();
   }
 
   emit(event: SlackEvent): void {
@@ -283,15 +284,39 @@ export class EventDispatcher implements EventSink {
     return (rowCount ?? 0) > 0;
   }
 
-  private async app(): Promise<AppIdentity | null> {
-    const { rows } = await this.pool.query<AppIdentity>(
-      'SELECT a.id AS app_id, a.team_id, a.bot_user_id FROM apps a ORDER BY a.created, a.id LIMIT 1',
-    );
-    return rows[0] ?? null;
+  /**
+   * Drops the app identity and signing secret read for deliveries (the runtime calls it on
+   * reset, reseed and token changes). Cached because every event needed both: two queries
+   * per message on the pool the API uses, for a delivery the app may never get (issue #17).
+   */
+  invalidate(): void {
+    this.cachedApp = null;
+    this.cachedSecret = null;
+  }
+
+  private cachedApp: Promise<AppIdentity | null> | null = null;
+  private cachedSecret: Promise<string> | null = null;
+
+  private app(): Promise<AppIdentity | null> {
+    this.cachedApp ??= this.pool
+      .query<AppIdentity>(
+        'SELECT a.id AS app_id, a.team_id, a.bot_user_id FROM apps a ORDER BY a.created, a.id LIMIT 1',
+      )
+      .then(({ rows }) => rows[0] ?? null);
+    const app = this.cachedApp;
+    app.catch(() => {
+      if (this.cachedApp === app) this.cachedApp = null;
+    });
+    return app;
   }
 
   private signingSecret(): Promise<string> {
-    return readSigningSecret(this.pool);
+    this.cachedSecret ??= readSigningSecret(this.pool);
+    const secret = this.cachedSecret;
+    secret.catch(() => {
+      if (this.cachedSecret === secret) this.cachedSecret = null;
+    });
+    return secret;
   }
 
   // The legacy verification token: derived from the signing secret, so it changes with it.
