@@ -16,7 +16,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { LABEL } from '../src/runtime/labels.js';
-import { cpuMs, pathPids, spread } from './floor-lib.js';
+import { cpuSample, cpuSince, pathPids, spread } from './floor-lib.js';
 import { asym, benchHome } from './lib.js';
 import { type LoadRequest, load } from './load.js';
 
@@ -121,10 +121,6 @@ const homePids = (clone: any) => async () =>
     (await docker.listContainers({ [LABEL.home]: String(homeId) })).map((c) => c.id),
     clone.ports.backend,
   );
-const usedMs = (pids: number[]) => {
-  const own = process.cpuUsage();
-  return (own.user + own.system) / 1000 + pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
-};
 
 try {
   const cases = [
@@ -160,9 +156,9 @@ try {
         const options = { connections: 10, isError: c.isError };
         await load(c.name, c.origin, c.request, { ...options, seconds: 1 });
         const pids = await c.pids();
-        const before = usedMs(pids);
+        const before = cpuSample(pids);
         const result = await load(c.name, c.origin, c.request, { ...options, seconds });
-        cpu[variant].push((usedMs(pids) - before) / Math.max(1, result.requests));
+        cpu[variant].push(cpuSince(before) / Math.max(1, result.requests));
         rps[variant].push(result.rps);
         errors += result.errors;
       }

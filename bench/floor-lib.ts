@@ -54,6 +54,27 @@ const ownCpuMs = () => {
   return (usage.user + usage.system) / 1000;
 };
 
+export interface CpuSample {
+  own: number;
+  pids: Map<number, number>;
+}
+
+export const cpuSample = (pids: number[]): CpuSample => ({
+  own: ownCpuMs(),
+  pids: new Map(pids.map((pid) => [pid, cpuMs(pid)])),
+});
+
+/** CPU ms used since `before` by this process and those of its PIDs still alive (a Postgres
+ * connection may end meanwhile: what it used is then not counted, rather than counted negative). */
+export function cpuSince(before: CpuSample): number {
+  let used = ownCpuMs() - before.own;
+  for (const [pid, was] of before.pids) {
+    const now = cpuMs(pid);
+    if (now >= was) used += now - was;
+  }
+  return used;
+}
+
 let bundled: Promise<string> | undefined;
 
 /** The floor server as one file (as the backends ship), built once per bench process. */
@@ -253,10 +274,9 @@ export async function compareToFloor(
           const opts = { connections, isError: subject.isError };
           await load(target.name, subject.origin, target.request, { ...opts, seconds: WARM_UP_SECONDS });
           const pids = await subject.pids();
-          const used = () => ownCpuMs() + pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
-          const before = used();
+          const before = cpuSample(pids);
           const result = await load(target.name, subject.origin, target.request, { ...opts, seconds });
-          cpu[subject.key].push((used() - before) / Math.max(1, result.requests));
+          cpu[subject.key].push(cpuSince(before) / Math.max(1, result.requests));
           runs[subject.key].push(result.rps);
           if (subject.key === 'target') errors += result.errors;
         }

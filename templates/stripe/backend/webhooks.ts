@@ -49,7 +49,8 @@ export function webhookHeaders(payload: string, secret: string, timestamp: numbe
  * about one attempt per retry delay, not one per event.
  */
 export class WebhookDispatcher {
-  private readonly queues: EndpointQueues<{ event: StripeObject; target: WebhookTarget; payload: string }>;
+  // A queued delivery keeps only what it sends: a dead endpoint's backlog stays small in memory.
+  private readonly queues: EndpointQueues<{ eventId: string; target: WebhookTarget; payload: string }>;
   private readonly timeoutMs: number;
   private readonly now: () => number;
 
@@ -63,10 +64,10 @@ export class WebhookDispatcher {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.now = options.now ?? Date.now;
     this.queues = new EndpointQueues(
-      (_key, { event, target, payload }) => this.send(event, target, payload),
+      (_key, { eventId, target, payload }) => this.send(eventId, target, payload),
       { retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS },
       log,
-      ({ event }) => `webhook ${event.id}`,
+      ({ eventId }) => `webhook ${eventId}`,
     );
   }
 
@@ -78,7 +79,8 @@ export class WebhookDispatcher {
       this.feed.publish({ id: event.id, type, topics: [type], body: payload });
     }
     // Keyed by endpoint id and URL: an endpoint whose URL changes starts a fresh queue.
-    for (const target of targets) this.queues.push(`${target.id} ${target.url}`, { event, target, payload });
+    for (const target of targets)
+      this.queues.push(`${target.id} ${target.url}`, { eventId: event.id, target, payload });
   }
 
   /** Forgets every pending retry (reset, reseed). */
@@ -86,7 +88,7 @@ export class WebhookDispatcher {
     this.queues.clear();
   }
 
-  private async send(event: StripeObject, target: WebhookTarget, payload: string): Promise<string | null> {
+  private async send(eventId: string, target: WebhookTarget, payload: string): Promise<string | null> {
     let outcome: string;
     try {
       const response = await fetch(outboundUrl(target.url), {
@@ -101,8 +103,8 @@ export class WebhookDispatcher {
       outcome = error instanceof Error ? error.message : String(error);
     }
     if (outcome !== 'ok') return outcome;
-    await this.markDelivered(event.id).catch((error) =>
-      this.log.error(`webhook ${event.id}: could not update pending_webhooks`, error),
+    await this.markDelivered(eventId).catch((error) =>
+      this.log.error(`webhook ${eventId}: could not update pending_webhooks`, error),
     );
     return null;
   }
