@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { LABEL } from '../src/runtime/labels.js';
 import { cpuSample, cpuSince, pathPids, spread } from './floor-lib.js';
-import { asym, benchHome } from './lib.js';
+import { asym, benchHome, destroyAll } from './lib.js';
 import { type LoadRequest, load } from './load.js';
 
 const arg = (name: string, fallback: string) =>
@@ -182,6 +182,5 @@ try {
     );
   }
 } finally {
-  await asym(home.env, 'destroy', slack.id);
-  await asym(home.env, 'destroy', stripe.id);
+  await destroyAll(home.env);
 }

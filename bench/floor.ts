@@ -9,7 +9,7 @@ import autocannon from 'autocannon';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { LABEL } from '../src/runtime/labels.js';
 import { compareToFloor, type FloorTarget, pathPids, printComparison } from './floor-lib.js';
-import { asym, benchHome } from './lib.js';
+import { asym, benchHome, destroyAll } from './lib.js';
 import type { LoadRequest } from './load.js';
 
 const arg = (name: string, fallback: string) =>
@@ -135,6 +135,5 @@ try {
     [customers.name]: 0.5,
   });
 } finally {
-  await asym(home.env, 'destroy', slack.id);
-  await asym(home.env, 'destroy', stripe.id);
+  await destroyAll(home.env);
 }

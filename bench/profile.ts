@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { LABEL } from '../src/runtime/labels.js';
-import { asym, benchHome } from './lib.js';
+import { asym, benchHome, destroyAll } from './lib.js';
 import { type LoadRequest, load } from './load.js';
 
 const arg = (name: string, fallback: string) =>
@@ -268,6 +268,5 @@ try {
     );
   }
 } finally {
-  await asym(home.env, 'destroy', slack.id);
-  await asym(home.env, 'destroy', stripe.id);
+  await destroyAll(home.env);
 }

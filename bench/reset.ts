@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { spread } from './floor-lib.js';
-import { asym, benchHome, CLI } from './lib.js';
+import { asym, benchHome, CLI, destroyAll } from './lib.js';
 
 const runs = Math.max(3, Number(process.argv[process.argv.indexOf('--runs') + 1]) || 10);
 const home = benchHome(48200);
@@ -34,8 +34,8 @@ async function timed(command: () => Promise<unknown>): Promise<number[]> {
   return ms;
 }
 
-const spun = (await asym(home.env, 'env', 'spin', spec, '--json')).json;
 try {
+  const spun = (await asym(home.env, 'env', 'spin', spec, '--json')).json;
   const id: string = spun.clones?.[0]?.id ?? spun.members?.[0]?.id;
   if (!id) throw new Error(`no clone id in env spin output: ${JSON.stringify(spun).slice(0, 300)}`);
   await asym(home.env, 'snapshot', 'save', 'five', 'bench');
@@ -62,5 +62,5 @@ try {
     );
   }
 } finally {
-  await asym(home.env, 'env', 'destroy', 'five');
+  await destroyAll(home.env);
 }

@@ -10,10 +10,11 @@ import type { Logger } from './log.js';
  *
  * Per endpoint: at most `maxInFlight` requests at a time while it answers. Once an attempt
  * fails, the endpoint is failing: the failed delivery waits for its retry delay, and the
- * whole endpoint waits with it; then one delivery at a time probes it (the earliest due)
- * until one succeeds. So a dead endpoint costs about one attempt per retry delay, however
- * fast events come; each delivery still gets its attempts, in its order, with the retry
- * count its vendor sends. A backlog beyond `maxQueued` drops its oldest deliveries (given
+ * whole endpoint waits too, as long as the retry schedule says for its number of failures
+ * in a row (1 s, 5 s, 30 s ... for Stripe); then one delivery at a time probes it (the
+ * earliest due) until one succeeds. So a dead endpoint costs a handful of attempts over
+ * the schedule, however fast events come; each delivery still gets its attempts, in its
+ * order, with the retry count its vendor sends. A backlog beyond `maxQueued` drops its oldest deliveries (given
  * up, logged): a clone lives for minutes, and an endpoint that is down that long has lost
  * them on the vendor's side too.
  */
@@ -38,6 +39,8 @@ interface Endpoint<T> {
   queue: Array<Entry<T>>;
   inFlight: number;
   failing: boolean;
+  /** Failed attempts in a row. */
+  failures: number;
   blockedUntil: number;
   timer: NodeJS.Timeout | null;
   dropped: number;
@@ -64,7 +67,15 @@ export class EndpointQueues<T> {
   push(key: string, item: T): void {
     let endpoint = this.endpoints.get(key);
     if (!endpoint) {
-      endpoint = { queue: [], inFlight: 0, failing: false, blockedUntil: 0, timer: null, dropped: 0 };
+      endpoint = {
+        queue: [],
+        inFlight: 0,
+        failing: false,
+        failures: 0,
+        blockedUntil: 0,
+        timer: null,
+        dropped: 0,
+      };
       this.endpoints.set(key, endpoint);
     }
     if (endpoint.queue.length >= this.maxQueued) {
@@ -81,6 +92,16 @@ export class EndpointQueues<T> {
     this.generation++;
     for (const endpoint of this.endpoints.values()) if (endpoint.timer) clearTimeout(endpoint.timer);
     this.endpoints.clear();
+  }
+
+  /** Drops the queue of every endpoint whose key starts with `prefix` (a deleted endpoint). */
+  forget(prefix: string): void {
+    for (const [key, endpoint] of this.endpoints) {
+      if (!key.startsWith(prefix)) continue;
+      if (endpoint.timer) clearTimeout(endpoint.timer);
+      endpoint.queue.length = 0;
+      this.endpoints.delete(key);
+    }
   }
 
   /** Deliveries waiting (queued or in flight), for tests and status. */
@@ -131,13 +152,19 @@ export class EndpointQueues<T> {
         if (outcome === null) {
           if (endpoint.failing) this.log.info(`deliveries to ${key}: answering again`);
           endpoint.failing = false;
+          endpoint.failures = 0;
           endpoint.blockedUntil = 0;
         } else {
-          const delay = this.options.retryDelaysMs[entry.attempt];
+          const delays = this.options.retryDelaysMs;
+          const delay = delays[entry.attempt];
           if (!endpoint.failing)
             this.log.info(`deliveries to ${key}: failing (${outcome}); holding its deliveries, retrying`);
           endpoint.failing = true;
-          endpoint.blockedUntil = Date.now() + (delay ?? this.options.retryDelaysMs[0] ?? 0);
+          endpoint.failures++;
+          // The endpoint backs off along the schedule by its failures in a row (its last
+          // step once past the end), not by this delivery's own attempts.
+          const hold = delays[Math.min(endpoint.failures, delays.length) - 1] ?? 0;
+          endpoint.blockedUntil = Date.now() + hold;
           if (delay === undefined) {
             this.log.info(
               `deliveries to ${key}: gave up on ${this.describe(entry.item)} after ${entry.attempt + 1} attempts`,

@@ -88,6 +88,11 @@ export class WebhookDispatcher {
     this.queues.clear();
   }
 
+  /** A deleted endpoint gets nothing more, as on Stripe: its queued deliveries are dropped. */
+  forget(endpointId: string): void {
+    this.queues.forget(`${endpointId} `);
+  }
+
   private async send(eventId: string, target: WebhookTarget, payload: string): Promise<string | null> {
     let outcome: string;
     try {

@@ -134,6 +134,7 @@ export function webhookEndpointRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     await transact(deps, c, async (tx) => {
       if (!(await markDeleted(tx.db, 'webhook_endpoints', id))) throw resourceMissing('webhook_endpoint', id);
     });
+    deps.webhooks.forget(id);
     return c.json({ id, object: 'webhook_endpoint', deleted: true });
   });
 
