@@ -29,8 +29,10 @@ const VARIANTS: Record<string, string[]> = {
     'ALTER SYSTEM SET full_page_writes = off',
     'ALTER SYSTEM SET wal_compression = off',
   ],
-  'new (shipped)': [],
-  'new + commit_delay 200us': ['ALTER SYSTEM SET commit_delay = 200', 'ALTER SYSTEM SET commit_siblings = 2'],
+  // Crash-safe (no torn pages, WAL matches the data files) but a killed server loses the
+  // last few hundred ms of acknowledged commits (issue #17 asks for this figure).
+  'fsync on, synchronous_commit off': ['ALTER SYSTEM SET synchronous_commit = off'],
+  'new (shipped: full durability)': [],
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: CLI JSON

@@ -25,6 +25,20 @@ export async function asym(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{
   return { ms, json: args.includes('--json') ? JSON.parse(result.stdout) : null };
 }
 
+/**
+ * Destroys every environment and clone of a bench home: what a bench spun, including what
+ * survived a spin that failed half-way (a member that did not become ready in a loaded run).
+ */
+export async function destroyAll(env: NodeJS.ProcessEnv): Promise<void> {
+  const run = (...args: string[]) => execa('node', [CLI, ...args], { env, reject: false });
+  const environments = JSON.parse((await run('env', 'status', '--json')).stdout || '[]') as Array<{
+    name: string;
+  }>;
+  for (const { name } of environments) await run('env', 'destroy', name);
+  const clones = JSON.parse((await run('status', '--json')).stdout || '[]') as Array<{ id: string }>;
+  for (const { id } of clones) await run('destroy', id);
+}
+
 export const median = (values: number[]) => percentile(values, 50);
 
 export function percentile(values: number[], p: number): number {

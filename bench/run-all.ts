@@ -10,6 +10,10 @@ for (const script of [
   'journal.ts',
   'evaluation.ts',
   'scale.ts',
+  'floor.ts',
+  'deliveries.ts',
+  'reset.ts',
+  'spin.ts',
 ]) {
   await execa('node', ['--import', 'tsx', new URL(script, import.meta.url).pathname], { stdio: 'inherit' });
 }
