@@ -254,8 +254,8 @@ export async function listActions(id: string, options: ApiOptions = {}): Promise
 }
 
 /**
- * `asymmetric act <id> <action> --<param> <value>`: acts as a person (Slack: `click`,
- * `submit`, `close`, `command`, `shortcut`, `home`, `post`); resolves once the app
+ * `asymmetric act <id> <action> --<param> <value>`: acts as a person (the actions the
+ * template's manifest declares: `asymmetric act <id> --list`); resolves once the app
  * acknowledged, else throws ACTION_NOT_ACKNOWLEDGED. Parameters by their CLI names
  * (`{ user: 'U...', 'action-id': 'approve' }`).
  */

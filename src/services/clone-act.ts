@@ -20,7 +20,7 @@ export interface ActResult {
   [key: string]: unknown;
 }
 
-// Above the vendor's ack deadline (Slack: 3 s) plus what the action itself writes.
+// Above the vendor's ack deadline (3 s for chat apps) plus what the action itself writes.
 const ACT_TIMEOUT_MS = 20_000;
 
 function actionsOf(template: string, id: string): Record<string, TemplateActionSpec> {
@@ -30,7 +30,7 @@ function actionsOf(template: string, id: string): Record<string, TemplateActionS
       'ACTION_NOT_FOUND',
       `Clone ${id} is a ${template} clone, whose template offers no actions.`,
       {
-        hint: 'Use a clone whose template lists actions in `asymmetric templates` (Slack does).',
+        hint: 'Use a clone whose template lists actions in `asymmetric templates`.',
       },
     );
   }

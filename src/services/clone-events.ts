@@ -35,7 +35,7 @@ export async function cloneEvents(
       },
     );
   }
-  // The Interactivity Request URL (Slack: block actions, modals, shortcuts, slash commands).
+  // The Interactivity Request URL (block actions, modals, shortcuts, slash commands).
   let interactivityUrl: { interactivityUrl: string | null } | undefined;
   if (interactivity) {
     try {
@@ -52,7 +52,7 @@ export async function cloneEvents(
           'INVALID_ARGUMENT',
           `The Interactivity Request URL was not accepted: ${error.reason.message}`,
           {
-            hint: 'Pass an absolute http(s) URL, e.g. http://localhost:3000/slack/events (Bolt serves it there).',
+            hint: 'Pass an absolute http(s) URL, the one your app serves interactions on.',
           },
         );
       }

@@ -68,7 +68,7 @@ export function registerAct(program: Command, kit: CommandKit): void {
     .addHelpText(
       'after',
       "\nThe action's parameters follow it as --<name> <value> (see --list), e.g.\n" +
-        '  asymmetric act slack-a1b2 click --user U0ACME00D01 --channel C0ACME0ENG3 --ts 1700000000.000100 --action-id approve\n',
+        '  asymmetric act <clone-id> <action> --user <id> --<param> <value>\n',
     )
     .action(async function (
       this: Command,
