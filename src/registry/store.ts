@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { AsymError, homeAccessError } from '../errors.js';
 import { emptyRegistry, parseRegistry, REGISTRY_CORRUPT_HINT, type Registry } from './schema.js';
 
@@ -18,7 +18,9 @@ export class RegistryStore {
   async read(): Promise<Registry> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      // Synchronous on purpose: a few kilobytes, and node:fs/promises (with readline behind
+      // it) is a module `reset` would load for this one read.
+      text = readFileSync(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyRegistry();
       throw homeAccessError(error, this.path, 'read') ?? error;
