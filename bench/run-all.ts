@@ -8,6 +8,8 @@ for (const script of [
   'durability.ts',
   'journal.ts',
   'evaluation.ts',
+  'reset.ts',
+  'spin.ts',
 ]) {
   await execa('node', ['--import', 'tsx', new URL(script, import.meta.url).pathname], { stdio: 'inherit' });
 }
