@@ -153,7 +153,7 @@ export async function resetEnvironment(
   name: string,
   options: ApiOptions = {},
 ): Promise<EnvironmentResetResult> {
-  return (await environments()).resetEnvironment(context(options), name);
+  return (await import('./services/clone-reset.js')).resetEnvironment(context(options), name);
 }
 
 export async function destroyEnvironment(
