@@ -5,12 +5,28 @@
 // modules resolved one by one, and `asymmetric reset` runs between every trial.
 // dockerode (native ssh2 bits) and esbuild (a native binary) stay in node_modules.
 import { execFileSync } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).pathname;
 const source = (path) => new URL(`../src/${path}`, import.meta.url).pathname;
 for (const dir of ['cli/', 'lib/', 'types/']) await rm(dist(dir), { recursive: true, force: true });
+// commander requires node:child_process at load, for executable subcommands we never use;
+// that module is a few to tens of milliseconds of every start (`reset` runs between trials).
+// The bundled copy loads it when first touched instead.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(build) {
+    build.onLoad({ filter: /commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!text.includes(eager)) throw new Error(`${args.path}: the child_process require moved`);
+      const lazy =
+        "const childProcess = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });";
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
 const bundle = (entryPoints, outdir) =>
   build({
     entryPoints,
@@ -24,6 +40,7 @@ const bundle = (entryPoints, outdir) =>
     sourcemap: 'linked',
     logLevel: 'warning',
     external: ['esbuild', 'dockerode'],
+    plugins: [lazyChildProcess],
     // Bundled CommonJS dependencies expect require and __filename, which ES modules lack.
     banner: {
       js: [

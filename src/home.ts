@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -19,6 +19,8 @@ export interface Home {
   cacheDir: string;
 }
 
+const lazyRequire = createRequire(import.meta.url);
+
 export function resolveHome(env: NodeJS.ProcessEnv = process.env): Home {
   const dir = resolve(env.ASYM_HOME ?? join(homedir(), '.asymmetric'));
   try {
@@ -26,9 +28,19 @@ export function resolveHome(env: NodeJS.ProcessEnv = process.env): Home {
   } catch (error) {
     throw homeAccessError(error, dir, 'write') ?? error;
   }
+  let id: string | undefined;
   return {
     dir,
-    id: createHash('sha256').update(dir).digest('hex').slice(0, 10),
+    // Computed on first use: node:crypto is a module `reset`, which never labels anything,
+    // would otherwise load at every start.
+    get id() {
+      id ??= (lazyRequire('node:crypto') as typeof import('node:crypto'))
+        .createHash('sha256')
+        .update(dir)
+        .digest('hex')
+        .slice(0, 10);
+      return id;
+    },
     registryPath: join(dir, 'registry.json'),
     configPath: join(dir, 'config.json'),
     cacheDir: join(dir, 'cache'),

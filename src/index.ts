@@ -110,7 +110,9 @@ export async function stop(id: string, options: ApiOptions = {}): Promise<CloneV
 
 /** `asymmetric reset <id> --json`: `{ id, ms }`. */
 export async function reset(id: string, options: ApiOptions = {}): Promise<{ id: string; ms: number }> {
-  return (await clones()).resetClone(context(options), id);
+  // Only the reset module: the evaluation toolkit resets before every trial, and the first
+  // call should not wait for the Docker and image code that clone-service brings.
+  return (await import('./services/clone-reset.js')).resetClone(context(options), id);
 }
 
 export async function destroy(
@@ -154,7 +156,7 @@ export async function resetEnvironment(
   name: string,
   options: ApiOptions = {},
 ): Promise<EnvironmentResetResult> {
-  return (await environments()).resetEnvironment(context(options), name);
+  return (await import('./services/clone-reset.js')).resetEnvironment(context(options), name);
 }
 
 export async function destroyEnvironment(

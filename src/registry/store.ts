@@ -1,8 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import lockfile from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
+import { readFileSync } from 'node:fs';
 import { AsymError, homeAccessError } from '../errors.js';
 import { emptyRegistry, parseRegistry, REGISTRY_CORRUPT_HINT, type Registry } from './schema.js';
+
+// The lock and the atomic writer (with graceful-fs and signal-exit behind them) are loaded
+// on the first change: commands that only read the registry, `reset` first, start without them.
+const lockfile = () => import('proper-lockfile').then((m) => m.default);
+const writeFileAtomic = () => import('write-file-atomic').then((m) => m.default);
 
 /**
  * The registry file: read freely, changed only under an exclusive lock, written
@@ -15,7 +18,9 @@ export class RegistryStore {
   async read(): Promise<Registry> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      // Synchronous on purpose: a few kilobytes, and node:fs/promises (with readline behind
+      // it) is a module `reset` would load for this one read.
+      text = readFileSync(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyRegistry();
       throw homeAccessError(error, this.path, 'read') ?? error;
@@ -46,7 +51,7 @@ export class RegistryStore {
 
   async write(registry: Registry): Promise<void> {
     try {
-      await writeFileAtomic(this.path, `${JSON.stringify(registry, null, 2)}\n`, {
+      await (await writeFileAtomic())(this.path, `${JSON.stringify(registry, null, 2)}\n`, {
         mode: 0o600,
         fsync: true,
       });
@@ -57,7 +62,7 @@ export class RegistryStore {
 
   private async lock(): Promise<() => Promise<void>> {
     try {
-      return await lockfile.lock(this.path, {
+      return await (await lockfile()).lock(this.path, {
         // The registry may not exist yet; lock its path, not its real path.
         realpath: false,
         // A CLI killed while holding the lock leaves it behind; it is stale after 10 s.

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { AsymError } from '../errors.js';
 import type { CloneRecord } from '../registry/schema.js';
 
@@ -40,13 +41,13 @@ async function callAdmin<T>(
   timeoutMs: number,
   method: 'GET' | 'POST' | 'DELETE',
 ): Promise<T> {
-  let response: Response;
+  let response: HttpAnswer;
   try {
-    response = await fetch(`${base(clone)}${path}`, {
+    response = await httpExchange(`${base(clone)}${path}`, {
       method,
       headers: { authorization: `Bearer ${clone.adminToken}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(timeoutMs),
+      timeoutMs,
     });
   } catch (error) {
     throw new AsymError(
@@ -58,10 +59,10 @@ async function callAdmin<T>(
       },
     );
   }
-  const text = await response.text();
+  const { text } = response;
   const reason = response.status >= 400 && response.status < 500 ? refusalReason(text) : null;
   if (reason) throw new AdminRefusal(response.status, reason, clone.id);
-  if (!response.ok) {
+  if (!ok(response.status)) {
     throw new AsymError(
       'CLONE_UNHEALTHY',
       `Clone ${clone.id} refused ${path} (HTTP ${response.status}: ${text.slice(0, 200)}).`,
@@ -123,11 +124,10 @@ async function pollUntilOk(url: string, options: WaitOptions): Promise<void> {
     try {
       // A health check answers in milliseconds; a longer wait is a connection Docker's proxy
       // accepted before the server listened, and a fresh one will do better.
-      const response = await fetch(url, { signal: AbortSignal.timeout(300) });
-      const text = await response.text();
-      if (options.ready ? options.ready(response.status, text) : response.ok) return;
-      working = options.working?.(response.status, text) ?? false;
-      last = `HTTP ${response.status} ${text.slice(0, 120)}`;
+      const { status, text } = await httpExchange(url, { method: 'GET', timeoutMs: 300 });
+      if (options.ready ? options.ready(status, text) : ok(status)) return;
+      working = options.working?.(status, text) ?? false;
+      last = `HTTP ${status} ${text.slice(0, 120)}`;
     } catch (error) {
       last = (error as Error).cause
         ? String((error as { cause: Error }).cause.message)
@@ -153,4 +153,42 @@ async function pollUntilOk(url: string, options: WaitOptions): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 40));
   }
+}
+
+interface HttpAnswer {
+  status: number;
+  text: string;
+}
+
+const ok = (status: number) => status >= 200 && status < 300;
+
+/**
+ * One request on node:http, answered as status and text. Not Node's fetch: its first call
+ * loads undici (with http2 and web streams), tens of milliseconds of every `asymmetric
+ * reset`, which runs between every trial and does nothing else but this one call.
+ */
+function httpExchange(
+  url: string,
+  init: { method: string; headers?: Record<string, string>; body?: string; timeoutMs: number },
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: init.method,
+      headers: {
+        ...init.headers,
+        ...(init.body === undefined ? {} : { 'content-length': Buffer.byteLength(init.body) }),
+      },
+      signal: AbortSignal.timeout(init.timeoutMs),
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }

@@ -1,4 +1,4 @@
-import { requireClone } from '../registry/lookup.js';
+import { requireClone, requireEnvironment } from '../registry/lookup.js';
 import { adminCall } from './clone-admin.js';
 import type { AppContext } from './context.js';
 
@@ -18,4 +18,19 @@ export async function resetClone(ctx: AppContext, id: string): Promise<ResetResu
   const started = performance.now();
   await adminCall(clone, '/_asym/reset');
   return { id, ms: Math.round(performance.now() - started) };
+}
+
+export interface EnvironmentResetResult {
+  name: string;
+  members: Array<{ id: string; ms: number }>;
+  ms: number;
+}
+
+/** Resets every member at once: each reset is independent and the slowest sets the pace. */
+export async function resetEnvironment(ctx: AppContext, name: string): Promise<EnvironmentResetResult> {
+  const env = requireEnvironment(await ctx.store.read(), name);
+  const started = performance.now();
+  ctx.reporter.step(`Resetting ${name} (${env.members.length} clones)`);
+  const members = await Promise.all(env.members.map((id) => resetClone(ctx, id)));
+  return { name, members, ms: Math.round(performance.now() - started) };
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { type Config, type Home, loadConfig, resolveHome } from '../home.js';
 import type { BuiltImage } from '../images/image-builder.js';
 import { type Reporter, silentReporter } from '../log.js';
@@ -36,6 +36,8 @@ export interface ContextOptions {
   now?: () => Date;
 }
 
+const lazyRequire = createRequire(import.meta.url);
+
 export function createContext(options: ContextOptions = {}): AppContext {
   const home = resolveHome(options.env);
   let runtime: Promise<ContainerRuntime> | undefined = options.runtime
@@ -63,7 +65,9 @@ export function createContext(options: ContextOptions = {}): AppContext {
       }),
     reporter,
     now: options.now ?? (() => new Date()),
-    randomHex: (bytes) => randomBytes(bytes).toString('hex'),
+    // node:crypto on first use only (see resolveHome).
+    randomHex: (bytes) =>
+      (lazyRequire('node:crypto') as typeof import('node:crypto')).randomBytes(bytes).toString('hex'),
     checkpoint: pausePoints(options.env ?? process.env, process.stderr),
   };
 }

@@ -5,7 +5,7 @@ import { AsymError } from '../errors.js';
 import { requireEnvironment } from '../registry/lookup.js';
 import { type EnvironmentSpec, parseEnvironmentSpec } from '../spec/environment-spec.js';
 import { templateCatalog } from '../templates/catalog.js';
-import { finishDestroy, listClones, markDestroying, resetClone } from './clone-service.js';
+import { finishDestroy, listClones, markDestroying } from './clone-service.js';
 import type { AppContext } from './context.js';
 import { syncEnvironmentNetwork } from './environment-network.js';
 import { removeHomeInfraIfUnused } from './home-infra.js';
@@ -94,20 +94,8 @@ export async function environmentStatus(ctx: AppContext, name?: string): Promise
     });
 }
 
-export interface EnvironmentResetResult {
-  name: string;
-  members: Array<{ id: string; ms: number }>;
-  ms: number;
-}
-
-/** Resets every member at once: each reset is independent and the slowest sets the pace. */
-export async function resetEnvironment(ctx: AppContext, name: string): Promise<EnvironmentResetResult> {
-  const env = requireEnvironment(await ctx.store.read(), name);
-  const started = performance.now();
-  ctx.reporter.step(`Resetting ${name} (${env.members.length} clones)`);
-  const members = await Promise.all(env.members.map((id) => resetClone(ctx, id)));
-  return { name, members, ms: Math.round(performance.now() - started) };
-}
+// In clone-reset.ts with the clone's reset, so `env reset` loads neither Docker nor the spec code.
+export { type EnvironmentResetResult, resetEnvironment } from './clone-reset.js';
 
 /**
  * Destroys every member, the environment's network and its record. Resumable like

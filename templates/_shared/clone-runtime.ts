@@ -263,13 +263,17 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   /** The snapshot restored with the shift that puts the fixture's anchor on today. */
   private async restoreShifted(): Promise<void> {
     const { pool, template } = this.deps;
-    const alongside = await buildCredentialRestore(pool, template.credentialTables);
-    this.restoreSql ??= await buildRestoreSql(pool, { timeline: template.timeline, alongside });
-    this.restoreSqlSameShift ??= await buildRestoreSql(pool, {
-      timeline: template.timeline,
-      alongside,
-      refreshJson: false,
-    });
+    // The texts are cached until the next seed or mint: most resets build nothing and go
+    // straight to the one round trip (the catalog reads cost more than the restore itself).
+    if (this.restoreSql === null || this.restoreSqlSameShift === null) {
+      const alongside = await buildCredentialRestore(pool, template.credentialTables);
+      this.restoreSql ??= await buildRestoreSql(pool, { timeline: template.timeline, alongside });
+      this.restoreSqlSameShift ??= await buildRestoreSql(pool, {
+        timeline: template.timeline,
+        alongside,
+        refreshJson: false,
+      });
+    }
     this.clock.rewind();
     const anchor = template.timeline.anchors[this.fixture ?? ''];
     const nowMs = this.clock.pinnedMs ?? this.clock.now();

@@ -1,8 +1,12 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { ErrorCode, type WebAPIPlatformError, WebClient } from '@slack/web-api';
+import { execa } from 'execa';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RealHome, realHome } from '../support/real-cli.js';
+import { CLI, type RealHome, realHome } from '../support/real-cli.js';
 
 // Issue 11 §2 on the real engine: an agent that revokes its token spoils no later trial.
 // `asymmetric reset` brings the tokens back (the set last minted, never an earlier one) and
@@ -162,5 +166,31 @@ describe('Stripe keys across reset', () => {
       .customers.list({ limit: 1 })
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
+  });
+});
+
+describe('what `asymmetric reset` loads', () => {
+  // Issue 17: reset runs between every trial and its cost is mostly Node's start-up, so the
+  // command loads only what it uses. Which built-in modules a process loaded is observable
+  // (process.moduleLoadList); timings are left to bench/reset.ts.
+  it('resets without loading fetch (undici), node:crypto, child_process or node:fs/promises', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asym-modules-'));
+    const hook = join(dir, 'modules.cjs');
+    const out = join(dir, 'modules.txt');
+    writeFileSync(
+      hook,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, process.moduleLoadList.join('\\n')));`,
+    );
+    const result = await execa('node', ['--require', hook, CLI, 'reset', slack.id, '--json'], {
+      env: { ...process.env, ASYM_HOME: home.dir },
+      reject: false,
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ id: slack.id, ms: expect.any(Number) });
+    const loaded = readFileSync(out, 'utf8').split('\n');
+    expect(loaded).toContain('NativeModule http');
+    for (const unused of ['internal/deps/undici/undici', 'crypto', 'child_process', 'fs/promises']) {
+      expect(loaded, unused).not.toContain(`NativeModule ${unused}`);
+    }
   });
 });

@@ -53,7 +53,7 @@ export function registerEnv(program: Command, kit: CommandKit): void {
     .argument('<name>', 'an environment name')
     .option('--json', 'print JSON')
     .action(async (name: string, options: { json?: boolean }) => {
-      const { resetEnvironment } = await import('../../services/environment-service.js');
+      const { resetEnvironment } = await import('../../services/clone-reset.js');
       await kit.run(
         options.json,
         (ctx) => resetEnvironment(ctx, name),
