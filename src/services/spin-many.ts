@@ -73,7 +73,22 @@ export async function spinMany(
   );
   if (engineDown) throw engineDown;
 
+  const clones = outcomes.filter((o): o is CloneView => 'id' in o);
   const environments = new Set(requests.map((r) => r.environment).filter((e): e is string => Boolean(e)));
+  if (environments.size > 0) {
+    // Members joined as each finished; list them in the order they were asked for (the
+    // file's order for `env spin`), after the members the environment already had.
+    const order = new Map(clones.map((clone, index) => [clone.id, index]));
+    await ctx.store.update((registry) => {
+      for (const name of environments) {
+        const env = registry.environments[name];
+        if (!env) continue;
+        const earlier = env.members.filter((id) => !order.has(id));
+        const spun = env.members.filter((id) => order.has(id)).sort((a, b) => order.get(a)! - order.get(b)!);
+        env.members = [...earlier, ...spun];
+      }
+    });
+  }
   for (const name of environments) {
     const registry = await ctx.store.read();
     await syncEnvironmentNetwork(
@@ -83,7 +98,7 @@ export async function spinMany(
     );
   }
   return {
-    clones: outcomes.filter((o): o is CloneView => 'id' in o),
+    clones,
     failures: outcomes.filter((o): o is SpinFailure => !('id' in o)),
   };
 }

@@ -392,6 +392,10 @@ describe('environments', () => {
         .sort()
         .join(','),
     );
+    // Members are listed in the order asked for, whatever order they finished in.
+    expect((await cli(fake, home, 'env', 'status', 'many', '--json')).json()[0].members).toEqual(
+      clones.map((c: { id: string }) => c.id),
+    );
     // Destroyed at once, nothing is left.
     expect((await cli(fake, home, 'env', 'destroy', 'many')).code).toBe(0);
     expect(await managedContainers()).toEqual([]);
