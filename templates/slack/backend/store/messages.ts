@@ -241,7 +241,7 @@ export async function insertMessage(
 const isPool = (db: Queryable): db is pg.Pool => typeof (db as Partial<pg.Pool>).connect === 'function';
 
 const MESSAGE_COLUMNS = `conversation_id, ts_us, user_id, bot_id, app_id, subtype, text, blocks, attachments,
-  thread_ts_us, reply_broadcast, file_ids, metadata`;
+  thread_ts_us, reply_broadcast, file_ids, metadata, username, icons`;
 
 /**
  * chat.postMessage on the pool, in two transactions so that posts to one channel commit in
@@ -293,7 +293,7 @@ async function postToConversation(
   const { rows } = await pool.query<MessageRow>(
     `WITH inserted AS (
        INSERT INTO messages (${MESSAGE_COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        RETURNING *
      )
      SELECT m.*, 0 AS reply_count, NULL::text[] AS reply_users, NULL::bigint AS latest_reply_us,
@@ -314,6 +314,8 @@ async function postToConversation(
       m.replyBroadcast,
       m.fileIds && m.fileIds.length > 0 ? m.fileIds : null,
       m.metadata ? JSON.stringify(m.metadata) : null,
+      m.username ?? null,
+      m.icons ? JSON.stringify(m.icons) : null,
     ],
   );
   const row = rows[0];
