@@ -23,7 +23,7 @@ import {
 // files and public links, app manifests, calls, and how many WebClient methods answer.
 
 // What the coverage script reaches today (issue 15 measured 71; the target is 115).
-const COVERED_AT_LEAST = 138;
+const COVERED_AT_LEAST = 142;
 
 let backend: CloneUnderTest;
 let tokens: SlackTokens;
