@@ -138,6 +138,19 @@ const SCOPELESS = new Set([
   'auth.revoke',
   'chat.getPermalink',
   'chat.scheduledMessages.list',
+  // Slack's OAuth exchanges and token rotation take client credentials, not scopes; RTM is
+  // refused to the token types this clone mints; auth.teams.list needs no scope.
+  'oauth.access',
+  'oauth.v2.access',
+  'oauth.v2.exchange',
+  'openid.connect.token',
+  'tooling.tokens.rotate',
+  'apps.uninstall',
+  'rtm.connect',
+  'auth.teams.list',
+  // Workflow function completions take the function execution's own token.
+  'functions.completeSuccess',
+  'functions.completeError',
   // Views need no scope on Slack, only an app's token (and a trigger_id for a modal).
   'views.open',
   'views.push',
@@ -182,6 +195,25 @@ describe('scopes', () => {
       length: '3',
       profile: JSON.stringify({ title: 't' }),
       bot: ACME_BOT.botId,
+      // Round two's methods (#15): their own ids, so each reaches its scope check.
+      thread_ts: ts,
+      status: 'thinking',
+      prompts: JSON.stringify([{ title: 't', message: 'm' }]),
+      external_unique_id: 'call-1',
+      join_url: 'https://call.test/1',
+      id: 'R0000000000',
+      canvas_id: 'F0000000',
+      changes: JSON.stringify([
+        { operation: 'insert_at_end', document_content: { type: 'markdown', markdown: 'x' } },
+      ]),
+      criteria: JSON.stringify({ contains_text: 'x' }),
+      access_level: 'read',
+      channel_ids: JSON.stringify([ENGINEERING]),
+      external_id: 'remote-1',
+      external_url: 'https://files.test/1',
+      function_execution_id: 'Fx0000000000',
+      outputs: JSON.stringify({}),
+      error: 'x',
     };
     const empty = (await backend.admin('/tokens', { botScopes: [], userScopes: [] })).body as SlackTokens;
     try {
@@ -190,10 +222,16 @@ describe('scopes', () => {
         if (SCOPELESS.has(name)) continue;
         // open and close take DMs; a channel id there is the wrong type before it is a scope question.
         const dm = name === 'conversations.open' || name === 'conversations.close';
+        // Calls take their participants as JSON objects, not user ids.
+        const callUsers = name === 'calls.add' || name.startsWith('calls.participants.');
         const { text } = await call(
           name,
           empty.userToken,
-          dm ? { ...args, channel: 'D0ACME0IM01' } : args,
+          dm
+            ? { ...args, channel: 'D0ACME0IM01' }
+            : callUsers
+              ? { ...args, users: JSON.stringify([{ slack_id: MARCUS }]) }
+              : args,
           'form',
         );
         const body = JSON.parse(text);
