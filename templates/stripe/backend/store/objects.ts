@@ -47,6 +47,9 @@ export const OBJECT_TABLES = [
   'files',
   'file_links',
   'reviews',
+  // 0006_more.sql
+  'tax_ids',
+  'ephemeral_keys',
 ] as const;
 
 export type ObjectTable = (typeof OBJECT_TABLES)[number];
