@@ -12,6 +12,8 @@ const TYPES = [
   'exchange_rate',
   'tax_code',
   'tax_id',
+  'token',
+  'setup_attempt',
   'account',
   'application_fee',
   'balance',

@@ -197,3 +197,67 @@ describe('static reference data', () => {
     expect(badCursor).toMatchObject({ statusCode: 404, param: 'starting_after' });
   });
 });
+
+describe('card tokens, setup attempts and mandates', () => {
+  it('mints single-use card tokens that make payment methods', async () => {
+    const token = await stripe.tokens.create({
+      card: { number: '4000000000000002', exp_month: '12', exp_year: '2034', cvc: '123' },
+    } as Stripe.TokenCreateParams);
+    expectReferenceKeys(token, 'token');
+    expect(token.id).toMatch(/^tok_/);
+    expect(token.card).toMatchObject({ brand: 'Visa', last4: '0002', exp_year: 2034, funding: 'credit' });
+    expect((await stripe.tokens.retrieve(token.id)).used).toBe(false);
+
+    const pm = await stripe.paymentMethods.create({ type: 'card', card: { token: token.id } });
+    expect(pm.card).toMatchObject({ last4: '0002', exp_month: 12, exp_year: 2034 });
+    expect((await stripe.tokens.retrieve(token.id)).used).toBe(true);
+    const reused = await stripeError(
+      stripe.paymentMethods.create({ type: 'card', card: { token: token.id } }),
+    );
+    expect(reused).toMatchObject({ statusCode: 400, param: 'card[token]' });
+    // The token's card is the declining test card it was minted from.
+    const declined = await stripeError(
+      stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: pm.id, confirm: true }),
+    );
+    expect(declined).toMatchObject({ statusCode: 402, code: 'card_declined' });
+
+    const badNumber = await stripeError(
+      stripe.tokens.create({
+        card: { number: '4242424242424241', exp_month: '12', exp_year: '2034' },
+      } as Stripe.TokenCreateParams),
+    );
+    expect(badNumber).toMatchObject({ statusCode: 402, code: 'incorrect_number', param: 'card[number]' });
+    const expired = await stripeError(
+      stripe.tokens.create({
+        card: { number: '4242424242424242', exp_month: '1', exp_year: '2001' },
+      } as Stripe.TokenCreateParams),
+    );
+    expect(expired).toMatchObject({ statusCode: 402, code: 'invalid_expiry_year' });
+  });
+
+  it('lists the attempt of a confirmed setup intent; mandates are Stripe 404s', async () => {
+    const customer = await stripe.customers.create({ name: 'Setup' });
+    const intent = await stripe.setupIntents.create({
+      customer: customer.id,
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
+    const attempts = await stripe.setupAttempts.list({ setup_intent: intent.id });
+    expect(attempts.data).toHaveLength(1);
+    const [attempt] = attempts.data;
+    expectReferenceKeys(attempt as object, 'setup_attempt');
+    expect(attempt).toMatchObject({
+      object: 'setup_attempt',
+      setup_intent: intent.id,
+      payment_method: intent.payment_method,
+      customer: customer.id,
+      status: 'succeeded',
+    });
+    const pending = await stripe.setupIntents.create({ customer: customer.id });
+    expect((await stripe.setupAttempts.list({ setup_intent: pending.id })).data).toEqual([]);
+    const noIntent = await stripeError(stripe.setupAttempts.list({} as Stripe.SetupAttemptListParams));
+    expect(noIntent).toMatchObject({ statusCode: 400, param: 'setup_intent' });
+    const mandate = await stripeError(stripe.mandates.retrieve('mandate_nope'));
+    expect(mandate).toMatchObject({ statusCode: 404, code: 'resource_missing' });
+  });
+});

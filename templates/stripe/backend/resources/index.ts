@@ -33,6 +33,7 @@ import { subscriptionItemRoutes, subscriptionRoutes } from './subscriptions.js';
 import { customerTaxIdRoutes, taxIdRoutes } from './tax-ids.js';
 import { taxRateRoutes } from './tax-rates.js';
 import { testClockRoutes } from './test-clocks.js';
+import { mandateRoutes, setupAttemptRoutes, tokenRoutes } from './tokens.js';
 import { applicationFeeRoutes, payoutRoutes, transferRoutes } from './transfers.js';
 import { webhookEndpointRoutes } from './webhook-endpoints.js';
 
@@ -94,4 +95,7 @@ export const RESOURCES: ReadonlyArray<
   ['/country_specs', countrySpecRoutes],
   ['/exchange_rates', exchangeRateRoutes],
   ['/tax_codes', taxCodeRoutes],
+  ['/tokens', tokenRoutes],
+  ['/setup_attempts', setupAttemptRoutes],
+  ['/mandates', mandateRoutes],
 ];

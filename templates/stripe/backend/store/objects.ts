@@ -50,6 +50,7 @@ export const OBJECT_TABLES = [
   // 0006_more.sql
   'tax_ids',
   'ephemeral_keys',
+  'tokens',
 ] as const;
 
 export type ObjectTable = (typeof OBJECT_TABLES)[number];
