@@ -14,6 +14,7 @@ const TYPES = [
   'tax_id',
   'token',
   'setup_attempt',
+  'topup',
   'account',
   'application_fee',
   'balance',

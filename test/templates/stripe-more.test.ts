@@ -261,3 +261,48 @@ describe('card tokens, setup attempts and mandates', () => {
     expect(mandate).toMatchObject({ statusCode: 404, code: 'resource_missing' });
   });
 });
+
+describe('top-ups, refund expiry and early fraud warnings', () => {
+  it('adds top-ups to the pending balance and takes canceled ones back out', async () => {
+    const pendingUsd = async () =>
+      (await stripe.balance.retrieve()).pending.find((f) => f.currency === 'usd')?.amount ?? 0;
+    const before = await pendingUsd();
+    const topup = await stripe.topups.create({ amount: 5000, currency: 'usd', description: 'Float' });
+    expectReferenceKeys(topup, 'topup');
+    expect(topup).toMatchObject({ status: 'pending', amount: 5000 });
+    expect(topup.expected_availability_date).toBeGreaterThan(topup.created);
+    const txn = await stripe.balanceTransactions.retrieve(topup.balance_transaction as string);
+    expect(txn).toMatchObject({ type: 'topup', amount: 5000, source: topup.id });
+    expect(await pendingUsd()).toBe(before + 5000);
+    expect((await stripe.topups.list({ status: 'pending' })).data.map((t) => t.id)).toContain(topup.id);
+
+    const canceled = await stripe.topups.cancel(topup.id);
+    expect(canceled.status).toBe('canceled');
+    expect((await stripe.topups.retrieve(topup.id)).status).toBe('canceled');
+    expect(await pendingUsd()).toBe(before);
+    const again = await stripeError(stripe.topups.cancel(topup.id));
+    expect(again).toMatchObject({ statusCode: 400, code: 'topup_not_cancelable' });
+    const noAmount = await stripeError(stripe.topups.create({ currency: 'usd' } as Stripe.TopupCreateParams));
+    expect(noAmount).toMatchObject({ statusCode: 400, param: 'amount' });
+  });
+
+  it('refuses to expire a refund that awaits no action; no early fraud warnings', async () => {
+    const pi = await stripe.paymentIntents.create({
+      amount: 1200,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    });
+    const refund = await stripe.refunds.create({ payment_intent: pi.id });
+    const expire = await stripeError(stripe.testHelpers.refunds.expire(refund.id));
+    expect(expire).toMatchObject({ statusCode: 400, code: 'refund_not_expirable' });
+    const missing = await stripeError(stripe.testHelpers.refunds.expire('re_nope'));
+    expect(missing).toMatchObject({ statusCode: 404, code: 'resource_missing' });
+
+    const warnings = await stripe.radar.earlyFraudWarnings.list({ charge: pi.latest_charge as string });
+    expect(warnings).toMatchObject({ object: 'list', data: [], has_more: false });
+    const none = await stripeError(stripe.radar.earlyFraudWarnings.retrieve('issfr_nope'));
+    expect(none).toMatchObject({ statusCode: 404, code: 'resource_missing' });
+  });
+});

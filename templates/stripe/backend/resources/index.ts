@@ -34,6 +34,7 @@ import { customerTaxIdRoutes, taxIdRoutes } from './tax-ids.js';
 import { taxRateRoutes } from './tax-rates.js';
 import { testClockRoutes } from './test-clocks.js';
 import { mandateRoutes, setupAttemptRoutes, tokenRoutes } from './tokens.js';
+import { earlyFraudWarningRoutes, testRefundRoutes, topupRoutes } from './topups.js';
 import { applicationFeeRoutes, payoutRoutes, transferRoutes } from './transfers.js';
 import { webhookEndpointRoutes } from './webhook-endpoints.js';
 
@@ -98,4 +99,7 @@ export const RESOURCES: ReadonlyArray<
   ['/tokens', tokenRoutes],
   ['/setup_attempts', setupAttemptRoutes],
   ['/mandates', mandateRoutes],
+  ['/topups', topupRoutes],
+  ['/test_helpers/refunds', testRefundRoutes],
+  ['/radar/early_fraud_warnings', earlyFraudWarningRoutes],
 ];

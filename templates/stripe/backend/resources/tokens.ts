@@ -4,9 +4,8 @@ import { hash, integer, missing, nullableString, rejectUnknown, string } from '.
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
 import { findLive, insertObject, type StripeObject, saveObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing, StripeError } from '../stripe-error.js';
-import type { Tx } from '../tx.js';
-import { transact } from '../tx.js';
-import { answer, listAnswer, mustFind, nowSeconds, retrieveRoute, stringFilter } from './common.js';
+import { type Tx, transact } from '../tx.js';
+import { answer, mustFind, nowSeconds, retrieveRoute } from './common.js';
 
 export interface TokenObject extends StripeObject {
   object: 'token';

@@ -51,6 +51,7 @@ export const OBJECT_TABLES = [
   'tax_ids',
   'ephemeral_keys',
   'tokens',
+  'topups',
 ] as const;
 
 export type ObjectTable = (typeof OBJECT_TABLES)[number];
