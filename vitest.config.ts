@@ -22,6 +22,7 @@ const SDK_SUITES = [
   'test/templates/stripe-billing-more.test.ts',
   'test/templates/stripe-checkout.test.ts',
   'test/templates/stripe-support.test.ts',
+  'test/templates/stripe-more.test.ts',
   'test/templates/github.test.ts',
   'test/templates/fuzz.test.ts',
 ];

@@ -4,6 +4,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const TYPES = [
+  'account_link',
+  'account_session',
+  'country_spec',
+  'customer_session',
+  'ephemeral_key',
+  'exchange_rate',
+  'tax_code',
+  'tax_id',
+  'token',
+  'setup_attempt',
+  'topup',
   'account',
   'application_fee',
   'balance',

@@ -36,6 +36,8 @@ export const STRIPE_TIMELINE: Timeline = {
     'effective_at',
     'end',
     'end_date',
+    'expected_availability_date',
+    'expires',
     'expires_at',
     'ended_at',
     'expires_at',

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import type { ResourceDeps, StripeEnv } from '../route-env.js';
+import { accountLinkRoutes, accountSessionRoutes } from './account-links.js';
 import { accountRoutes, connectedBalanceRoutes, platformAccountRoutes } from './accounts.js';
 import { meterEventRoutes, meterRoutes } from './billing-meters.js';
 import { billingPortalConfigurationRoutes, billingPortalSessionRoutes } from './billing-portal.js';
@@ -8,6 +9,7 @@ import { checkoutSessionRoutes } from './checkout-sessions.js';
 import { couponRoutes } from './coupons.js';
 import { creditNoteRoutes } from './credit-notes.js';
 import { customerBalanceTransactionRoutes } from './customer-balance-transactions.js';
+import { customerSessionRoutes, ephemeralKeyRoutes } from './customer-sessions.js';
 import { customerRoutes } from './customers.js';
 import { disputeRoutes } from './disputes.js';
 import { eventRoutes } from './events.js';
@@ -25,10 +27,14 @@ import { refundRoutes } from './refunds.js';
 import { reviewRoutes } from './reviews.js';
 import { setupIntentRoutes } from './setup-intents.js';
 import { shippingRateRoutes } from './shipping-rates.js';
+import { countrySpecRoutes, exchangeRateRoutes, taxCodeRoutes } from './static-data.js';
 import { subscriptionScheduleRoutes } from './subscription-schedules.js';
 import { subscriptionItemRoutes, subscriptionRoutes } from './subscriptions.js';
+import { customerTaxIdRoutes, taxIdRoutes } from './tax-ids.js';
 import { taxRateRoutes } from './tax-rates.js';
 import { testClockRoutes } from './test-clocks.js';
+import { mandateRoutes, setupAttemptRoutes, tokenRoutes } from './tokens.js';
+import { earlyFraudWarningRoutes, testRefundRoutes, topupRoutes } from './topups.js';
 import { applicationFeeRoutes, payoutRoutes, transferRoutes } from './transfers.js';
 import { webhookEndpointRoutes } from './webhook-endpoints.js';
 
@@ -81,4 +87,19 @@ export const RESOURCES: ReadonlyArray<
   ['/files', fileRoutes],
   ['/file_links', fileLinkRoutes],
   ['/reviews', reviewRoutes],
+  ['/account_links', accountLinkRoutes],
+  ['/account_sessions', accountSessionRoutes],
+  ['/tax_ids', taxIdRoutes],
+  ['/customers', customerTaxIdRoutes],
+  ['/customer_sessions', customerSessionRoutes],
+  ['/ephemeral_keys', ephemeralKeyRoutes],
+  ['/country_specs', countrySpecRoutes],
+  ['/exchange_rates', exchangeRateRoutes],
+  ['/tax_codes', taxCodeRoutes],
+  ['/tokens', tokenRoutes],
+  ['/setup_attempts', setupAttemptRoutes],
+  ['/mandates', mandateRoutes],
+  ['/topups', topupRoutes],
+  ['/test_helpers/refunds', testRefundRoutes],
+  ['/radar/early_fraud_warnings', earlyFraudWarningRoutes],
 ];

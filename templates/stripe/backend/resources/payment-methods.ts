@@ -29,6 +29,7 @@ import {
   type PaymentMethodObject,
 } from '../views/payment-method.js';
 import { answer, listAnswer, mustFind, retrieveRoute, stringFilter } from './common.js';
+import { spendToken } from './tokens.js';
 
 // Test cards expire in the future; Stripe's docs use any future date.
 const DEFAULT_EXP_MONTH = 12;
@@ -71,11 +72,17 @@ function expiry(raw: Params, param: string, now: number): { expMonth: number; ex
 }
 
 /** The card a `card` hash describes: `{ token: 'tok_visa' }` or `{ number, exp_month, exp_year, cvc }`. */
-function cardFrom(value: unknown, now: number): { card: TestCard; expMonth: number; expYear: number } {
+async function cardFrom(
+  tx: Tx,
+  value: unknown,
+): Promise<{ card: TestCard; expMonth: number; expYear: number }> {
+  const now = tx.now;
   if (!isHash(value)) throw invalidRequest('Invalid object', { param: 'card' });
   if (value.token !== undefined) {
     rejectUnknown(value, ['token'], 'card');
     const token = string(value.token, 'card[token]');
+    const minted = await spendToken(tx, token, 'card[token]');
+    if (minted) return minted;
     const card = namedCard(token, 'tok_');
     if (!card) throw resourceMissing('token', token, 'card[token]');
     return { card, expMonth: DEFAULT_EXP_MONTH, expYear: DEFAULT_EXP_YEAR };
@@ -187,7 +194,7 @@ export function paymentMethodRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     }
     if (params.card === undefined) missing('card');
     const pm = await transact(deps, c, async (tx) => {
-      const { card, expMonth, expYear } = cardFrom(params.card, tx.now);
+      const { card, expMonth, expYear } = await cardFrom(tx, params.card);
       const created = newCardPaymentMethod({
         id: tx.ids.object('pm'),
         created: tx.now,

@@ -47,6 +47,11 @@ export const OBJECT_TABLES = [
   'files',
   'file_links',
   'reviews',
+  // 0006_more.sql
+  'tax_ids',
+  'ephemeral_keys',
+  'tokens',
+  'topups',
 ] as const;
 
 export type ObjectTable = (typeof OBJECT_TABLES)[number];

@@ -16,6 +16,8 @@ const REPORTING_CATEGORY: Record<string, string> = {
   payout: 'payout',
   payout_cancel: 'payout_reversal',
   application_fee: 'platform_earning',
+  topup: 'topup',
+  topup_reversal: 'topup_reversal',
 };
 
 /** A balance transaction with exactly the keys of `resources.balance_transaction` in fixtures3.json. */
@@ -36,7 +38,9 @@ export function newBalanceTransaction(fields: {
     | 'payout_cancel'
     | 'application_fee'
     | 'payment'
-    | 'adjustment';
+    | 'adjustment'
+    | 'topup'
+    | 'topup_reversal';
   availableOn?: number;
   /** Defaults from `type`; a dispute's adjustments are `dispute` and `dispute_reversal`. */
   reportingCategory?: string;
