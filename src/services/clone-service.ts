@@ -582,7 +582,8 @@ export async function finishDestroy(
   ctx: AppContext,
   runtime: ContainerRuntime,
   id: string,
-  options: { keepInfra?: boolean } = {},
+  /** `syncNetwork: false`: the caller updates the environments' networks itself (`env destroy`). */
+  options: { keepInfra?: boolean; syncNetwork?: boolean } = {},
 ): Promise<void> {
   for (const container of await cloneContainers(runtime, ctx.home.id, id))
     await runtime.removeContainer(container.id);
@@ -591,7 +592,7 @@ export async function finishDestroy(
   await ctx.checkpoint('destroy:objects-removed');
   const registry = await ctx.store.read();
   for (const env of Object.values(registry.environments)) {
-    if (!env.members.includes(id)) continue;
+    if (!env.members.includes(id) || options.syncNetwork === false) continue;
     await syncEnvironmentNetwork(ctx, env.name, activeMembers(registry, env.members));
   }
   await ctx.checkpoint('destroy:network-synced');

@@ -127,7 +127,9 @@ export async function destroyEnvironment(
       limit(async () => {
         if (!(await ctx.store.read()).clones[id]) return;
         ctx.reporter.step(`Destroying ${id}`);
-        await finishDestroy(ctx, runtime, id, { keepInfra: true });
+        // The network goes once, after every member (finishEnvironmentDestroy): removing it
+        // while other members' containers are still being removed races their endpoints.
+        await finishDestroy(ctx, runtime, id, { keepInfra: true, syncNetwork: false });
       }),
     ),
   );
