@@ -1,10 +1,9 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStripeApp } from '../../templates/stripe/backend/app.js';
-import { stripeTemplate } from '../../templates/stripe/backend/template.js';
 import type { StripeTokens } from '../../templates/stripe/backend/tokens.js';
 import { STRIPE_REFERENCE_KEYS } from '../support/stripe-reference-keys.js';
-import { type CloneUnderTest, openClone } from './harness.js';
+import type { CloneUnderTest } from './harness.js';
+import { openStripeSuite } from './stripe-suite.js';
 
 /**
  * Issue 14, part C through the official SDK: quotes, subscription schedules, billing
@@ -53,19 +52,7 @@ function expectReferenceKeys(object: object, type = (object as Json).object as s
 }
 
 beforeAll(async () => {
-  backend = await openClone({
-    template: stripeTemplate,
-    createApp: (deps) => createStripeApp(deps),
-    database: 'stripe_billing_more',
-    seedFixture: 'acme-corp',
-  });
-  tokens = (await backend.admin('/tokens')).body as StripeTokens;
-  stripe = new Stripe(tokens.secretKey, {
-    host: '127.0.0.1',
-    port: backend.port,
-    protocol: 'http',
-    maxNetworkRetries: 0,
-  });
+  ({ backend, tokens, stripe } = await openStripeSuite('stripe_billing_more', 'acme-corp'));
 }, 600_000);
 
 afterAll(async () => {

@@ -1,11 +1,10 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientFor, stripeCoverage } from '../../scripts/stripe-coverage.js';
-import { createStripeApp } from '../../templates/stripe/backend/app.js';
-import { stripeTemplate } from '../../templates/stripe/backend/template.js';
 import type { StripeTokens } from '../../templates/stripe/backend/tokens.js';
 import { STRIPE_REFERENCE_KEYS } from '../support/stripe-reference-keys.js';
-import { type CloneUnderTest, openClone } from './harness.js';
+import type { CloneUnderTest } from './harness.js';
+import { openStripeSuite } from './stripe-suite.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read vendor JSON freely
 type Json = Record<string, any>;
@@ -16,19 +15,7 @@ let tokens: StripeTokens;
 let stripe: Stripe;
 
 beforeAll(async () => {
-  backend = await openClone({
-    template: stripeTemplate,
-    createApp: (deps) => createStripeApp(deps),
-    database: 'stripe_checkout',
-    seedFixture: null,
-  });
-  tokens = (await backend.admin('/tokens')).body as StripeTokens;
-  stripe = new Stripe(tokens.secretKey, {
-    host: '127.0.0.1',
-    port: backend.port,
-    protocol: 'http',
-    maxNetworkRetries: 0,
-  });
+  ({ backend, tokens, stripe } = await openStripeSuite('stripe_checkout', null));
 }, 180_000);
 
 afterAll(async () => {

@@ -3,11 +3,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStripeApp } from '../../templates/stripe/backend/app.js';
-import { stripeTemplate } from '../../templates/stripe/backend/template.js';
 import type { StripeTokens } from '../../templates/stripe/backend/tokens.js';
 import { STRIPE_REFERENCE_KEYS } from '../support/stripe-reference-keys.js';
-import { type CloneUnderTest, openClone } from './harness.js';
+import type { CloneUnderTest } from './harness.js';
+import { openStripeSuite } from './stripe-suite.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read vendor JSON freely
 type Json = Record<string, any>;
@@ -60,19 +59,7 @@ async function eventTypes(objectId: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  backend = await openClone({
-    template: stripeTemplate,
-    createApp: (deps) => createStripeApp(deps),
-    database: 'stripe_support',
-    seedFixture: null,
-  });
-  tokens = (await backend.admin('/tokens')).body as StripeTokens;
-  stripe = new Stripe(tokens.secretKey, {
-    host: '127.0.0.1',
-    port: backend.port,
-    protocol: 'http',
-    maxNetworkRetries: 0,
-  });
+  ({ backend, tokens, stripe } = await openStripeSuite('stripe_support', null));
 }, 180_000);
 
 afterAll(async () => {
