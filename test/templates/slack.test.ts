@@ -653,11 +653,15 @@ describe('reset and seed', () => {
     expect((await bot.auth.test()).ok).toBe(true);
   });
 
-  it('is fast for the acme-corp fixture', async () => {
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) times.push((await backend.admin('/reset')).body.ms as number);
-    console.log(`slack reset times (ms): ${times.join(', ')}`);
-    expect(Math.min(...times)).toBeLessThan(100);
+  // How fast a reset is belongs to bench/reset.ts (ratios to a same-run baseline), not here.
+  it('resets again and again to the same seeded state, reporting how long each took', async () => {
+    const seeded = await dumpPublic(backend.pool);
+    for (let i = 0; i < 3; i++) {
+      await bot.chat.postMessage({ channel: 'C0ACME0GEN1', text: `between resets ${i}` });
+      const reset = await backend.admin('/reset');
+      expect(reset.body.ms).toEqual(expect.any(Number));
+      expect(await dumpPublic(backend.pool)).toEqual(seeded);
+    }
   });
 
   it('seeds deterministically: two fresh clones hold identical data', async () => {
