@@ -10,10 +10,11 @@
  * Besides req/s, the CPU per API request of everything the home runs (clone, Redis, relay,
  * the published port's proxy, the load generator): on a shared machine throughput says how
  * much CPU the run got, CPU per request what the deliveries cost.
- * Run: npm run build && node --import tsx bench/deliveries.ts [--seconds 5] [--rounds 3]
+ * Run: npm run build && node --import tsx bench/deliveries.ts [--seconds 5] [--rounds 3] [--only stripe|slack]
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { LABEL } from '../src/runtime/labels.js';
 import { cpuSample, cpuSince, pathPids, spread } from './floor-lib.js';
@@ -24,6 +25,7 @@ const arg = (name: string, fallback: string) =>
   process.argv.includes(name) ? (process.argv[process.argv.indexOf(name) + 1] ?? fallback) : fallback;
 const seconds = Number(arg('--seconds', '5'));
 const rounds = Math.max(3, Number(arg('--rounds', '3')));
+const only = arg('--only', '');
 
 /** A loopback port that refuses connections: listened on once, then closed. */
 async function deadPort(): Promise<number> {
@@ -141,9 +143,13 @@ try {
     },
   ];
   process.stdout.write(
-    `\ndeliveries off the request path, 10 connections, ${seconds} s per run, ${rounds} rounds\n`,
+    `\ndeliveries off the request path, 10 connections, ${seconds} s per run, ${rounds} rounds` +
+      ` (load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')})\n`,
   );
   for (const c of cases) {
+    if (only && !c.name.toLowerCase().includes(only === 'stripe' ? 'customers' : 'chat.')) continue;
     const rps: Record<'none' | 'dead', number[]> = { none: [], dead: [] };
     const cpu: Record<'none' | 'dead', number[]> = { none: [], dead: [] };
     const ratios: number[] = [];
@@ -178,7 +184,10 @@ try {
         ` (target >= 0.9x: ${ratio >= 0.9 ? 'met' : 'NOT met'})\n` +
         `    CPU per request (us): no endpoint ${mmm(cpu.none.map((ms) => ms * 1000))}, dead ` +
         `${mmm(cpu.dead.map((ms) => ms * 1000))}; no endpoint/dead x${mmm(cpuRatios, 2)}` +
-        ` (target >= 0.9x: ${spread(cpuRatios).median >= 0.9 ? 'met' : 'NOT met'})\n`,
+        ` (target >= 0.9x: ${spread(cpuRatios).median >= 0.9 ? 'met' : 'NOT met'})\n` +
+        `    load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}\n`,
     );
   }
 } finally {

@@ -89,6 +89,11 @@ export class HookDispatcher {
     });
   }
 
+  /** A deleted or changed hook: what waited for it is dropped (it carries the old URL and secret). */
+  forget(hookId: number): void {
+    this.outbound.forget(CHANNEL, String(hookId));
+  }
+
   async emit(repoId: number, event: HookEvent, payload: Record<string, unknown>): Promise<void> {
     const { rows } = await this.pool.query<HookRow>(
       "SELECT * FROM hooks WHERE repo_id = $1 AND active AND ($2 = ANY (events) OR '*' = ANY (events)) ORDER BY id",
@@ -96,7 +101,8 @@ export class HookDispatcher {
     );
     if (rows.length === 0 && !this.outbound.listening) return;
     const action = typeof payload.action === 'string' ? payload.action : null;
-    await this.outbound.emit(
+    // Queued on each hook's queue: the request does not wait for the receivers.
+    void this.outbound.emit(
       CHANNEL,
       {
         id: randomUUID(),
@@ -106,6 +112,7 @@ export class HookDispatcher {
       },
       rows.map((hook) => ({
         url: hook.config.url,
+        endpoint: String(hook.id),
         meta: { event, hookId: hook.id, secret: hook.config.secret ?? '' },
       })),
     );

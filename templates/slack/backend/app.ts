@@ -132,6 +132,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   });
   const app = kit.app;
   const events = new EventDispatcher(pool, now, log, deps.events, sockets, deliveries, kit.outbound);
+  runtime.onCachesInvalidated(() => events.invalidate());
   const triggers = new TriggerStore(now);
   const responseUrls = new ResponseUrls(now);
   const transport = new AppTransport(pool, events, sockets, now, log, deps.interactivity?.ackTimeoutMs);

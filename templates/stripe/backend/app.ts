@@ -99,6 +99,8 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   // Retries are the kit's: dropped on reset (endpoints sign with their own secrets, so
   // minting keys leaves them alone), resumed after a restart.
   const webhooks = new WebhookDispatcher(pool, log, deps.webhooks, deliveries, kit.outbound);
+  // The enabled endpoints it keeps in memory are data: a reset or restore may change them.
+  runtime.onCachesInvalidated(() => webhooks.invalidate());
   const keyChecked = new WeakSet<Context>();
 
   app.use('*', async (c, next) => {

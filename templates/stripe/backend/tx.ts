@@ -3,7 +3,7 @@ import { insertRows } from '../../_shared/bulk-insert.js';
 import { type Queryable, withTransaction } from '../../_shared/db.js';
 import type { StripeIds } from './ids.js';
 import type { ResourceDeps, StripeEnv } from './route-env.js';
-import { insertObject, listObjects, type StripeObject, stripHidden } from './store/objects.js';
+import { insertObject, type StripeObject, stripHidden } from './store/objects.js';
 import type { WebhookTarget } from './webhooks.js';
 
 /** The API version answered when a request names none (the one stripe-node 23 pins). */
@@ -44,19 +44,6 @@ export const requestInfo = (c: Context<StripeEnv>): RequestInfo => ({
   apiVersion: c.req.header('stripe-version') ?? DEFAULT_API_VERSION,
 });
 
-/** Endpoints subscribed to `type` (`enabled_events` naming it, or `*`). */
-async function subscribedEndpoints(db: Queryable, type: string): Promise<WebhookTarget[]> {
-  const rows = await listObjects(db, 'webhook_endpoints', {
-    filters: [{ path: ['status'], values: ['enabled'] }],
-  });
-  return rows
-    .filter((row) => {
-      const events = row.data.enabled_events as string[];
-      return events.includes('*') || events.includes(type);
-    })
-    .map((row) => ({ id: row.id, url: row.data.url as string, secret: row.data.secret as string }));
-}
-
 /**
  * Runs `work` in one transaction; the events it emitted are delivered to webhook
  * endpoints once it commits (never for a rolled-back change).
@@ -76,7 +63,7 @@ export async function transact<T>(
       ids: deps.ids,
       publicUrl: deps.publicUrl,
       async emit(type, object, previous) {
-        const targets = await subscribedEndpoints(db, type);
+        const targets = await deps.webhooks.subscribed(db, type);
         const event: StripeEvent = {
           id: deps.ids.object('evt'),
           object: 'event',

@@ -1,14 +1,20 @@
 import { createHmac } from 'node:crypto';
 import type pg from 'pg';
+import type { Queryable } from '../../_shared/db.js';
 import type { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import type { Logger } from '../../_shared/log.js';
 import { OutboundDelivery, PgRetryStore } from '../../_shared/outbound.js';
-import type { StripeObject } from './store/objects.js';
+import { listObjects, type StripeObject } from './store/objects.js';
 
 export interface WebhookTarget {
   id: string;
   url: string;
   secret: string;
+}
+
+/** An enabled endpoint and what it subscribed to. */
+interface EnabledEndpoint extends WebhookTarget {
+  events: readonly string[];
 }
 
 export interface WebhookOptions {
@@ -47,6 +53,10 @@ export function webhookHeaders(payload: string, secret: string, timestamp: numbe
  */
 export class WebhookDispatcher {
   private readonly outbound: OutboundDelivery;
+  /** The enabled endpoints, as last read (null: read them again). */
+  private enabled: EnabledEndpoint[] | null = null;
+  /** Bumped by every endpoint change: a read that overlapped one is not kept. */
+  private version = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -76,17 +86,66 @@ export class WebhookDispatcher {
     });
   }
 
+  /**
+   * Endpoints subscribed to `type` (`enabled_events` naming it, or `*`), read through `db`
+   * (the request's transaction). The enabled endpoints are kept in memory until an endpoint
+   * changes (`invalidate()`, after its commit) or the data is reset: every write emits an
+   * event, and a query per event was most of what an endpoint cost a write (issue #17).
+   */
+  async subscribed(db: Queryable, type: string): Promise<WebhookTarget[]> {
+    let enabled = this.enabled;
+    if (!enabled) {
+      const version = this.version;
+      const rows = await listObjects(db, 'webhook_endpoints', {
+        filters: [{ path: ['status'], values: ['enabled'] }],
+      });
+      enabled = rows.map((row) => ({
+        id: row.id,
+        url: row.data.url as string,
+        secret: row.data.secret as string,
+        events: row.data.enabled_events as string[],
+      }));
+      // Kept only if no endpoint changed while it was read.
+      if (version === this.version) this.enabled = enabled;
+    }
+    return enabled
+      .filter((endpoint) => endpoint.events.includes('*') || endpoint.events.includes(type))
+      .map(({ id, url, secret }) => ({ id, url, secret }));
+  }
+
+  /** An endpoint was created, changed or deleted (after its commit), or the data was reset. */
+  invalidate(): void {
+    this.version++;
+    this.enabled = null;
+  }
+
   deliver(event: StripeObject, targets: readonly WebhookTarget[]): void {
+    // Nobody to tell: no payload to build.
+    if (targets.length === 0 && !this.outbound.listening) return;
     const type = String(event.type);
     void this.outbound.emit(
       CHANNEL,
       { id: event.id, type, topics: [type], body: webhookPayload(event) },
-      targets.map((target) => ({ url: target.url, meta: { endpoint: target.id, secret: target.secret } })),
+      targets.map((target) => ({
+        url: target.url,
+        endpoint: target.id,
+        meta: { endpoint: target.id, secret: target.secret },
+      })),
     );
+  }
+
+  /**
+   * A deleted or disabled endpoint, or one that moved to another URL or secret, gets nothing
+   * more of what waited for it, as on Stripe: its queue and retries are dropped.
+   */
+  forget(endpointId: string): void {
+    this.invalidate();
+    this.outbound.forget(CHANNEL, endpointId);
   }
 
   /** Forgets every pending retry (reset, reseed). */
   clear(): Promise<void> {
+    this.invalidate();
     return this.outbound.clear();
   }
 

@@ -308,12 +308,14 @@ export function extraRoutes(deps: GithubDeps) {
         nowDate(deps),
       ],
     );
+    deps.hooks.forget(hook.id);
     return c.json(hookView(urls(c), repo.owner.login, repo.name, rows[0] as HookRow));
   });
   app.delete('/repos/:owner/:repo/hooks/:id', async (c) => {
     const repo = await repoFor(c, deps, 'admin');
     const hook = await hookOf(repo, c.req.param('id'));
     await deps.pool.query('DELETE FROM hooks WHERE id = $1', [hook.id]);
+    deps.hooks.forget(hook.id);
     return c.body(null, 204);
   });
   app.post('/repos/:owner/:repo/hooks/:id/pings', async (c) => {

@@ -152,6 +152,8 @@ export class EventDispatcher implements EventSink {
       }),
       retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRIES,
       timeoutMs: this.timeoutMs,
+      // One at a time, so a Request URL that answers gets events in the order they happened.
+      maxInFlight: 1,
       onOutcome: (message, outcome) =>
         this.record({
           event_id: message.id,
@@ -214,6 +216,17 @@ export class EventDispatcher implements EventSink {
       .clear()
       .catch((error) => this.log.error('events: could not drop pending retries', error));
     this.records.length = 0;
+    this.invalidate();
+  }
+
+  /**
+   * Drops the app identity and signing secret read for deliveries (reset, reseed, token
+   * changes: the app registers it with the runtime). Kept because every event needs both:
+   * two queries per message on the pool the API uses, for a delivery the app may never get.
+   */
+  invalidate(): void {
+    this.cachedApp = null;
+    this.cachedSecret = null;
   }
 
   emit(event: SlackEvent): void {
@@ -270,8 +283,10 @@ export class EventDispatcher implements EventSink {
       }
       if (!toApp) continue;
       if (viaSocket) this.socketMode?.deliver(envelope);
+      // Queued on the Request URL's queue, in order; the dispatcher goes on at once (a dead
+      // URL holds its queue, not the events behind it).
       else if (subscription)
-        await this.outbound.send(CHANNEL, {
+        void this.outbound.send(CHANNEL, {
           id: envelope.event_id,
           url: subscription.url,
           body: JSON.stringify(envelope),
@@ -323,15 +338,33 @@ export class EventDispatcher implements EventSink {
     return (rowCount ?? 0) > 0;
   }
 
-  private async app(): Promise<AppIdentity | null> {
-    const { rows } = await this.pool.query<AppIdentity>(
-      'SELECT a.id AS app_id, a.team_id, a.bot_user_id FROM apps a ORDER BY a.created, a.id LIMIT 1',
-    );
-    return rows[0] ?? null;
+  private cachedApp: Promise<AppIdentity | null> | null = null;
+  private cachedSecret: Promise<string> | null = null;
+
+  private app(): Promise<AppIdentity | null> {
+    if (!this.cachedApp) {
+      const app = this.pool
+        .query<AppIdentity>(
+          'SELECT a.id AS app_id, a.team_id, a.bot_user_id FROM apps a ORDER BY a.created, a.id LIMIT 1',
+        )
+        .then(({ rows }) => rows[0] ?? null);
+      this.cachedApp = app;
+      app.catch(() => {
+        if (this.cachedApp === app) this.cachedApp = null;
+      });
+    }
+    return this.cachedApp;
   }
 
   private signingSecret(): Promise<string> {
-    return readSigningSecret(this.pool);
+    if (!this.cachedSecret) {
+      const secret = readSigningSecret(this.pool);
+      this.cachedSecret = secret;
+      secret.catch(() => {
+        if (this.cachedSecret === secret) this.cachedSecret = null;
+      });
+    }
+    return this.cachedSecret;
   }
 
   private async verificationToken(): Promise<string> {

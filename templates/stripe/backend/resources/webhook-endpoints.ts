@@ -88,6 +88,7 @@ export function webhookEndpointRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       await insertObject(tx.db, 'webhook_endpoints', created);
       return created;
     });
+    deps.webhooks.invalidate();
     // The one answer that carries the secret.
     return c.json({ ...(await answer(deps, params, endpoint)), secret: endpoint.secret });
   });
@@ -123,6 +124,11 @@ export function webhookEndpointRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       if (params.disabled !== undefined)
         next.status = boolean(params.disabled, 'disabled') ? 'disabled' : 'enabled';
       await saveObject(tx.db, 'webhook_endpoints', next);
+      return { current, next };
+    }).then(({ current, next }) => {
+      // Disabled or moved: what waited for it is not sent there any more.
+      if (next.status !== 'enabled' || next.url !== current.url) deps.webhooks.forget(next.id);
+      else deps.webhooks.invalidate();
       return next;
     });
     return c.json(await answer(deps, params, endpoint));
@@ -134,6 +140,7 @@ export function webhookEndpointRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     await transact(deps, c, async (tx) => {
       if (!(await markDeleted(tx.db, 'webhook_endpoints', id))) throw resourceMissing('webhook_endpoint', id);
     });
+    deps.webhooks.forget(id);
     return c.json({ id, object: 'webhook_endpoint', deleted: true });
   });
 
