@@ -7,9 +7,10 @@
  * right after a CHECKPOINT: the first write to every page then logs a full page image,
  * the worst case for full_page_writes. wal_buffers needs a restart, so both variants run
  * with the shipped 4MB.
- * Run: npm run build && node --import tsx bench/durability.ts [--seconds 5] [--rounds 2]
+ * Run: npm run build && node --import tsx bench/durability.ts [--seconds 5] [--rounds 3]
  */
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { LABEL } from '../src/runtime/labels.js';
 import { asym, benchHome, median } from './lib.js';
@@ -18,7 +19,7 @@ import { type LoadRequest, load } from './load.js';
 const arg = (name: string, fallback: number) =>
   process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || fallback : fallback;
 const seconds = arg('--seconds', 5);
-const rounds = arg('--rounds', 2);
+const rounds = arg('--rounds', 3);
 const home = benchHome(47600);
 const docker = new DockerRuntime();
 
@@ -149,17 +150,21 @@ try {
   }
   for (const target of targets) await apply(target.postgres, []);
 
+  const load1 = loadavg().map((value) => value.toFixed(1));
+  const spread = (values: number[], digits = 0) =>
+    `${Math.min(...values).toFixed(digits)}/${median(values).toFixed(digits)}/${Math.max(...values).toFixed(digits)}`;
   process.stdout.write(
-    `\ndurability cost, 10 connections, ${seconds} s per run, median of ${rounds} rounds (ratio to old)\n`,
+    `\ndurability cost, 10 connections, ${seconds} s per run, ${rounds} alternating rounds ` +
+      `(load average now ${load1.join(' ')}): req/s min/median/max, ratio of the medians to old\n`,
   );
   for (const target of targets) {
     const old = median(rps.get(`${target.name}|${Object.keys(VARIANTS)[0]}`) ?? []);
     process.stdout.write(`  ${target.name}\n`);
     for (const variant of Object.keys(VARIANTS)) {
-      const value = median(rps.get(`${target.name}|${variant}`) ?? []);
+      const values = rps.get(`${target.name}|${variant}`) ?? [];
       const latency = median(p50.get(`${target.name}|${variant}`) ?? []);
       process.stdout.write(
-        `    ${variant.padEnd(30)} ${value.toFixed(0).padStart(6)} req/s  p50 ${`${latency} ms`.padStart(6)}  x${(value / old).toFixed(2)}\n`,
+        `    ${variant.padEnd(34)} ${spread(values).padStart(16)} req/s  p50 ${`${latency} ms`.padStart(6)}  x${(median(values) / old).toFixed(2)}\n`,
       );
     }
   }

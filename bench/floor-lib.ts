@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -199,6 +199,8 @@ export interface FloorTarget {
   isError?: (status: number, body: string) => boolean;
   /** The processes serving it (host PIDs, asked after each warm-up: Postgres forks per connection). */
   pids(): Promise<number[]>;
+  /** The same endpoint served by another build (`floor.ts --baseline`), measured in the same rounds. */
+  baseline?: { origin: string; request: LoadRequest; pids(): Promise<number[]> };
 }
 
 export interface Spread {
@@ -224,6 +226,8 @@ export interface FloorComparison {
    * (floor CPU / endpoint CPU) is the throughput ratio the endpoint would have if CPU bound.
    */
   cpu: { target: Spread; containerFloor: Spread; hostFloor: Spread; ratio: Spread };
+  /** With a baseline build: its req/s, endpoint / baseline req/s and baseline / endpoint CPU, per round. */
+  baseline?: { rps: Spread; ratio: Spread; cpuRatio: Spread };
   errors: number;
 }
 
@@ -256,29 +260,33 @@ export async function compareToFloor(
     const host = await startHostFloor(bytes);
     const container = await startContainerFloor(bytes);
     try {
-      const runs: Record<'host' | 'container' | 'target', number[]> = { host: [], container: [], target: [] };
-      const cpu: Record<'host' | 'container' | 'target', number[]> = { host: [], container: [], target: [] };
+      type Key = 'host' | 'container' | 'target' | 'baseline';
+      const runs: Record<Key, number[]> = { host: [], container: [], target: [], baseline: [] };
+      const cpu: Record<Key, number[]> = { host: [], container: [], target: [], baseline: [] };
       let errors = 0;
       const subjects: Array<{
         key: keyof typeof runs;
         origin: string;
         pids: () => Promise<number[]>;
         isError?: FloorTarget['isError'];
+        request?: LoadRequest;
       }> = [
         { key: 'host', origin: host.origin, pids: host.pids },
         { key: 'container', origin: container.origin, pids: container.pids },
         { key: 'target', origin: target.origin, pids: target.pids, isError: target.isError },
       ];
+      if (target.baseline) subjects.push({ key: 'baseline', ...target.baseline, isError: target.isError });
       for (let round = 0; round < rounds; round++) {
         for (const subject of round % 2 === 0 ? subjects : [...subjects].reverse()) {
           const opts = { connections, isError: subject.isError };
-          await load(target.name, subject.origin, target.request, { ...opts, seconds: WARM_UP_SECONDS });
+          const request = subject.request ?? target.request;
+          await load(target.name, subject.origin, request, { ...opts, seconds: WARM_UP_SECONDS });
           const pids = await subject.pids();
           const before = cpuSample(pids);
-          const result = await load(target.name, subject.origin, target.request, { ...opts, seconds });
+          const result = await load(target.name, subject.origin, request, { ...opts, seconds });
           cpu[subject.key].push(cpuSince(before) / Math.max(1, result.requests));
           runs[subject.key].push(result.rps);
-          if (subject.key === 'target') errors += result.errors;
+          if (subject.key === 'target' || subject.key === 'baseline') errors += result.errors;
         }
       }
       results.push({
@@ -295,6 +303,15 @@ export async function compareToFloor(
           hostFloor: spread(cpu.host),
           ratio: spread(cpu.container.map((ms, i) => ms / cpu.target[i]!)),
         },
+        ...(target.baseline
+          ? {
+              baseline: {
+                rps: spread(runs.baseline),
+                ratio: spread(runs.target.map((rps, i) => rps / runs.baseline[i]!)),
+                cpuRatio: spread(cpu.baseline.map((ms, i) => ms / cpu.target[i]!)),
+              },
+            }
+          : {}),
         errors,
       });
     } finally {
@@ -315,7 +332,12 @@ export function printComparison(
   results: FloorComparison[],
   targets: Record<string, number> = {},
 ): void {
-  process.stdout.write(`\n${title}\n  req/s and ratios as min/median/max over alternating rounds\n`);
+  const loadAverage = loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
+  process.stdout.write(
+    `\n${title}\n  req/s and ratios as min/median/max over alternating rounds (load average now ${loadAverage})\n`,
+  );
   for (const r of results) {
     const target = targets[r.name];
     const verdict =
@@ -331,7 +353,11 @@ export function printComparison(
         `    host floor        ${mmm(r.hostFloor).padStart(18)} req/s\n` +
         `    CPU per request (whole path, us): endpoint ${mmm(scale(r.cpu.target))}, container floor ` +
         `${mmm(scale(r.cpu.containerFloor))}, host floor ${mmm(scale(r.cpu.hostFloor))}; ` +
-        `floor/endpoint x${mmm(r.cpu.ratio, 2)}${cpuVerdict}\n`,
+        `floor/endpoint x${mmm(r.cpu.ratio, 2)}${cpuVerdict}\n` +
+        (r.baseline
+          ? `    baseline build    ${mmm(r.baseline.rps).padStart(18)} req/s   endpoint/baseline x${mmm(r.baseline.ratio, 2)}, ` +
+            `CPU per request baseline/endpoint x${mmm(r.baseline.cpuRatio, 2)}\n`
+          : ''),
     );
   }
 }

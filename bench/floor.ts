@@ -4,6 +4,10 @@
  * floor; conversations.history (limit 20, 10,000-message channel) and
  * GET /v1/customers?limit=10 (10,000 customers) >= 0.5x.
  * Run: npm run build && node --import tsx bench/floor.ts [--seconds 5] [--rounds 3] [--only writes|reads]
+ *      [--baseline <another build's dist/cli/asymmetric.mjs>]
+ * With --baseline, the same clones are also spun by that build (its templates, so its
+ * images) and measured in the same alternating rounds: endpoint / baseline is the change's
+ * effect with the machine's drift taken out.
  */
 import autocannon from 'autocannon';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
@@ -19,11 +23,14 @@ const rounds = Number(arg('--rounds', '3'));
 const only = arg('--only', 'all');
 const ROWS = 10_000;
 
+const baselineCli = arg('--baseline', '');
 const home = benchHome(47800);
 const docker = new DockerRuntime();
-const [slack, stripe] = (
-  await asym(home.env, 'spin', 'slack', 'stripe', '--seed', 'acme-corp', '--no-rate-limits', '--json')
-).json;
+const spinBoth = async (env: NodeJS.ProcessEnv) =>
+  (await asym(env, 'spin', 'slack', 'stripe', '--seed', 'acme-corp', '--no-rate-limits', '--json')).json;
+const [slack, stripe] = await spinBoth(home.env);
+const baseHome = baselineCli ? { env: { ...benchHome(47800).env, ASYM_BENCH_CLI: baselineCli } } : null;
+const [baseSlack, baseStripe] = baseHome ? await spinBoth(baseHome.env) : [null, null];
 
 // biome-ignore lint/suspicious/noExplicitAny: CLI JSON
 const servingPids = (clone: any) => async () => {
@@ -61,71 +68,88 @@ async function fill(origin: string, request: LoadRequest, amount: number): Promi
   });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: CLI JSON
+type Clone = any;
+const slackOriginOf = (c: Clone): string => c.endpoints.api.replace(/\/api\/$/, '');
+const stripeOriginOf = (c: Clone): string => c.endpoints.api;
+const slackError = (status: number, body: string) => status !== 200 || !body.startsWith('{"ok":true');
+
+/** One call, as a request to a given clone (each clone has tokens of its own). */
+function target(
+  name: string,
+  clone: Clone,
+  base: Clone | null,
+  origin: (c: Clone) => string,
+  request: (c: Clone) => LoadRequest,
+  isError?: FloorTarget['isError'],
+): FloorTarget {
+  return {
+    name,
+    origin: origin(clone),
+    pids: servingPids(clone),
+    request: request(clone),
+    ...(isError ? { isError } : {}),
+    ...(base ? { baseline: { origin: origin(base), request: request(base), pids: servingPids(base) } } : {}),
+  };
+}
+
 try {
-  const slackOrigin = slack.endpoints.api.replace(/\/api\/$/, '');
-  const slackAuth = { authorization: `Bearer ${slack.tokens.userToken}` };
-  const list = await fetch(`${slackOrigin}/api/conversations.list?limit=200`, { headers: slackAuth });
+  const slackAuth = (c: Clone) => ({ authorization: `Bearer ${c.tokens.userToken}` });
+  const stripeAuth = (c: Clone) => ({ authorization: `Bearer ${c.tokens.secretKey}` });
+  const list = await fetch(`${slackOriginOf(slack)}/api/conversations.list?limit=200`, {
+    headers: slackAuth(slack),
+  });
   const channel = (
     (await list.json()) as { channels: Array<{ id: string; is_member: boolean }> }
   ).channels.find((c) => c.is_member);
   if (!channel) throw new Error('the seeded user is in no channel');
-  const slackError = (status: number, body: string) => status !== 200 || !body.startsWith('{"ok":true');
-  const stripeAuth = { authorization: `Bearer ${stripe.tokens.secretKey}` };
 
-  const post: FloorTarget = {
-    name: 'chat.postMessage',
-    origin: slackOrigin,
-    pids: servingPids(slack),
-    request: {
-      method: 'POST',
-      path: '/api/chat.postMessage',
-      headers: { ...slackAuth, 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify({ channel: channel.id, text: 'load test message' }),
-    },
-    isError: slackError,
-  };
-  const create: FloorTarget = {
-    name: 'POST /v1/customers',
-    origin: stripe.endpoints.api,
-    pids: servingPids(stripe),
-    request: {
-      method: 'POST',
-      path: '/v1/customers',
-      headers: { ...stripeAuth, 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'email=bench%40example.com&name=Bench&metadata[source]=bench',
-    },
-  };
-  const history: FloorTarget = {
-    name: `conversations.history (limit 20, ${ROWS} messages)`,
-    origin: slackOrigin,
-    pids: servingPids(slack),
-    request: {
+  const postTo = (c: Clone): LoadRequest => ({
+    method: 'POST',
+    path: '/api/chat.postMessage',
+    headers: { ...slackAuth(c), 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify({ channel: channel.id, text: 'load test message' }),
+  });
+  const createAt = (c: Clone): LoadRequest => ({
+    method: 'POST',
+    path: '/v1/customers',
+    headers: { ...stripeAuth(c), 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'email=bench%40example.com&name=Bench&metadata[source]=bench',
+  });
+  const post = target('chat.postMessage', slack, baseSlack, slackOriginOf, postTo, slackError);
+  const create = target('POST /v1/customers', stripe, baseStripe, stripeOriginOf, createAt);
+  const history = target(
+    `conversations.history (limit 20, ${ROWS} messages)`,
+    slack,
+    baseSlack,
+    slackOriginOf,
+    (c) => ({
       method: 'GET',
       path: `/api/conversations.history?channel=${channel.id}&limit=20`,
-      headers: slackAuth,
-    },
-    isError: slackError,
-  };
-  const customers: FloorTarget = {
-    name: `GET /v1/customers?limit=10 (${ROWS} customers)`,
-    origin: stripe.endpoints.api,
-    pids: servingPids(stripe),
-    request: { method: 'GET', path: '/v1/customers?limit=10', headers: stripeAuth },
-  };
+      headers: slackAuth(c),
+    }),
+    slackError,
+  );
+  const customers = target(
+    `GET /v1/customers?limit=10 (${ROWS} customers)`,
+    stripe,
+    baseStripe,
+    stripeOriginOf,
+    (c) => ({ method: 'GET', path: '/v1/customers?limit=10', headers: stripeAuth(c) }),
+  );
 
   const results = [];
   if (only !== 'reads') results.push(...(await compareToFloor([post, create], { rounds, seconds })));
   if (only !== 'writes') {
-    const messages = await count(
-      slack,
-      `SELECT count(*) FROM messages WHERE conversation_id = '${channel.id}'`,
-    );
-    await fill(slackOrigin, post.request, ROWS - messages);
-    await fill(
-      stripe.endpoints.api,
-      create.request,
-      ROWS - (await count(stripe, 'SELECT count(*) FROM customers')),
-    );
+    for (const [s, p] of [[slack, stripe] as const, [baseSlack, baseStripe] as const]) {
+      if (!s || !p) continue;
+      const messages = await count(
+        s,
+        `SELECT count(*) FROM messages WHERE conversation_id = '${channel.id}'`,
+      );
+      await fill(slackOriginOf(s), postTo(s), ROWS - messages);
+      await fill(stripeOriginOf(p), createAt(p), ROWS - (await count(p, 'SELECT count(*) FROM customers')));
+    }
     results.push(...(await compareToFloor([history, customers], { rounds, seconds })));
   }
   printComparison(`API vs the floor, 10 connections, ${seconds} s per run, ${rounds} rounds`, results, {
@@ -136,4 +160,5 @@ try {
   });
 } finally {
   await destroyAll(home.env);
+  if (baseHome) await destroyAll(baseHome.env);
 }

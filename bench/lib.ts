@@ -8,6 +8,9 @@ import { execa } from 'execa';
 export const CLI = fileURLToPath(new URL('../dist/cli/asymmetric.mjs', import.meta.url));
 export const EXAMPLE = fileURLToPath(new URL('../examples/environment.yaml', import.meta.url));
 
+/** A home's CLI: the built one, or another build's (`ASYM_BENCH_CLI`, a baseline to compare with). */
+const cliOf = (env: NodeJS.ProcessEnv) => env.ASYM_BENCH_CLI ?? CLI;
+
 export function benchHome(portFrom: number): { dir: string; env: NodeJS.ProcessEnv } {
   const dir = mkdtempSync(join(tmpdir(), 'asym-bench-'));
   writeFileSync(
@@ -20,7 +23,7 @@ export function benchHome(portFrom: number): { dir: string; env: NodeJS.ProcessE
 // biome-ignore lint/suspicious/noExplicitAny: benchmark scripts read the CLI's JSON freely
 export async function asym(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ ms: number; json: any }> {
   const started = performance.now();
-  const result = await execa('node', [CLI, ...args], { env });
+  const result = await execa('node', [cliOf(env), ...args], { env });
   const ms = performance.now() - started;
   return { ms, json: args.includes('--json') ? JSON.parse(result.stdout) : null };
 }
@@ -30,7 +33,7 @@ export async function asym(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{
  * survived a spin that failed half-way (a member that did not become ready in a loaded run).
  */
 export async function destroyAll(env: NodeJS.ProcessEnv): Promise<void> {
-  const run = (...args: string[]) => execa('node', [CLI, ...args], { env, reject: false });
+  const run = (...args: string[]) => execa('node', [cliOf(env), ...args], { env, reject: false });
   const environments = JSON.parse((await run('env', 'status', '--json')).stdout || '[]') as Array<{
     name: string;
   }>;

@@ -12,7 +12,12 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value,
 export function createPool(databaseUrl: string, log: Logger): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
-    max: 8,
+    // More than the 10 connections an agent (or the floor bench) keeps busy: a write waits
+    // on its commit's WAL flush, and every request holding a connection then shares that one
+    // flush (group commit); with 8, two of ten requests queued for a connection instead and
+    // waited a flush more (issue #17). Idle ones close after 30 s, so an idle clone holds none
+    // extra; max_connections (30) leaves room for the LISTEN and admin connections.
+    max: 12,
     idleTimeoutMillis: 30_000,
     // The default search_path starts with "$user", and the role `asym` owns a schema
     // `asym`: unqualified names would land there. Clone tables live in `public`.

@@ -546,6 +546,21 @@ describe('events and webhooks', () => {
     expect(event.request?.id).toMatch(/^req_/);
   });
 
+  it('records customer.created with the customer exactly as the create answered it', async () => {
+    const customer = await stripe.customers.create({
+      name: 'Recorded',
+      email: 'recorded@example.com',
+      address: { line1: '1 Main St', city: 'Springfield', country: 'US', postal_code: '12345' },
+      shipping: { name: 'Dock', address: { line1: '2 Pier Rd', country: 'US' } },
+      metadata: { seats: '3', plan: 'pro' },
+      preferred_locales: ['fr', 'en'],
+    });
+    const [event] = (await stripe.events.list({ type: 'customer.created', limit: 1 })).data;
+    const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
+    expect(plain(event?.data.object)).toEqual(plain(customer));
+    expect(plain(await stripe.customers.retrieve(customer.id))).toEqual(plain(customer));
+  });
+
   it('delivers signed webhooks that constructEvent accepts, retrying failures', async () => {
     const received: Array<{ body: string; signature: string }> = [];
     let failFirst = true;

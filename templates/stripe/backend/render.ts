@@ -324,8 +324,16 @@ export async function refundsOf(db: Queryable, chargeId: string) {
 }
 
 /** What a stored object looks like in an answer: secrets hidden, time-dependent fields computed. */
-export function present<T extends StripeObject>(object: T, now: number): T {
-  const out: Record<string, unknown> = structuredClone(stripHidden(object));
+export function present<T extends StripeObject>(
+  object: T,
+  now: number,
+  options: { fresh?: boolean } = {},
+): T {
+  // A fresh object (built for this answer from rows just read) is only copied at its top
+  // level: a deep copy of every listed object was a twentieth of a list's CPU (issue #17).
+  const out: Record<string, unknown> = options.fresh
+    ? stripHidden(object)
+    : structuredClone(stripHidden(object));
   if (out.object === 'webhook_endpoint') delete out.secret;
   if (out.object === 'file_link') {
     out.expired = out.expires_at !== null && (out.expires_at as number) <= now;
@@ -414,8 +422,9 @@ export async function render<T extends StripeObject>(
   object: T,
   plans: Step[][],
   now: number,
+  options: { fresh?: boolean } = {},
 ): Promise<T> {
-  const out = present(object, now);
+  const out = present(object, now, options);
   for (const steps of plans) await applySteps(db, out, steps, now);
   return out;
 }

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Context } from 'hono';
 import { insertRows } from '../../_shared/bulk-insert.js';
 import { type Queryable, withTransaction } from '../../_shared/db.js';
@@ -64,20 +65,8 @@ export async function transact<T>(
       publicUrl: deps.publicUrl,
       async emit(type, object, previous) {
         const targets = await deps.webhooks.subscribed(db, type);
-        const event: StripeEvent = {
-          id: deps.ids.object('evt'),
-          object: 'event',
-          api_version: info.apiVersion,
-          created: tx.now,
-          data: {
-            object: structuredClone(stripHidden(object)),
-            ...(previous ? { previous_attributes: previous } : {}),
-          },
-          livemode: false,
-          pending_webhooks: targets.length,
-          request: { id: info.requestId, idempotency_key: info.idempotencyKey },
-          type,
-        };
+        const event = newEvent(deps.ids, info, tx.now, type, object, previous);
+        event.pending_webhooks = targets.length;
         await insertObject(db, 'events', event);
         outbox.push({ event, targets });
         return event;
@@ -87,6 +76,86 @@ export async function transact<T>(
   });
   for (const { event, targets } of outbox) deps.webhooks.deliver(event, targets);
   return result;
+}
+
+/**
+ * A change that is one row and its one event, in one statement and so one round trip: the
+ * write (an `INSERT ... RETURNING *` with `$1`.. placeholders), the endpoints subscribed to
+ * `type` and the event's row, as data-modifying CTEs of one autocommit statement (atomic
+ * and durable like `transact`, which takes BEGIN, the write, the endpoint lookup, the
+ * event and COMMIT: five round trips, each a wake-up of the backend and of Postgres;
+ * issue #17). The event records `predicted`, the object as the caller expects the write
+ * to make it; should the row come back different (a default the prediction missed), the
+ * event is rewritten from the row, so the record always matches the object.
+ */
+export async function writeWithEvent<Row>(
+  deps: ResourceDeps,
+  request: RequestInfo | Context<StripeEnv>,
+  change: {
+    write: { sql: string; values: unknown[] };
+    /** Unix seconds of this request (the event's `created`). */
+    now: number;
+    type: string;
+    predicted: StripeObject;
+    view: (row: Row) => StripeObject;
+  },
+): Promise<Row> {
+  const { write, type, view } = change;
+  const info = 'req' in request ? requestInfo(request) : request;
+  const event = newEvent(deps.ids, info, change.now, type, change.predicted);
+  const n = write.values.length;
+  const { rows } = await deps.pool.query<Row & { asym_targets: WebhookTarget[] | null }>(
+    `WITH written AS (${write.sql}),
+     targets AS (
+       SELECT id, data->>'url' AS url, data->>'secret' AS secret, created, seq FROM webhook_endpoints
+       WHERE NOT deleted AND data->>'status' = 'enabled'
+         AND (data->'enabled_events' ? '*' OR data->'enabled_events' ? $${n + 1})
+     ),
+     recorded AS (
+       INSERT INTO events (id, created, data)
+       SELECT $${n + 2}, $${n + 3}, jsonb_set($${n + 4}::jsonb, '{pending_webhooks}', to_jsonb(count(*)::int))
+       FROM targets
+     )
+     SELECT written.*, (SELECT json_agg(json_build_object('id', t.id, 'url', t.url, 'secret', t.secret)
+                                 ORDER BY t.created DESC, t.seq DESC) FROM targets t) AS asym_targets
+     FROM written`,
+    [...write.values, type, event.id, event.created, JSON.stringify(event)],
+  );
+  const found = rows[0];
+  if (!found) throw new Error(`${type}: the write returned no row`);
+  const { asym_targets: targets, ...row } = found;
+  event.pending_webhooks = targets?.length ?? 0;
+  const written = stripHidden(view(row as Row));
+  if (!isDeepStrictEqual(written, event.data.object)) {
+    event.data.object = structuredClone(written);
+    await deps.pool.query('UPDATE events SET data = $2 WHERE id = $1', [event.id, JSON.stringify(event)]);
+  }
+  deps.webhooks.deliver(event, targets ?? []);
+  return row as Row;
+}
+
+function newEvent(
+  ids: StripeIds,
+  info: RequestInfo,
+  created: number,
+  type: string,
+  object: StripeObject,
+  previous?: Record<string, unknown>,
+): StripeEvent {
+  return {
+    id: ids.object('evt'),
+    object: 'event',
+    api_version: info.apiVersion,
+    created,
+    data: {
+      object: structuredClone(stripHidden(object)),
+      ...(previous ? { previous_attributes: previous } : {}),
+    },
+    livemode: false,
+    pending_webhooks: 0,
+    request: { id: info.requestId, idempotency_key: info.idempotencyKey },
+    type,
+  };
 }
 
 /** The old values of the top-level keys that differ between two versions of an object. */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type Queryable, quoteLiteral } from '../../../_shared/db.js';
+import type { Queryable } from '../../../_shared/db.js';
 import type { ConversationKind } from './conversations.js';
 import { countPins } from './pins.js';
 
@@ -265,30 +265,20 @@ async function postToConversation(
   m: NewMessage,
   mayPostUnjoined: boolean,
 ): Promise<{ row: MessageRow; kind: ConversationKind } | null> {
-  const client = await pool.connect();
-  let allocated: { last_ts_us: string; kind: ConversationKind } | undefined;
-  try {
-    // Literals, not parameters: a multi-statement text runs in one round trip only over
-    // the simple protocol. Every value is an integer, a boolean or a quoted literal.
-    const results = (await client.query(
-      `BEGIN; SET LOCAL synchronous_commit = off;
-       UPDATE conversations c SET last_ts_us = greatest(${Math.trunc(m.nowUs)}, last_ts_us + 1),
-         updated = ${Math.floor(m.nowUs / 1000)}
-       WHERE id = ${quoteLiteral(m.conversationId)} AND NOT c.is_archived AND (
-         EXISTS (SELECT 1 FROM conversation_members cm WHERE cm.conversation_id = c.id
-                 AND cm.user_id = ${quoteLiteral(m.userId)})
-         OR (${mayPostUnjoined ? 'true' : 'false'} AND c.kind = 'channel'))
-       RETURNING last_ts_us, kind;
-       COMMIT`,
-    )) as unknown as Array<pg.QueryResult<{ last_ts_us: string; kind: ConversationKind }>>;
-    allocated = results[2]?.rows[0];
-  } catch (error) {
-    // A failed statement leaves the block open and aborted: close it before the client goes back.
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  // One autocommit statement, prepared like every other: `set_config(..., true)` turns
+  // synchronous_commit off for its own implicit transaction only, which is what the
+  // explicit BEGIN; SET LOCAL; UPDATE; COMMIT did in four simple-protocol statements on a
+  // checked-out client.
+  const { rows: allocations } = await pool.query<{ last_ts_us: number; kind: ConversationKind }>(
+    `UPDATE conversations c SET last_ts_us = greatest($2::bigint, last_ts_us + 1), updated = $3
+     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
+     WHERE c.id = $1 AND NOT c.is_archived AND (
+       EXISTS (SELECT 1 FROM conversation_members cm WHERE cm.conversation_id = c.id AND cm.user_id = $4)
+       OR ($5::boolean AND c.kind = 'channel'))
+     RETURNING c.last_ts_us, c.kind`,
+    [m.conversationId, Math.trunc(m.nowUs), Math.floor(m.nowUs / 1000), m.userId, mayPostUnjoined],
+  );
+  const allocated = allocations[0];
   if (!allocated) return null;
   const { rows } = await pool.query<MessageRow>(
     `WITH inserted AS (

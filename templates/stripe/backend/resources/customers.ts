@@ -25,14 +25,16 @@ import {
   findCustomer,
   type InvoiceSettings,
   insertCustomer,
+  insertCustomerStatement,
   listCustomers,
   markCustomerDeleted,
+  newCustomerRow,
   type Shipping,
   updateCustomer,
 } from '../store/customers.js';
 import { findLive, listObjects, type StripeObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
-import { previousAttributes, type Tx, transact } from '../tx.js';
+import { previousAttributes, type Tx, transact, writeWithEvent } from '../tx.js';
 import type { SubscriptionObject } from '../views/billing.js';
 import { customerView, deletedCustomerView } from '../views/customer.js';
 import { nowSeconds } from './common.js';
@@ -203,8 +205,9 @@ const expansions = (params: Params, list = false) => expansionPlans(params, 'cus
 
 type Plans = ReturnType<typeof expansions>;
 
-const show = (deps: ResourceDeps, row: CustomerRow, plans: Plans) =>
-  render(deps.pool, customerView(row) as StripeObject, plans, nowSeconds(deps));
+/** `fresh`: the row was just read or written and nothing else holds it (no copy needed). */
+const show = (deps: ResourceDeps, row: CustomerRow, plans: Plans, options?: { fresh: boolean }) =>
+  render(deps.pool, customerView(row) as StripeObject, plans, nowSeconds(deps), options);
 
 /** The default payment method must be one attached to this customer. */
 async function checkDefaultPaymentMethod(tx: Tx, customerId: string, fields: Partial<CustomerFields>) {
@@ -242,6 +245,40 @@ export function customerRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     rejectParams(params, [...WRITABLE, 'payment_method', 'test_clock']);
     const expand = expansions(params);
     const fields = fieldsFrom(params, null);
+    const now = nowSeconds(deps);
+    const defaults = () => ({
+      created: now,
+      test_clock: null,
+      email: null,
+      name: null,
+      description: null,
+      phone: null,
+      balance: 0,
+      invoice_prefix: deps.ids.invoicePrefix(),
+      next_invoice_sequence: 1,
+      address: null,
+      shipping: null,
+      invoice_settings: EMPTY_INVOICE_SETTINGS,
+      metadata: {},
+      preferred_locales: [],
+      tax_exempt: 'none' as const,
+    });
+    // The common create reads nothing first: the row and its event in one statement.
+    if (
+      params.test_clock === undefined &&
+      params.payment_method === undefined &&
+      fields.invoice_settings?.default_payment_method == null
+    ) {
+      const customer = { id: deps.ids.customer(), ...defaults(), ...fields };
+      const row = await writeWithEvent<CustomerRow>(deps, c, {
+        write: insertCustomerStatement(customer),
+        now,
+        type: 'customer.created',
+        predicted: customerView(newCustomerRow(customer)) as StripeObject,
+        view: (written) => customerView(written) as StripeObject,
+      });
+      return c.json(await show(deps, row, expand, { fresh: true }));
+    }
     const row = await transact(deps, c, async (tx) => {
       let testClock: string | null = null;
       let created = tx.now;
@@ -341,7 +378,11 @@ export function customerRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     let page = rows.slice(0, window.limit);
     if (window.endingBefore) page = page.reverse();
     return c.json(
-      listEnvelope('/v1/customers', await Promise.all(page.map((row) => show(deps, row, expand))), hasMore),
+      listEnvelope(
+        '/v1/customers',
+        await Promise.all(page.map((row) => show(deps, row, expand, { fresh: true }))),
+        hasMore,
+      ),
     );
   });
 

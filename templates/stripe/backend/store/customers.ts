@@ -66,21 +66,41 @@ const JSON_COLUMNS = new Set(['address', 'shipping', 'invoice_settings', 'metada
 const columnValue = (column: string, value: unknown) =>
   JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value;
 
-export async function insertCustomer(
-  db: Queryable,
-  customer: { id: string; created: number; test_clock?: string | null } & CustomerFields,
-): Promise<CustomerRow> {
-  const columns = ['id', 'created', 'test_clock', ...FIELD_COLUMNS];
-  const values = columns.map((column) =>
+type NewCustomer = { id: string; created: number; test_clock?: string | null } & CustomerFields;
+
+/** The INSERT of a new customer (`RETURNING *`), as text and values. */
+export function insertCustomerStatement(customer: NewCustomer): { sql: string; values: unknown[] } {
+  const values = INSERT_COLUMNS.map((column) =>
     columnValue(
       column,
       customer[column as keyof typeof customer] ?? (column === 'test_clock' ? null : undefined),
     ),
   );
-  const { rows } = await db.query<CustomerRow>(
-    `INSERT INTO customers (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`,
-    values,
-  );
+  return { sql: INSERT_SQL, values };
+}
+
+const INSERT_COLUMNS = ['id', 'created', 'test_clock', ...FIELD_COLUMNS];
+const INSERT_SQL = `INSERT INTO customers (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`;
+
+/**
+ * The row `insertCustomerStatement(customer)` writes, as the table's defaults fill it in
+ * (`seq` aside: the database hands it out).
+ */
+export function newCustomerRow(customer: NewCustomer): CustomerRow {
+  return {
+    seq: 0,
+    currency: null,
+    delinquent: false,
+    deleted: false,
+    discount: null,
+    ...customer,
+    test_clock: customer.test_clock ?? null,
+  };
+}
+
+export async function insertCustomer(db: Queryable, customer: NewCustomer): Promise<CustomerRow> {
+  const { sql, values } = insertCustomerStatement(customer);
+  const { rows } = await db.query<CustomerRow>(sql, values);
   return rows[0] as CustomerRow;
 }
 
