@@ -17,7 +17,7 @@ export class ShapeError extends Error {
     this.name = 'ShapeError';
   }
 
-  /** `clones.slack-1a2b.ports.backend: expected number, received string` */
+  /** `clones.c-1a2b.ports.backend: expected an integer, received string` */
   describe(root = ''): string {
     return `${this.path.join('.') || root}: ${this.message}`;
   }
