@@ -51,15 +51,14 @@ writeFileSync(
 const floor = join(home, 'floor.mjs');
 writeFileSync(
   floor,
-  [
-    "import { readFileSync } from 'node:fs';",
-    "import { request } from 'node:http';",
-    "const registry = JSON.parse(readFileSync(`${process.env.ASYM_HOME}/registry.json`, 'utf8'));",
-    "const clone = registry.clones['c-1'];",
-    "const req = request(`http://127.0.0.1:${clone.ports.backend}/_asym/reset`, { method: 'POST' });",
-    "req.on('response', (res) => { res.resume(); res.on('end', () => { process.stdout.write('{}\\n'); process.exit(0); }); });",
-    "req.end('{}');",
-  ].join('\n'),
+  `import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+const registry = JSON.parse(readFileSync(\`\${process.env.ASYM_HOME}/registry.json\`, 'utf8'));
+const clone = registry.clones['c-1'];
+const req = request(\`http://127.0.0.1:\${clone.ports.backend}/_asym/reset\`, { method: 'POST' });
+req.on('response', (res) => { res.resume(); res.on('end', () => { process.stdout.write('{}\\n'); process.exit(0); }); });
+req.end('{}');
+`,
 );
 
 const variants: Array<[string, string[]]> = [
