@@ -11,6 +11,7 @@ for (const script of [
   'evaluation.ts',
   'floor.ts',
   'deliveries.ts',
+  'cli-start.ts',
   'reset.ts',
   'spin.ts',
   // Last: 50 clones take the machine for many minutes.

@@ -2,8 +2,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
 import { AsymError, homeAccessError } from './errors.js';
+import { field, integerIn, object, onlyKeys, type Reader, ShapeError } from './registry/shape.js';
 
 /**
  * Where one user's state lives (`~/.asymmetric`, or `ASYM_HOME`). A home is also an
@@ -47,17 +47,26 @@ export function resolveHome(env: NodeJS.ProcessEnv = process.env): Home {
   };
 }
 
-const configSchema = z
-  .object({
-    portRange: z
-      .object({ from: z.number().int().min(1024).max(65535), to: z.number().int().min(1024).max(65535) })
-      .strict()
-      .refine((r) => r.from <= r.to, { message: '"from" must not be greater than "to"' })
-      .default({ from: 3000, to: 3999 }),
-  })
-  .strict();
+export interface Config {
+  portRange: { from: number; to: number };
+}
 
-export type Config = z.infer<typeof configSchema>;
+const PORT = integerIn(1024, 65535);
+
+/** config.json: a strict object (an unknown key is a mistake worth naming), checked by hand like the registry. */
+const readConfig: Reader<Config> = (value, path) => {
+  const o = object(value, path);
+  onlyKeys(o, ['portRange'], path);
+  const readRange: Reader<Config['portRange']> = (range, at) => {
+    const r = object(range, at);
+    onlyKeys(r, ['from', 'to'], at);
+    const from = field(r, 'from', at, PORT);
+    const to = field(r, 'to', at, PORT);
+    if (from > to) throw new ShapeError(at, '"from" must not be greater than "to"');
+    return { from, to };
+  };
+  return { portRange: field(o, 'portRange', path, readRange, { from: 3000, to: 3999 }) };
+};
 
 export function loadConfig(home: Home): Config {
   let raw: unknown = {};
@@ -70,14 +79,12 @@ export function loadConfig(home: Home): Config {
       });
     }
   }
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-      .join('; ');
-    throw new AsymError('CONFIG_INVALID', `${home.configPath} is invalid: ${problems}.`, {
+  try {
+    return readConfig(raw, []);
+  } catch (error) {
+    if (!(error instanceof ShapeError)) throw error;
+    throw new AsymError('CONFIG_INVALID', `${home.configPath} is invalid: ${error.describe('(root)')}.`, {
       hint: 'Expected { "portRange": { "from": 3000, "to": 3999 } }.',
     });
   }
-  return parsed.data;
 }

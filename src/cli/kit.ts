@@ -1,4 +1,3 @@
-import { InvalidArgumentError } from 'commander';
 import type { Reporter } from '../log.js';
 import { type AppContext, createContext } from '../services/context.js';
 import { type CliIO, createReporter, writeJson } from './io.js';
@@ -45,14 +44,5 @@ export function createKit(io: CliIO): CommandKit {
       this.print(Boolean(json), data, human);
       return data;
     },
-  };
-}
-
-/** `--tail 50` and friends: a whole number, or a clear error. */
-export function parsePositiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} takes a whole number.`);
-    return n;
   };
 }

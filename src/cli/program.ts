@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { AsymError, EXIT_BUG, EXIT_OK, EXIT_USER_ERROR, isAsymError } from '../errors.js';
+import { EXIT_OK, EXIT_USER_ERROR } from '../errors.js';
 import { registerAct } from './commands/act.js';
 import { registerDiff } from './commands/diff.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -18,8 +18,10 @@ import { registerStatus } from './commands/status.js';
 import { registerTemplates } from './commands/templates.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerTrace } from './commands/trace.js';
-import { type CliIO, ExitWith, FailedAfterOutput, writeJson } from './io.js';
+import { type CliIO, writeJson } from './io.js';
 import { createKit } from './kit.js';
+import { failureExitCode } from './outcome.js';
+import { runQuick } from './quick.js';
 
 export const VERSION = '0.1.0';
 
@@ -68,12 +70,13 @@ export function createProgram(io: CliIO): Command {
  * --json also `{ error }` on stdout); 2 anything unexpected (a bug).
  */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const quick = runQuick(argv, io);
+  if (quick) return quick;
   const json = argv.includes('--json');
   try {
     await createProgram(io).parseAsync(argv, { from: 'user' });
     return EXIT_OK;
   } catch (error) {
-    if (error instanceof ExitWith) return error.code;
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
       if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync')
@@ -85,19 +88,6 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         });
       return EXIT_USER_ERROR;
     }
-    if (isAsymError(error)) {
-      io.stderr.write(`error: ${error.message}\n`);
-      if (error.hint) io.stderr.write(`hint: ${error.hint}\n`);
-      if (json && !(error instanceof FailedAfterOutput)) writeJson(io, { error: error.toJSON() });
-      return EXIT_USER_ERROR;
-    }
-    // An option parser (e.g. --tail) throws a plain Error for a bad value: the user's mistake.
-    if (error instanceof Error && (error as { code?: string }).code === 'commander.invalidArgument') {
-      return EXIT_USER_ERROR;
-    }
-    const bug = error instanceof Error ? error : new AsymError('DOCKER_ERROR', String(error));
-    io.stderr.write(`asymmetric hit an unexpected error (a bug): ${bug.message}\n${bug.stack ?? ''}\n`);
-    if (json) writeJson(io, { error: { code: 'UNEXPECTED', message: bug.message } });
-    return EXIT_BUG;
+    return failureExitCode(error, io, json);
   }
 }

@@ -1,6 +1,7 @@
 import type { JournalEntry } from '../../templates/_shared/evaluation.js';
 import { AsymError } from '../errors.js';
 import { requireClone, requireEnvironment } from '../registry/lookup.js';
+import type { CloneRecord, Registry } from '../registry/schema.js';
 import { AdminRefusal, adminCall } from './clone-admin.js';
 import type { AppContext } from './context.js';
 
@@ -229,7 +230,10 @@ async function checkpointTargets(
   ctx: AppContext,
   target: string,
 ): Promise<{ env: string | null; ids: string[] }> {
-  const registry = await ctx.store.read();
+  return checkpointTargetsIn(await ctx.store.read(), target);
+}
+
+function checkpointTargetsIn(registry: Registry, target: string): { env: string | null; ids: string[] } {
   if (registry.clones[target]) return { env: null, ids: [target] };
   if (registry.environments[target]) return { env: target, ids: registry.environments[target].members };
   throw new AsymError('CLONE_NOT_FOUND', `There is no clone or environment named "${target}".`, {
@@ -291,23 +295,24 @@ export async function restoreCheckpoint(
   target: string,
   name: string,
 ): Promise<CheckpointResult> {
-  const { ids } = await checkpointTargets(ctx, target);
   const registry = await ctx.store.read();
+  const { ids } = checkpointTargetsIn(registry, target);
+  const clones = ids.map((id) => requireClone(registry, id));
   const started = performance.now();
-  // Check every member holds it before touching any: a half-restored environment is no state at all.
-  for (const id of ids) {
-    const names = (await listCheckpointsOf(ctx, id)).map((c) => c.name);
-    if (!names.includes(name)) throw missingCheckpoint(id, name);
-  }
+  // Check every member holds it before touching any: a half-restored environment is no state
+  // at all. The members are asked at once, from the one registry read.
+  const held = await Promise.all(clones.map((clone) => checkpointsOf(clone)));
+  held.forEach((list, i) => {
+    if (!list.some((c) => c.name === name)) throw missingCheckpoint(clones[i]?.id ?? '', name);
+  });
   ctx.reporter.step(`Restoring ${target} to checkpoint ${name}`);
   const members = await Promise.all(
-    ids.map(async (id) => {
-      const clone = requireClone(registry, id);
+    clones.map(async (clone) => {
       const { ms } = await adminCall<{ ms: number }>(
         clone,
         `/_asym/checkpoints/${encodeURIComponent(name)}/restore`,
-      ).catch(checkpointRefusal(id, name));
-      return { id, ms };
+      ).catch(checkpointRefusal(clone.id, name));
+      return { id: clone.id, ms };
     }),
   );
   return { target, name, members, ms: Math.round(performance.now() - started) };
@@ -324,7 +329,10 @@ async function listCheckpointsOf(
   ctx: AppContext,
   id: string,
 ): Promise<Array<{ name: string; createdAt: string }>> {
-  const clone = requireClone(await ctx.store.read(), id);
+  return checkpointsOf(requireClone(await ctx.store.read(), id));
+}
+
+async function checkpointsOf(clone: CloneRecord): Promise<Array<{ name: string; createdAt: string }>> {
   const { checkpoints } = await adminCall<{ checkpoints: Array<{ name: string; createdAt: string }> }>(
     clone,
     '/_asym/checkpoints',

@@ -1,4 +1,5 @@
 import { requireClone, requireEnvironment } from '../registry/lookup.js';
+import type { CloneRecord } from '../registry/schema.js';
 import { adminCall } from './clone-admin.js';
 import type { AppContext } from './context.js';
 
@@ -14,10 +15,13 @@ export interface ResetResult {
  * it runs between every trial, and its start-up time is most of its cost.
  */
 export async function resetClone(ctx: AppContext, id: string): Promise<ResetResult> {
-  const clone = requireClone(await ctx.store.read(), id);
+  return resetRecord(requireClone(await ctx.store.read(), id));
+}
+
+async function resetRecord(clone: CloneRecord): Promise<ResetResult> {
   const started = performance.now();
   await adminCall(clone, '/_asym/reset');
-  return { id, ms: Math.round(performance.now() - started) };
+  return { id: clone.id, ms: Math.round(performance.now() - started) };
 }
 
 export interface EnvironmentResetResult {
@@ -26,11 +30,16 @@ export interface EnvironmentResetResult {
   ms: number;
 }
 
-/** Resets every member at once: each reset is independent and the slowest sets the pace. */
+/**
+ * Resets every member at once: each reset is independent and the slowest sets the pace.
+ * One registry read for all of them (an unknown member fails before any reset is sent).
+ */
 export async function resetEnvironment(ctx: AppContext, name: string): Promise<EnvironmentResetResult> {
-  const env = requireEnvironment(await ctx.store.read(), name);
+  const registry = await ctx.store.read();
+  const env = requireEnvironment(registry, name);
+  const clones = env.members.map((id) => requireClone(registry, id));
   const started = performance.now();
   ctx.reporter.step(`Resetting ${name} (${env.members.length} clones)`);
-  const members = await Promise.all(env.members.map((id) => resetClone(ctx, id)));
+  const members = await Promise.all(clones.map(resetRecord));
   return { name, members, ms: Math.round(performance.now() - started) };
 }

@@ -77,6 +77,13 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   // carry: most resets fall on the same day as the one before and skip the refresh.
   private restoreSqlSameShift: string | null = null;
   private snapshotShift: number | null = null;
+  /**
+   * Each checkpoint's restore text, built on its first restore: the catalog reads and the
+   * lookup cost more than the copy. Dropped when the checkpoint is saved again or removed,
+   * and all of them on a reseed (which drops the checkpoints); the schema changes only with
+   * a migration, at start, when the map is new.
+   */
+  private readonly checkpointSql = new Map<string, string>();
   private readonly clearers: Array<() => void | Promise<void>> = [];
   private readonly resetHooks: Array<() => void | Promise<void>> = [];
   private readonly readyHooks: Array<() => void | Promise<void>> = [];
@@ -232,6 +239,7 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   async saveCheckpoint(name: string): Promise<Checkpoint & { replaced: boolean; ms: number }> {
     return this.exclusive(async () => {
       const started = performance.now();
+      this.checkpointSql.delete(name);
       const saved = await withTransaction(this.deps.pool, (client) =>
         saveCheckpoint(client, name, this.deps.template.credentialTables),
       );
@@ -244,8 +252,15 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     return this.exclusive(async () => {
       const started = performance.now();
       const { pool, template } = this.deps;
-      const { sql } = await checkpointRestore(pool, name, template.credentialTables);
-      await restoreSnapshot(pool, sql);
+      let sql = this.checkpointSql.get(name);
+      if (sql === undefined) {
+        sql = (await checkpointRestore(pool, name, template.credentialTables)).sql;
+        this.checkpointSql.set(name, sql);
+      }
+      await restoreSnapshot(pool, sql).catch((error: unknown) => {
+        this.checkpointSql.delete(name); // built afresh next time
+        throw error;
+      });
       await this.dropVolatileState();
       this.evaluation.journal.clear();
       return { ms: Math.round((performance.now() - started) * 10) / 10 };
@@ -257,7 +272,10 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   }
 
   removeCheckpoint(name: string): Promise<void> {
-    return this.exclusive(() => removeCheckpoint(this.deps.pool, name));
+    return this.exclusive(() => {
+      this.checkpointSql.delete(name);
+      return removeCheckpoint(this.deps.pool, name);
+    });
   }
 
   /** The snapshot restored with the shift that puts the fixture's anchor on today. */
@@ -289,6 +307,7 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
    */
   async seed(fixture: string | null): Promise<{ identity: Identity; checkpointsDropped: number }> {
     const checkpointsDropped = await this.exclusive(async () => {
+      this.checkpointSql.clear();
       await this.seedNow(fixture);
       return dropCheckpoints(this.deps.pool);
     });

@@ -53,22 +53,30 @@ export async function redisAnswers(redis: Redis): Promise<boolean> {
 /** Escapes glob metacharacters so a prefix matches only itself in SCAN MATCH. */
 export const escapeRedisGlob = (text: string): string => text.replace(/[*?[\]\\^]/g, (c) => `\\${c}`);
 
+// The whole cleanup as one script, so a reset makes one round trip to Redis however many
+// SCAN pages the shared keyspace takes: SCAN with the escaped pattern, keep what really starts
+// with the prefix (a pattern is a glob, the prefix is a string), UNLINK it.
+const DELETE_PREFIXED = `
+local cursor, deleted, prefix = '0', 0, ARGV[2]
+repeat
+  local page = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000)
+  cursor = page[1]
+  for _, key in ipairs(page[2]) do
+    if string.sub(key, 1, #prefix) == prefix then
+      deleted = deleted + redis.call('UNLINK', key)
+    end
+  end
+until cursor == '0'
+return deleted`;
+
 /**
- * Deletes every key starting with `prefix`. ioredis applies keyPrefix to command keys but
- * not to SCAN's MATCH pattern (https://github.com/redis/ioredis/issues/1526), and SCAN
- * returns full key names: the pattern carries the prefix, and the prefix is stripped
- * again before UNLINK re-adds it.
+ * Deletes every key starting with `prefix`, in one call (a Lua script). The prefix and
+ * pattern go as arguments, not keys: ioredis would prepend its keyPrefix to keys
+ * (https://github.com/redis/ioredis/issues/1526 for SCAN's MATCH), and these already hold
+ * the whole key names. The keys the script deletes are not declared in KEYS, which only a
+ * cluster would mind; the shared Redis is one server.
  */
 export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {
   if (prefix === '') throw new Error('refusing to delete keys without a prefix');
-  const match = `${escapeRedisGlob(prefix)}*`;
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-    cursor = nextCursor;
-    const own = keys.filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
-    if (own.length > 0) deleted += await redis.unlink(...own);
-  } while (cursor !== '0');
-  return deleted;
+  return (await redis.eval(DELETE_PREFIXED, 0, `${escapeRedisGlob(prefix)}*`, prefix)) as number;
 }

@@ -253,6 +253,22 @@ export async function buildRestoreSql(db: Queryable, options: RestoreOptions = {
       if (!known?.includes(column)) throw new Error(`timeline: no column public.${table}.${column}`);
     }
   }
+  // A source table without rows needs only its DELETE: the INSERT of nothing (and its plan)
+  // is left out. The source does not change under the text: a seed snapshot is rebuilt by a
+  // reseed, a checkpoint by its next save, and either drops the cached text.
+  const sourceTables = [...live.keys()].filter((table) => saved.has(table));
+  const filled = new Set<string>();
+  if (sourceTables.length > 0) {
+    const { rows: nonEmpty } = await db.query<{ name: string }>(
+      sourceTables
+        .map(
+          (table) =>
+            `SELECT ${quoteLiteral(table)} AS name WHERE EXISTS (SELECT 1 FROM ${quoteIdent(from.schema)}.${quoteIdent(table)})`,
+        )
+        .join(' UNION ALL '),
+    );
+    for (const row of nonEmpty) filled.add(row.name);
+  }
   const statements = ['BEGIN', 'SET LOCAL session_replication_role = replica'];
   const tables = [...live.keys()];
   // DELETE, not TRUNCATE: a clone's tables are small, and TRUNCATE makes new files for
@@ -262,7 +278,7 @@ export async function buildRestoreSql(db: Queryable, options: RestoreOptions = {
   for (const table of tables) statements.push(`DELETE FROM public.${quoteIdent(table)}`);
   for (const [table, liveColumns] of live) {
     const savedColumns = saved.get(table);
-    if (!savedColumns) continue;
+    if (!savedColumns || !filled.has(table)) continue;
     const shared = liveColumns.filter((column) => savedColumns.has(column));
     if (shared.length === 0) continue;
     const times = timeline?.columns[table] ?? {};

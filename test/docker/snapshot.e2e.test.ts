@@ -68,6 +68,19 @@ describe('a clone checkpoint', () => {
     expect(await backendStartedAt()).toBe(started);
   });
 
+  it('saved again under its name, a checkpoint restores its new state (the restore is not stale)', async () => {
+    await ok('snapshot', 'restore', slack.id, 'mid-trial');
+    await bot.chat.postMessage({ channel: 'C0ACME0GEN1', text: 'in the second save' });
+    await ok('snapshot', 'save', slack.id, 'mid-trial');
+    await bot.chat.postMessage({ channel: 'C0ACME0GEN1', text: 'after the second save' });
+    await ok('snapshot', 'restore', slack.id, 'mid-trial');
+    expect(await texts()).toContain('in the second save');
+    expect(await texts()).not.toContain('after the second save');
+    // Twice in a row: the same state again.
+    await ok('snapshot', 'restore', slack.id, 'mid-trial');
+    expect(await texts()).toContain('in the second save');
+  });
+
   it('survives stop and start, is listed and removed, and reset still means the seed', async () => {
     await ok('stop', slack.id);
     await ok('start', slack.id);

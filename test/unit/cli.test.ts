@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
+import { runQuick } from '../../src/cli/quick.js';
 import { LABEL } from '../../src/runtime/labels.js';
 import { cli, FakeClones, freshHome } from '../support/fake-clones.js';
 
@@ -226,6 +227,43 @@ describe('lifecycle', () => {
       expect(run.code).toBe(1);
       expect(run.json().error.code).toBe('CLONE_NOT_FOUND');
     }
+  });
+
+  it('reset, env reset and snapshot restore run without commander; every other shape of them is its to judge', async () => {
+    const sink = () => new Writable({ write: (_chunk, _encoding, done) => done() });
+    const io = { stdout: sink(), stderr: sink(), env: { ASYM_HOME: home } };
+    for (const argv of [
+      ['reset', 'x'],
+      ['reset', 'x', '--json'],
+      ['reset', '--json', 'x'],
+      ['env', 'reset', 'e', '--json'],
+      ['snapshot', 'restore', 'e', 'before'],
+    ]) {
+      const quick = runQuick(argv, io);
+      expect(quick, argv.join(' ')).not.toBeNull();
+      await quick;
+    }
+    for (const argv of [
+      ['reset'],
+      ['reset', 'x', 'y'],
+      ['reset', 'x', '--json', '--json'],
+      ['reset', '--help'],
+      ['reset', 'x', '-h'],
+      ['reset', '--', 'x'],
+      ['env', 'reset'],
+      ['snapshot', 'restore', 'e'],
+      ['snapshot', 'save', 'e', 'before'],
+      ['--json', 'reset', 'x'],
+    ]) {
+      expect(runQuick(argv, io), argv.join(' ')).toBeNull();
+    }
+    // Both paths fail the same way: a named error, one sentence, exit 1.
+    const quick = await cli(fake, home, 'reset', 'slack-zzzz');
+    expect(quick.code).toBe(1);
+    expect(quick.stderr).toMatch(/^error: There is no clone "slack-zzzz"\.\nhint: /);
+    const usage = await cli(fake, home, 'reset', 'slack-zzzz', 'extra', '--json');
+    expect(usage.code).toBe(1);
+    expect(usage.json().error.code).toBe('INVALID_ARGUMENT');
   });
 
   it('keeps tokens in the registry (mode 0600) and rotates them on --reprovision', async () => {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { AsymError } from '../../src/errors.js';
+import { loadConfig, resolveHome } from '../../src/home.js';
 import { REGISTRY_VERSION } from '../../src/registry/schema.js';
 import { RegistryStore } from '../../src/registry/store.js';
 import { allocatePorts } from '../../src/services/ports.js';
@@ -88,6 +89,43 @@ describe('registry', () => {
     await expect(new RegistryStore(path).read()).rejects.toBeInstanceOf(AsymError);
   });
 
+  it('names where a registry is wrong (REGISTRY_CORRUPT), drops keys it does not know', async () => {
+    const path = tempRegistry();
+    const write = (clones: Record<string, unknown>) =>
+      writeFileSync(path, JSON.stringify({ schemaVersion: 2, clones, environments: {} }));
+    write({ 'slack-aaaa': { ...clone('slack-aaaa'), images: {}, ports: { backend: '3000' } } });
+    await expect(new RegistryStore(path).read()).rejects.toMatchObject({
+      code: 'REGISTRY_CORRUPT',
+      message: expect.stringContaining(
+        'clones.slack-aaaa.ports.backend: expected an integer, received string',
+      ),
+    });
+    write({ 'slack-aaaa': { ...clone('slack-aaaa'), images: {}, state: 'dancing' } });
+    await expect(new RegistryStore(path).read()).rejects.toMatchObject({
+      code: 'REGISTRY_CORRUPT',
+      message: expect.stringContaining('clones.slack-aaaa.state'),
+    });
+    writeFileSync(path, JSON.stringify({ schemaVersion: 2, clones: {} }));
+    await expect(new RegistryStore(path).read()).rejects.toMatchObject({
+      message: expect.stringContaining('environments: expected object, received undefined'),
+    });
+    writeFileSync(path, '[]');
+    await expect(new RegistryStore(path).read()).rejects.toMatchObject({ code: 'REGISTRY_CORRUPT' });
+    // Optional keys stay absent, unknown ones go, defaults fill what older files lack.
+    write({ 'slack-aaaa': { ...clone('slack-aaaa'), images: {}, surplus: 1 } });
+    const read = (await new RegistryStore(path).read()).clones['slack-aaaa'];
+    expect(read).toEqual({
+      ...clone('slack-aaaa'),
+      images: {},
+      exposed: false,
+      rateLimits: true,
+      clock: null,
+    });
+    expect(read).not.toHaveProperty('surplus');
+    expect(read).not.toHaveProperty('owner');
+    expect(read?.ports).not.toHaveProperty('frontend');
+  });
+
   it('writes with mode 0600 and loses no update when many writers race', async () => {
     const path = tempRegistry();
     const store = new RegistryStore(path);
@@ -116,6 +154,32 @@ describe('registry', () => {
     );
     const clones = Object.keys((await new RegistryStore(path).read()).clones);
     expect(clones).toHaveLength(40);
+  });
+});
+
+describe('config.json', () => {
+  const home = (config?: unknown) => {
+    const dir = mkdtempSync(join(tmpdir(), 'asym-config-'));
+    if (config !== undefined) writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    return resolveHome({ ASYM_HOME: dir });
+  };
+
+  it('defaults the port range, reads a valid one, and names every kind of mistake (CONFIG_INVALID)', () => {
+    expect(loadConfig(home())).toEqual({ portRange: { from: 3000, to: 3999 } });
+    expect(loadConfig(home({}))).toEqual({ portRange: { from: 3000, to: 3999 } });
+    expect(loadConfig(home({ portRange: { from: 4000, to: 4099 } }))).toEqual({
+      portRange: { from: 4000, to: 4099 },
+    });
+    const invalid = (config: unknown, says: string) =>
+      expect(() => loadConfig(home(config))).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(says) }),
+      );
+    invalid({ portRange: { from: 80, to: 4000 } }, 'portRange.from: expected an integer from 1024 to 65535');
+    invalid({ portRange: { from: 5000, to: 4000 } }, 'portRange: "from" must not be greater than "to"');
+    invalid({ portRange: { from: 4000, to: 4099, step: 1 } }, 'portRange.step: unrecognized key');
+    invalid({ ports: 1 }, 'ports: unrecognized key');
+    invalid({ portRange: { from: 4000.5, to: 4099 } }, 'portRange.from');
+    invalid([], '(root): expected object, received array');
   });
 });
 

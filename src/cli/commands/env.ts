@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { FailedAfterOutput } from '../io.js';
 import type { CommandKit } from '../kit.js';
-import { parsePositiveInt } from '../kit.js';
+import { parsePositiveInt } from '../options.js';
 import { renderDiff } from './diff.js';
+import { envResetAction } from './reset-actions.js';
 import { printTrace } from './trace.js';
 
 export function registerEnv(program: Command, kit: CommandKit): void {
@@ -52,14 +53,7 @@ export function registerEnv(program: Command, kit: CommandKit): void {
     .description('reset every member of an environment to its seeded state')
     .argument('<name>', 'an environment name')
     .option('--json', 'print JSON')
-    .action(async (name: string, options: { json?: boolean }) => {
-      const { resetEnvironment } = await import('../../services/clone-reset.js');
-      await kit.run(
-        options.json,
-        (ctx) => resetEnvironment(ctx, name),
-        (r) => `Reset ${r.name} (${r.members.length} clones) in ${r.ms} ms\n`,
-      );
-    });
+    .action((name: string, options: { json?: boolean }) => envResetAction(kit, name, options.json));
 
   env
     .command('destroy')

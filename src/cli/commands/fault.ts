@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { FaultView } from '../../services/clone-evaluation.js';
 import type { CommandKit } from '../kit.js';
-import { parsePositiveInt } from '../kit.js';
+import { parsePositiveInt } from '../options.js';
 
 interface AddOptions {
   method: string;

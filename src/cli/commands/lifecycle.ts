@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandKit } from '../kit.js';
+import { resetAction } from './reset-actions.js';
 
 // Services are imported inside each action: a command loads only what it runs, which
 // keeps `reset` (run between every trial) free of the Docker and image-building code.
@@ -41,14 +42,7 @@ export function registerLifecycle(program: Command, kit: CommandKit): void {
     .description('return a clone to exactly its seeded state (no restart)')
     .argument('<id>', 'a clone id')
     .option('--json', 'print { id, ms } as JSON')
-    .action(async (id: string, options: { json?: boolean }) => {
-      const { resetClone } = await import('../../services/clone-reset.js');
-      await kit.run(
-        options.json,
-        (ctx) => resetClone(ctx, id),
-        (r) => `Reset ${r.id} in ${r.ms} ms\n`,
-      );
-    });
+    .action((id: string, options: { json?: boolean }) => resetAction(kit, id, options.json));
 
   program
     .command('destroy')

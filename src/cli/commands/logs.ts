@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { CloneService } from '../../runtime/labels.js';
-import { type CommandKit, parsePositiveInt } from '../kit.js';
+import type { CommandKit } from '../kit.js';
+import { parsePositiveInt } from '../options.js';
 
 export function registerLogs(program: Command, kit: CommandKit): void {
   program

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import type { CheckpointResult } from '../../services/clone-evaluation.js';
 import type { CommandKit } from '../kit.js';
+import { checkpointDone, snapshotRestoreAction } from './reset-actions.js';
 
-const done = (verb: string) => (r: CheckpointResult) =>
-  `${verb} ${r.target} (${r.name}) in ${r.ms} ms (${r.members.map((m) => `${m.id} ${m.ms} ms`).join(', ')})\n`;
+const done = checkpointDone;
 
 /** Checkpoints: named states of a clone or of a whole environment, to return to. */
 export function registerSnapshot(program: Command, kit: CommandKit): void {
@@ -28,10 +27,9 @@ export function registerSnapshot(program: Command, kit: CommandKit): void {
     .argument('<target>', 'a clone id or an environment name')
     .argument('<name>', 'the checkpoint name')
     .option('--json', 'print { target, name, members, ms } as JSON')
-    .action(async (target: string, name: string, options: { json?: boolean }) => {
-      const { restoreCheckpoint } = await import('../../services/clone-evaluation.js');
-      await kit.run(options.json, (ctx) => restoreCheckpoint(ctx, target, name), done('Restored'));
-    });
+    .action((target: string, name: string, options: { json?: boolean }) =>
+      snapshotRestoreAction(kit, target, name, options.json),
+    );
 
   snapshot
     .command('ls')

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { AsymError } from '../../errors.js';
 import { FailedAfterOutput } from '../io.js';
 import type { CommandKit } from '../kit.js';
-import { parsePositiveInt } from '../kit.js';
+import { parsePositiveInt } from '../options.js';
 
 interface SpinOptions {
   mode?: string;

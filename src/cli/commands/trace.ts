@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { TraceRecord } from '../../services/clone-evaluation.js';
 import type { CommandKit } from '../kit.js';
-import { parsePositiveInt } from '../kit.js';
+import { parsePositiveInt } from '../options.js';
 
 interface TraceOptions {
   follow?: boolean;
