@@ -383,6 +383,28 @@ export class DockerRuntime implements ContainerRuntime {
     return this.requireImage(tag);
   }
 
+  async waitContainer(id: string): Promise<number> {
+    const result = (await this.wrap(`wait for container ${id.slice(0, 12)}`, () =>
+      this.docker.getContainer(id).wait(),
+    )) as { StatusCode?: number };
+    return result.StatusCode ?? -1;
+  }
+
+  async commitContainer(id: string, tag: string, labels: Labels): Promise<ImageState> {
+    const [repo, version] = splitTag(tag);
+    debug(`Committing container ${id.slice(0, 12)} as ${tag}...`);
+    await this.wrap(`commit container ${id.slice(0, 12)}`, () =>
+      this.docker.getContainer(id).commit({
+        repo,
+        tag: version,
+        pause: false,
+        changes: Object.entries(labels).map(([key, value]) => `LABEL ${key}=${JSON.stringify(value)}`),
+      }),
+    );
+    debug(`Committed ${tag}`);
+    return this.requireImage(tag);
+  }
+
   private async inspectCreated(id: string): Promise<ContainerState> {
     const info = await this.wrap('inspect container', () => this.docker.getContainer(id).inspect());
     return mapInspect(info);

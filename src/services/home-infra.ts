@@ -149,7 +149,7 @@ async function removeIfUnusedUnlocked(ctx: AppContext): Promise<void> {
 }
 
 export async function removeHomeInfra(runtime: ContainerRuntime, homeId: string): Promise<void> {
-  for (const kind of ['redis', 'relay'] as const) {
+  for (const kind of ['seed-builder', 'redis', 'relay'] as const) {
     for (const container of await runtime.listContainers(homeLabels(homeId, kind)))
       await runtime.removeContainer(container.id);
   }
