@@ -1,6 +1,7 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { AsymError } from '../errors.js';
 import { debug } from '../log.js';
+import { loadDockerode } from './dockerode-lazy.js';
 import type {
   BuildSpec,
   ContainerDetails,
@@ -21,6 +22,8 @@ import type {
   VolumeState,
 } from './types.js';
 
+const DockerClient = loadDockerode();
+
 /**
  * The only module that imports dockerode. It translates between Docker's payloads and our
  * own types, logs at debug level, and rethrows failures with what it was doing.
@@ -29,7 +32,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
 
   constructor(options: Docker.DockerOptions = {}) {
-    this.docker = new Docker(options);
+    this.docker = new DockerClient(options);
   }
 
   async ping(): Promise<void> {
