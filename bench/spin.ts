@@ -32,7 +32,13 @@ const ratio = (values: number[], base: number[]) =>
 // Warm-up: builds any image whose sources changed, and names the Postgres image clones use.
 const warm = await asym(home.env, 'spin', 'slack', '--json');
 const registry = JSON.parse(readFileSync(join(home.dir, 'registry.json'), 'utf8'));
-const postgresImage: string = registry.clones[warm.json.id].images.postgres.tag;
+// A clone's Postgres runs its template's seed image (the project's Postgres image, seeded);
+// the baseline is that image's parent, the bare Postgres image.
+const seedImage: string = registry.clones[warm.json.id].images.postgres.tag;
+const parent = (
+  await execa('docker', ['image', 'inspect', seedImage, '--format', '{{.Parent}}'])
+).stdout.trim();
+const postgresImage = parent || seedImage;
 await asym(home.env, 'destroy', warm.json.id);
 
 /** A bare Postgres container of the same image, from `docker run` until it accepts connections. */

@@ -117,7 +117,10 @@ async function makeSeedImage(
     }
     // SIGINT: a fast shutdown that checkpoints, so the committed cluster starts clean.
     await runtime.stopContainer(database.id, 30);
+    // The image is shared by every home on the engine: the builder's home and kind go.
     const image = await runtime.commitContainer(database.id, tag, {
+      [LABEL.home]: '',
+      [LABEL.kind]: 'seed-image',
       [LABEL.image]: `${template.name}-seed`,
       [LABEL.template]: template.name,
       [LABEL.sourceHash]: tag.slice(tag.lastIndexOf(':') + 1),
