@@ -30,7 +30,8 @@ export function seedImageTag({ template, fixture, postgres, backend }: SeedImage
   return `asymmetric/${template.name}-seed:${key.slice(0, 12)}`;
 }
 
-// One build per seed image per process: `spin --count` spins several clones at once.
+// Spins at once (`spin --count`, an environment) share one build of a seed image; once it
+// is settled the next spin asks the engine again.
 const building = new Map<string, Promise<{ tag: string; digest: string }>>();
 
 /**
@@ -55,7 +56,10 @@ export function ensureSeedImage(
       return makeSeedImage(ctx, runtime, inputs, tag);
     })();
     building.set(tag, pending);
-    pending.catch(() => building.delete(tag));
+    pending.then(
+      () => building.delete(tag),
+      () => building.delete(tag),
+    );
   }
   return pending;
 }
