@@ -1,7 +1,7 @@
 /**
  * Issue #2's speed targets, measured with the built CLI on the real engine (images built
  * beforehand, as the targets say):
- *   spin slack (api) median <= 5 s; env spin of the README example <= 10 s;
+ *   spin slack (api) median <= 2 s; env spin of the README example <= 4 s (issue #17);
  *   reset median <= 300 ms; env reset of two clones <= 1 s; api-mode clone idle <= 200 MiB.
  * Run: npm run build && node --import tsx bench/core.ts [--runs 5]
  */
@@ -45,8 +45,8 @@ for (let i = 0; i < Math.min(runs, 3); i++) {
 }
 
 report(`asymmetric core (${runs} runs; whole CLI commands, wall clock)`, [
-  ['spin slack --seed acme-corp (api), median', fmt(median(spins)), 'target <= 5000 ms'],
-  ['env spin examples/environment.yaml, median', fmt(median(envSpins)), 'target <= 10000 ms'],
+  ['spin slack --seed acme-corp (api), median', fmt(median(spins)), 'target <= 2000 ms'],
+  ['env spin examples/environment.yaml, median', fmt(median(envSpins)), 'target <= 4000 ms'],
   ['reset <id>, median', fmt(median(resets)), 'target <= 300 ms'],
   ['env reset acme (2 clones), median', fmt(median(envResets)), 'target <= 1000 ms'],
   ['env reset acme (2 clones), worst', fmt(Math.max(...envResets)), 'target <= 1000 ms'],

@@ -8,6 +8,7 @@
  * Run: npm run build && node --import tsx bench/scale.ts [--slack 25] [--stripe 25] [--runs 3]
  */
 
+import { loadavg } from 'node:os';
 import { execa } from 'execa';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { LABEL } from '../src/runtime/labels.js';
@@ -79,6 +80,7 @@ const aloneLatency = await latencies(alone, 25);
 for (const clone of alone) await asym(home.env, 'destroy', clone.id);
 
 // The fleet, several spins in one command.
+const loadAtFleet = loadavg()[0]?.toFixed(1);
 const spinRuns: number[] = [];
 const resets: number[] = [];
 let fleetLatency: number[] = [];
@@ -164,7 +166,9 @@ async function homeId(): Promise<string> {
 
 const p50 = (values: number[]) => percentile(values, 50);
 report(
-  `asymmetric scale: ${slackCount} Slack + ${stripeCount} Stripe api clones, seeded (min / median / max)`,
+  `asymmetric scale: ${slackCount} Slack + ${stripeCount} Stripe api clones, seeded (min / median / max; load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} at the end, ${loadAtFleet} before the fleet)`,
   [
     ['spin one Slack clone alone (baseline)', minMedMax(single), ''],
     [

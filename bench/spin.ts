@@ -29,11 +29,22 @@ const triple = (values: number[]) => {
 const ratio = (values: number[], base: number[]) =>
   `${(stats(values).median / stats(base).median).toFixed(2)}×`;
 
-// Warm-up: builds any image whose sources changed, and names the Postgres image clones use.
+// Warm-up: builds any image whose sources changed and the seed images (a template's Postgres
+// image, migrated and seeded: the first spin of each fixture makes it), and names the Postgres
+// image clones use. Every timed spin starts in an empty home (network, Redis and relay made).
 const warm = await asym(home.env, 'spin', 'slack', '--json');
 const registry = JSON.parse(readFileSync(join(home.dir, 'registry.json'), 'utf8'));
-const postgresImage: string = registry.clones[warm.json.id].images.postgres.tag;
+// A clone's Postgres runs its template's seed image (the project's Postgres image, seeded);
+// the baseline is that image's parent, the bare Postgres image.
+const seedImage: string = registry.clones[warm.json.id].images.postgres.tag;
+const parent = (
+  await execa('docker', ['image', 'inspect', seedImage, '--format', '{{.Parent}}'])
+).stdout.trim();
+const postgresImage = parent || seedImage;
 await asym(home.env, 'destroy', warm.json.id);
+// The environment's members need seed images of their own (made by their first spin).
+await asym(home.env, 'env', 'spin', EXAMPLE, '--json');
+await asym(home.env, 'env', 'destroy', 'acme');
 
 /** A bare Postgres container of the same image, from `docker run` until it accepts connections. */
 async function bareDockerRun(): Promise<number> {

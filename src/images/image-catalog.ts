@@ -39,7 +39,16 @@ const nodeRecipe: ImageRecipe = {
 /** The inputs every template server is bundled from, besides its own folder. */
 const sharedServerSources = () => [join(TEMPLATES_DIR, '_shared'), join(PROJECT_ROOT, 'package-lock.json')];
 
-async function bundle(entry: string, outfile: string): Promise<void> {
+/**
+ * Bundles a server into one file. `linked` writes its source map beside it (the image
+ * copies both): Node reads a 2.5 MB file at start instead of 8.5 MB with the map inlined,
+ * about half a second of a backend's start on a busy 2-core machine, stack traces unchanged.
+ */
+async function bundle(
+  entry: string,
+  outfile: string,
+  sourcemap: 'inline' | 'linked' = 'linked',
+): Promise<void> {
   await build({
     entryPoints: [entry],
     outfile,
@@ -47,7 +56,7 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    sourcemap: 'inline',
+    sourcemap,
     logLevel: 'silent',
     // pg loads pg-native only when asked to; it is not installed.
     external: ['pg-native'],
@@ -115,7 +124,7 @@ const relayRecipe: ImageRecipe = {
   extraInputs: [],
   async prepare(contextDir) {
     await copyFile(join(DOCKER_DIR, 'relay', 'Dockerfile'), join(contextDir, 'Dockerfile'));
-    await bundle(join(PROJECT_ROOT, 'src', 'relay', 'main.ts'), join(contextDir, 'relay.mjs'));
+    await bundle(join(PROJECT_ROOT, 'src', 'relay', 'main.ts'), join(contextDir, 'relay.mjs'), 'inline');
   },
 };
 

@@ -1,6 +1,7 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { AsymError } from '../errors.js';
 import { debug } from '../log.js';
+import { loadDockerode } from './dockerode-lazy.js';
 import type {
   BuildSpec,
   ContainerDetails,
@@ -21,6 +22,8 @@ import type {
   VolumeState,
 } from './types.js';
 
+const DockerClient = loadDockerode();
+
 /**
  * The only module that imports dockerode. It translates between Docker's payloads and our
  * own types, logs at debug level, and rethrows failures with what it was doing.
@@ -29,7 +32,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
 
   constructor(options: Docker.DockerOptions = {}) {
-    this.docker = new Docker(options);
+    this.docker = new DockerClient(options);
   }
 
   async ping(): Promise<void> {
@@ -380,6 +383,28 @@ export class DockerRuntime implements ContainerRuntime {
     );
     await this.followProgress(stream as NodeJS.ReadableStream, () => {}, `import image ${tag}`);
     debug(`Imported image ${tag}`);
+    return this.requireImage(tag);
+  }
+
+  async waitContainer(id: string): Promise<number> {
+    const result = (await this.wrap(`wait for container ${id.slice(0, 12)}`, () =>
+      this.docker.getContainer(id).wait(),
+    )) as { StatusCode?: number };
+    return result.StatusCode ?? -1;
+  }
+
+  async commitContainer(id: string, tag: string, labels: Labels): Promise<ImageState> {
+    const [repo, version] = splitTag(tag);
+    debug(`Committing container ${id.slice(0, 12)} as ${tag}...`);
+    await this.wrap(`commit container ${id.slice(0, 12)}`, () =>
+      this.docker.getContainer(id).commit({
+        repo,
+        tag: version,
+        pause: false,
+        changes: Object.entries(labels).map(([key, value]) => `LABEL ${key}=${JSON.stringify(value)}`),
+      }),
+    );
+    debug(`Committed ${tag}`);
     return this.requireImage(tag);
   }
 

@@ -305,6 +305,19 @@ export class FakeRuntime implements ContainerRuntime {
     return this.addImage(tag, {});
   }
 
+  async waitContainer(id: string): Promise<number> {
+    this.assertUp();
+    const container = this.get(id);
+    return container.lastExit?.exitCode ?? 0;
+  }
+
+  async commitContainer(id: string, tag: string, labels: Labels): Promise<ImageState> {
+    this.assertUp();
+    const container = this.get(id);
+    const parent = this.images.get(container.spec.image);
+    return this.addImage(tag, { ...(parent?.labels ?? {}), ...labels });
+  }
+
   addImage(tag: string, labels: Labels = {}): ImageState {
     const image = { id: `sha256:${randomBytes(32).toString('hex')}`, tags: [tag], labels };
     this.images.set(tag, image);

@@ -25,6 +25,8 @@ export type ObjectKind =
   | 'clone-volume'
   | 'redis'
   | 'relay'
+  /** A short-lived Postgres and backend that make a seed image (src/services/seed-image.ts). */
+  | 'seed-builder'
   | 'home-network'
   | 'environment-network';
 

@@ -176,4 +176,8 @@ export interface ContainerRuntime {
   pullImage(tag: string, onProgress: ProgressListener, timeoutMs: number): Promise<ImageState>;
   /** Imports a root filesystem tarball as image `tag`. */
   importImage(tarball: NodeJS.ReadableStream, tag: string): Promise<ImageState>;
+  /** Waits until the container has exited and returns its exit code. */
+  waitContainer(id: string): Promise<number>;
+  /** Makes image `tag` of a container's filesystem (volumes excluded), with these labels added. */
+  commitContainer(id: string, tag: string, labels: Labels): Promise<ImageState>;
 }

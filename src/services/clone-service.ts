@@ -13,6 +13,7 @@ import type { AppContext } from './context.js';
 import { syncEnvironmentNetwork } from './environment-network.js';
 import { ensureHomeInfra, type HomeInfra, removeHomeInfraIfUnused } from './home-infra.js';
 import { names } from './naming.js';
+import { ensureSeedImage } from './seed-image.js';
 
 export { resetClone } from './clone-reset.js';
 export { requireClone };
@@ -99,7 +100,8 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
     // After the record exists: a concurrent destroy of the home's last clone then sees
     // this one and leaves the shared Redis and network in place.
     const infra = await ensureHomeInfra(ctx, images.get('redis')!.tag);
-    const started = await startWithFreePorts(ctx, runtime, record, template, infra);
+    const seeded = await startFromSeedImage(ctx, runtime, record, template);
+    const started = await startWithFreePorts(ctx, runtime, seeded, template, infra);
     await waitUntilServing(runtime, started, template);
     const tokens = await adminCall<Record<string, string>>(started, '/_asym/tokens');
     const view = await ctx.store.update((registry) => {
@@ -131,6 +133,32 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
     });
     throw error;
   }
+}
+
+/**
+ * Points the clone's Postgres at the seed image of its template and fixture (made on the
+ * first spin that needs it): the new volume is filled with a migrated, seeded cluster,
+ * and the backend's first boot only moves the timeline onto today.
+ */
+async function startFromSeedImage(
+  ctx: AppContext,
+  runtime: ContainerRuntime,
+  record: CloneRecord,
+  template: TemplateManifest,
+): Promise<CloneRecord> {
+  const { postgres, backend } = record.images;
+  if (!postgres || !backend) return record;
+  const seed = await ensureSeedImage(ctx, runtime, {
+    template,
+    fixture: record.seed?.fixture ?? null,
+    postgres,
+    backend,
+  });
+  return ctx.store.update((registry) => {
+    const clone = requireClone(registry, record.id);
+    clone.images.postgres = seed;
+    return clone;
+  });
 }
 
 function checkClock(value: string | null | undefined): string | null {

@@ -43,8 +43,13 @@ async function ensureUnlocked(ctx: AppContext, redisImage: string): Promise<Home
     );
     [network] = await runtime.listNetworks(homeLabels(ctx.home.id, 'home-network'));
   }
-  await ensureRedis(ctx, runtime, redisImage, networkName);
-  return { relayUrl: network ? await ensureRelay(ctx, runtime, network) : null };
+  // Redis and the relay need only the network: started side by side (each start is about
+  // a second of a fresh home's first spin on a busy machine).
+  const [, relayUrl] = await Promise.all([
+    ensureRedis(ctx, runtime, redisImage, networkName),
+    network ? ensureRelay(ctx, runtime, network) : null,
+  ]);
+  return { relayUrl };
 }
 
 async function ensureRedis(
@@ -149,7 +154,7 @@ async function removeIfUnusedUnlocked(ctx: AppContext): Promise<void> {
 }
 
 export async function removeHomeInfra(runtime: ContainerRuntime, homeId: string): Promise<void> {
-  for (const kind of ['redis', 'relay'] as const) {
+  for (const kind of ['seed-builder', 'redis', 'relay'] as const) {
     for (const container of await runtime.listContainers(homeLabels(homeId, kind)))
       await runtime.removeContainer(container.id);
   }

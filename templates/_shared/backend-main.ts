@@ -50,6 +50,10 @@ export function startCloneBackend<Identity extends object, Tokens extends object
     clock: new CloneClock(config.clockMs),
   });
   const app = createApp({ runtime, pool, redis, log, config });
+  if (config.seedImage) {
+    void makeSeedImage(runtime, config.seedFixture, pool, redis, log);
+    return;
+  }
   runCloneServer({
     app,
     runtime,
@@ -58,4 +62,29 @@ export function startCloneBackend<Identity extends object, Tokens extends object
     log,
     closers: [() => pool.end(), () => redis.quit()],
   });
+}
+
+/**
+ * ASYM_SEED_IMAGE=1: migrate and seed, mark the database as a seed image, flush it to disk
+ * and exit 0 (1 on any failure). Nothing listens: the CLI waits for the exit, then stops
+ * Postgres and commits its container as the image new clones start from.
+ */
+async function makeSeedImage(
+  runtime: CloneRuntime,
+  fixture: string | null,
+  pool: pg.Pool,
+  redis: Redis,
+  log: Logger,
+): Promise<void> {
+  let code = 0;
+  try {
+    await runtime.start(fixture, { seedImage: true });
+    await pool.query('CHECKPOINT');
+  } catch (error) {
+    log.error('making the seed image failed', error);
+    code = 1;
+  }
+  await pool.end().catch(() => undefined);
+  redis.disconnect();
+  process.exit(code);
 }

@@ -29,6 +29,13 @@ CREATE TABLE IF NOT EXISTS asym.timeline_state (
   shift_s bigint NOT NULL,
   reset_at_ms bigint NOT NULL
 );
+-- Present only in a seed image (a Postgres image committed right after seeding, which new
+-- clones of that fixture start from): the first boot of such a clone places the timeline
+-- on its own today, then removes the row. A restart never sees it again.
+CREATE TABLE IF NOT EXISTS asym.seed_image (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  made_at timestamptz NOT NULL DEFAULT now()
+);
 ${OUTBOUND_RETRIES_SQL}`;
 
 export interface TimelineState {
@@ -63,4 +70,19 @@ export async function writeSeedState(db: Queryable, fixture: string | null): Pro
      ON CONFLICT (singleton) DO UPDATE SET fixture = EXCLUDED.fixture, seeded_at = EXCLUDED.seeded_at`,
     [fixture],
   );
+}
+
+/** Marks the database as a seed image (see `asym.seed_image`). */
+export async function markSeedImage(db: Queryable): Promise<void> {
+  await db.query('INSERT INTO asym.seed_image (singleton) VALUES (true) ON CONFLICT DO NOTHING');
+}
+
+/** Whether the database came from a seed image and has not been placed on today yet. */
+export async function isSeedImage(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM asym.seed_image');
+  return rows.length > 0;
+}
+
+export async function clearSeedImage(db: Queryable): Promise<void> {
+  await db.query('DELETE FROM asym.seed_image');
 }

@@ -1,7 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { readSeedState, readTimelineState, writeSeedState } from './bookkeeping.js';
+import {
+  clearSeedImage,
+  isSeedImage,
+  markSeedImage,
+  readSeedState,
+  readTimelineState,
+  writeSeedState,
+} from './bookkeeping.js';
 import {
   type Checkpoint,
   checkpointRestore,
@@ -148,7 +155,13 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
     this.readyHooks.push(hook);
   }
 
-  async start(seedFixture: string | null): Promise<void> {
+  /**
+   * Startup: wait for Postgres, migrate, then seed once. With `seedImage`, the seeded
+   * database is marked as a seed image (what a new clone of the fixture starts from,
+   * migrated and seeded already); a clone booting from one places its timeline on today,
+   * as a reset does, instead of seeding.
+   */
+  async start(seedFixture: string | null, options: { seedImage?: boolean } = {}): Promise<void> {
     const { pool, log } = this.deps;
     try {
       this.currentStage = 'connecting';
@@ -169,9 +182,15 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
 
       this.currentStage = 'seeding';
       const state = await readSeedState(pool);
-      if (state === null) {
+      const fromImage = state !== null && (await isSeedImage(pool));
+      if (state === null || (fromImage && state.fixture !== seedFixture)) {
         const { rows, ms } = await this.exclusive(() => this.seedNow(seedFixture));
+        if (fromImage) await clearSeedImage(pool);
         log.info(`seeded ${seedFixture ?? '(no fixture)'}: ${rows} rows, snapshot taken (${ms} ms)`);
+      } else if (fromImage) {
+        this.fixture = state.fixture;
+        const ms = await this.exclusive(() => this.adoptSeedImage());
+        log.info(`seeded ${state.fixture ?? '(no fixture)'} from the seed image, timeline placed (${ms} ms)`);
       } else {
         // A restart keeps the data and its timeline as they were; a pinned clock carries on
         // from the last reset instead of jumping back to its anchor.
@@ -191,6 +210,11 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
             `seed from an earlier boot kept (${state.fixture ?? 'no fixture'}, ${state.seededAt.toISOString()})`,
           );
         }
+      }
+      if (options.seedImage) {
+        await markSeedImage(pool);
+        log.info('seed image ready');
+        return;
       }
       this.currentStage = 'ready';
       log.info('ready');
@@ -276,6 +300,22 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
       this.checkpointSql.delete(name);
       return removeCheckpoint(this.deps.pool, name);
     });
+  }
+
+  /**
+   * A new clone's first boot from a seed image: the seeded data moved onto today (what a
+   * reset does), the bookkeeping of the seed made this clone's own.
+   */
+  private async adoptSeedImage(): Promise<number> {
+    const started = performance.now();
+    await this.restoreShifted();
+    await this.dropVolatileState();
+    this.evaluation.journal.clear();
+    await withTransaction(this.deps.pool, async (client) => {
+      await writeSeedState(client, this.fixture);
+      await clearSeedImage(client);
+    });
+    return Math.round(performance.now() - started);
   }
 
   /** The snapshot restored with the shift that puts the fixture's anchor on today. */

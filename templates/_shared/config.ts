@@ -29,6 +29,12 @@ const envSchema = z.object({
     .transform((hex) => hex.toLowerCase())
     .optional(),
   ASYM_MIGRATIONS_DIR: z.string().min(1).default('/app/migrations'),
+  // "1": migrate, seed, mark the database as a seed image and exit (no HTTP server); the
+  // CLI then commits the Postgres container as the image new clones of the fixture start from.
+  ASYM_SEED_IMAGE: z
+    .string()
+    .optional()
+    .transform((value) => value === '1'),
   // A pinned clock (ISO 8601 instant): resets place the timeline around it, not real time.
   ASYM_CLOCK: z
     .string()
@@ -57,6 +63,8 @@ export interface CloneConfig {
   frontendSecretSha256: string | null;
   /** The pinned clock, ms since the epoch; null for real time. */
   clockMs: number | null;
+  /** Make a seed image and exit instead of serving (ASYM_SEED_IMAGE=1). */
+  seedImage?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -84,5 +92,6 @@ export function loadCloneConfig(env: NodeJS.ProcessEnv): CloneConfig {
     migrationsDir: e.ASYM_MIGRATIONS_DIR,
     frontendSecretSha256: e.ASYM_FRONTEND_SECRET_SHA256 ?? null,
     clockMs: e.ASYM_CLOCK,
+    seedImage: e.ASYM_SEED_IMAGE,
   };
 }

@@ -2,6 +2,8 @@ import type { WebClient } from '@slack/web-api';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloneClock } from '../../templates/_shared/clock.js';
+import { CloneRuntime } from '../../templates/_shared/clone-runtime.js';
+import { createMemoryLogger } from '../../templates/_shared/log.js';
 import { createSlackApp } from '../../templates/slack/backend/app.js';
 import { slackTemplate } from '../../templates/slack/backend/template.js';
 import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
@@ -10,7 +12,7 @@ import { createStripeApp } from '../../templates/stripe/backend/app.js';
 import { stripeTemplate } from '../../templates/stripe/backend/template.js';
 import { SEED_NOW } from '../../templates/stripe/fixtures/acme-corp-billing.js';
 import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
-import { startBackend } from './harness.js';
+import { dumpPublic, migrationsDir, startBackend } from './harness.js';
 import { ENGINEERING, GENERAL, RANDOM, slackClient } from './slack-support.js';
 
 /**
@@ -360,5 +362,66 @@ describe('Stripe: billing sits around now', () => {
       }),
     ).rejects.toMatchObject({ code: 'promotion_code_invalid' });
     expect((await clone.stripe.billingPortal.configurations.list({ is_default: true })).data).toHaveLength(1);
+  });
+});
+
+describe('a clone from a seed image (spin: seeded once, started by many)', () => {
+  it('places the timeline on its own today at first boot, then keeps it across restarts', async () => {
+    // The seed image is made on one day: seeded, marked, nothing served.
+    let real = Date.UTC(2026, 10, 20, 9, 0);
+    const maker = await startBackend(infra, {
+      template: slackTemplate,
+      createApp: (deps) => createSlackApp({ ...deps, rateLimits: { enabled: false } }),
+      database: `timeline_seed_image_${databases++}`,
+      seedFixture: 'acme-corp',
+      start: false,
+      clock: new CloneClock(null, () => real),
+    });
+    try {
+      await maker.runtime.start('acme-corp', { seedImage: true });
+      expect(maker.runtime.ready).toBe(false);
+      const { rows: seededAt } = await maker.pool.query('SELECT seeded_at FROM asym.seed_state');
+      const dumpAtMaking = await dumpPublic(maker.pool);
+
+      // A clone boots from it days later: no seeding, the timeline moved onto that day.
+      real = Date.UTC(2026, 10, 27, 15, 0);
+      const boot = (nowMs: number) => {
+        const log = createMemoryLogger();
+        const runtime = new CloneRuntime({
+          template: slackTemplate,
+          pool: maker.pool,
+          redis: maker.redis,
+          redisPrefix: maker.redisPrefix,
+          migrationsDir: migrationsDir('slack'),
+          log,
+          clock: new CloneClock(null, () => nowMs),
+        });
+        return { runtime, log };
+      };
+      const first = boot(real);
+      await first.runtime.start('acme-corp');
+      expect(first.runtime.ready).toBe(true);
+      expect(first.log.lines.join('\n')).toMatch(/from the seed image/);
+      expect(first.log.lines.join('\n')).not.toMatch(/rows, snapshot taken/);
+      expect(ACME_ANCHOR * 1000 + first.runtime.timelineShift * 1000).toBe(utcMidnight(real));
+      // The same rows as the seed, each time moved by the extra days.
+      const moved = await dumpPublic(maker.pool);
+      expect(Object.keys(moved)).toEqual(Object.keys(dumpAtMaking));
+      expect(moved).not.toEqual(dumpAtMaking);
+      const { rows: adopted } = await maker.pool.query('SELECT seeded_at FROM asym.seed_state');
+      expect(adopted[0].seeded_at.getTime()).toBeGreaterThan(seededAt[0].seeded_at.getTime());
+
+      // A restart two days on is the same clone: its data and timeline stay where they were.
+      const restart = boot(real + 2 * DAY_MS);
+      await restart.runtime.start('acme-corp');
+      expect(restart.log.lines.join('\n')).toMatch(/seed from an earlier boot kept/);
+      expect(restart.runtime.timelineShift).toBe(first.runtime.timelineShift);
+      expect(await dumpPublic(maker.pool)).toEqual(moved);
+      // And a reset then is a reset as ever: back to the seed, placed on that day.
+      await restart.runtime.reset();
+      expect(ACME_ANCHOR * 1000 + restart.runtime.timelineShift * 1000).toBe(utcMidnight(real + 2 * DAY_MS));
+    } finally {
+      await maker.close();
+    }
   });
 });

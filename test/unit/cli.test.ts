@@ -151,6 +151,34 @@ describe('spin and status', () => {
     ]);
   });
 
+  it('the first spin of a fixture makes its seed image; the next start from it, with tokens of their own', async () => {
+    const committed: string[] = [];
+    const commit = fake.runtime.commitContainer.bind(fake.runtime);
+    fake.runtime.commitContainer = (id, tag, labels) => {
+      committed.push(tag);
+      return commit(id, tag, labels);
+    };
+    const first = await cli(fake, home, 'spin', 'slack', '--seed', 'acme-corp', '--json');
+    const second = await cli(fake, home, 'spin', 'slack', '--seed', 'acme-corp', '--json');
+    const empty = await cli(fake, home, 'spin', 'slack', '--json');
+    expect([first.code, second.code, empty.code]).toEqual([0, 0, 0]);
+    const registry = JSON.parse(readFileSync(join(home, 'registry.json'), 'utf8'));
+    const seedOf = (run: typeof first) => registry.clones[run.json().id].images.postgres.tag;
+    expect(seedOf(first)).toMatch(/^asymmetric\/slack-seed:[0-9a-f]{12}$/);
+    expect(seedOf(second)).toBe(seedOf(first));
+    expect(seedOf(empty)).not.toBe(seedOf(first));
+    expect(committed).toEqual([seedOf(first), seedOf(empty)]);
+    const postgres = [...fake.runtime.containers.values()].find(
+      (c) => c.labels[LABEL.clone] === second.json().id && c.labels[LABEL.service] === 'postgres',
+    );
+    expect(postgres?.spec.image).toBe(seedOf(first));
+    expect(second.json().tokens.botToken).not.toBe(first.json().tokens.botToken);
+    // The builder's containers are gone; the image stays for the next spin.
+    expect(
+      [...fake.runtime.containers.values()].filter((c) => c.labels[LABEL.kind] === 'seed-builder'),
+    ).toEqual([]);
+  });
+
   it('skips a port another process holds', async () => {
     const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'));
     const held = createServer().listen(config.portRange.from, '127.0.0.1');
