@@ -295,21 +295,9 @@ export function customerRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       await checkDefaultPaymentMethod(tx, id, fields);
       const inserted = await insertCustomer(tx.db, {
         id,
+        ...defaults(),
         created,
         test_clock: testClock,
-        email: null,
-        name: null,
-        description: null,
-        phone: null,
-        balance: 0,
-        invoice_prefix: deps.ids.invoicePrefix(),
-        next_invoice_sequence: 1,
-        address: null,
-        shipping: null,
-        invoice_settings: EMPTY_INVOICE_SETTINGS,
-        metadata: {},
-        preferred_locales: [],
-        tax_exempt: 'none',
         ...fields,
       });
       await tx.emit('customer.created', customerView(inserted) as StripeObject);
