@@ -13,7 +13,7 @@ import {
 } from './params.js';
 import { confirmIntent, declinedError } from './payments.js';
 import type { Params } from './request-params.js';
-import { EMPTY_INVOICE_SETTINGS } from './resources/customers.js';
+import { emptyCustomerFields } from './resources/customers.js';
 import { redeemCoupon } from './resources/invoices.js';
 import { attachForCustomer, resolvePaymentMethod } from './resources/payment-methods.js';
 import { createPrice, PRICE_DATA_KEYS } from './resources/prices.js';
@@ -486,19 +486,9 @@ async function newCustomer(tx: Tx, email: string | null, name: string | null): P
   const row = await insertCustomer(tx.db, {
     id: tx.ids.customer(),
     created: tx.now,
+    ...emptyCustomerFields(tx.ids.invoicePrefix()),
     email,
     name,
-    description: null,
-    phone: null,
-    balance: 0,
-    invoice_prefix: tx.ids.invoicePrefix(),
-    next_invoice_sequence: 1,
-    address: null,
-    shipping: null,
-    invoice_settings: EMPTY_INVOICE_SETTINGS,
-    metadata: {},
-    preferred_locales: [],
-    tax_exempt: 'none',
   });
   await tx.emit('customer.created', customerView(row) as StripeObject);
   return row;

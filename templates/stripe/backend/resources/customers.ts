@@ -75,6 +75,23 @@ export const EMPTY_INVOICE_SETTINGS: InvoiceSettings = {
   rendering_options: null,
 };
 
+/** What a customer holds before the fields its creator gave: Stripe's empty customer. */
+export const emptyCustomerFields = (invoicePrefix: string): CustomerFields => ({
+  email: null,
+  name: null,
+  description: null,
+  phone: null,
+  balance: 0,
+  invoice_prefix: invoicePrefix,
+  next_invoice_sequence: 1,
+  address: null,
+  shipping: null,
+  invoice_settings: EMPTY_INVOICE_SETTINGS,
+  metadata: {},
+  preferred_locales: [],
+  tax_exempt: 'none',
+});
+
 function rejectParams(params: Params, allowed: readonly string[]): void {
   for (const key of Object.keys(params)) {
     if (NOT_YET.includes(key)) {
@@ -246,30 +263,19 @@ export function customerRoutes(deps: ResourceDeps): Hono<StripeEnv> {
     const expand = expansions(params);
     const fields = fieldsFrom(params, null);
     const now = nowSeconds(deps);
-    const defaults = () => ({
-      created: now,
-      test_clock: null,
-      email: null,
-      name: null,
-      description: null,
-      phone: null,
-      balance: 0,
-      invoice_prefix: deps.ids.invoicePrefix(),
-      next_invoice_sequence: 1,
-      address: null,
-      shipping: null,
-      invoice_settings: EMPTY_INVOICE_SETTINGS,
-      metadata: {},
-      preferred_locales: [],
-      tax_exempt: 'none' as const,
-    });
     // The common create reads nothing first: the row and its event in one statement.
     if (
       params.test_clock === undefined &&
       params.payment_method === undefined &&
       fields.invoice_settings?.default_payment_method == null
     ) {
-      const customer = { id: deps.ids.customer(), ...defaults(), ...fields };
+      const customer = {
+        id: deps.ids.customer(),
+        created: now,
+        test_clock: null,
+        ...emptyCustomerFields(deps.ids.invoicePrefix()),
+        ...fields,
+      };
       const row = await writeWithEvent<CustomerRow>(deps, c, {
         write: insertCustomerStatement(customer),
         now,
@@ -295,9 +301,9 @@ export function customerRoutes(deps: ResourceDeps): Hono<StripeEnv> {
       await checkDefaultPaymentMethod(tx, id, fields);
       const inserted = await insertCustomer(tx.db, {
         id,
-        ...defaults(),
         created,
         test_clock: testClock,
+        ...emptyCustomerFields(deps.ids.invoicePrefix()),
         ...fields,
       });
       await tx.emit('customer.created', customerView(inserted) as StripeObject);
