@@ -95,6 +95,8 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
   private readonly resetHooks: Array<() => void | Promise<void>> = [];
   private readonly readyHooks: Array<() => void | Promise<void>> = [];
   private queue: Promise<unknown> = Promise.resolve();
+  /** Operations queued or running in `exclusive` (what `settled` waits out). */
+  private rewriting = 0;
   private fixture: string | null = null;
   private shift = 0;
   readonly clock: CloneClock;
@@ -126,6 +128,15 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
 
   get ready(): boolean {
     return this.currentStage === 'ready';
+  }
+
+  /**
+   * Ready, with no reset, seed or mint under way. Background work that writes (a scheduler
+   * posting what fell due) runs only then: a reseed commits the fixture's own fixed times a
+   * moment before it moves them around now, and in that moment every seeded reminder is due.
+   */
+  get settled(): boolean {
+    return this.ready && this.rewriting === 0;
   }
 
   get fixtureNames(): string[] {
@@ -434,7 +445,10 @@ export class CloneRuntime<Identity extends object = object, Tokens extends objec
 
   /** Runs `work` after every operation queued before it (reset, seed and mint never overlap). */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
+    this.rewriting += 1;
+    const run = this.queue.then(work, work).finally(() => {
+      this.rewriting -= 1;
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -7,7 +7,10 @@ import { Redis } from 'ioredis';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { createMemoryLogger } from '../../templates/_shared/log.js';
 import { createSlackApp, type SlackApp } from '../../templates/slack/backend/app.js';
+import { noEvents } from '../../templates/slack/backend/events/event-sink.js';
+import { startScheduler } from '../../templates/slack/backend/scheduler.js';
 import { slackTemplate } from '../../templates/slack/backend/template.js';
 import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
 import { ACME_BOT } from '../../templates/slack/fixtures/acme-corp.js';
@@ -316,6 +319,65 @@ describe('scheduled work', () => {
       },
       8_000,
     );
+  });
+});
+
+describe('the scheduler and a reseed', () => {
+  // A reseed commits the fixture's fixed times (months ago) a moment before it moves them
+  // around now; a tick that read the rows in that moment saw every seeded reminder due.
+  // Here the clock is a month ahead, so the seeded reminders and messages are all due.
+  const ahead = () => Date.now() + 30 * 86_400_000;
+  const fired = async () => {
+    const { rows } = await slack.pool.query<{ reminders: number; messages: number; scheduled: number }>(
+      `SELECT (SELECT count(*)::int FROM reminders WHERE fired) AS reminders,
+              (SELECT count(*)::int FROM messages WHERE user_id = 'USLACKBOT') AS messages,
+              (SELECT count(*)::int FROM scheduled_messages) AS scheduled`,
+    );
+    const counts = rows[0];
+    if (!counts) throw new Error('no counts');
+    return counts;
+  };
+  const run = async (isReady: () => boolean) => {
+    const stop = startScheduler({
+      pool: slack.pool,
+      now: ahead,
+      events: noEvents,
+      log: createMemoryLogger(),
+      isReady,
+      intervalMs: 50,
+    });
+    await sleep(600);
+    stop();
+  };
+
+  it('a tick that finds the clone unsettled once it holds the due rows posts nothing', async () => {
+    const seeded = await fired();
+    expect(seeded.scheduled).toBeGreaterThan(0);
+    let checks = 0;
+    // Settled when the tick starts, unsettled (a reseed began) by the time it holds the rows.
+    await run(() => ++checks === 1);
+    expect(checks).toBeGreaterThan(1);
+    expect(await fired()).toEqual(seeded);
+  });
+
+  it('(control) a settled clone posts them', async () => {
+    const seeded = await fired();
+    await run(() => true);
+    const after = await fired();
+    expect(after.reminders).toBeGreaterThan(seeded.reminders);
+    expect(after.messages).toBeGreaterThan(seeded.messages);
+    expect(after.scheduled).toBeLessThan(seeded.scheduled);
+  });
+
+  it('the runtime is unsettled while a reseed runs, and settled after it', async () => {
+    const seeded = await fired();
+    const reseed = slack.runtime.seed('acme-corp');
+    expect(slack.runtime.settled).toBe(false);
+    expect(slack.runtime.ready).toBe(true);
+    await reseed;
+    expect(slack.runtime.settled).toBe(true);
+    await sleep(1_500); // a tick of the clone's own scheduler, on the real clock
+    expect(await fired()).toEqual(seeded);
   });
 });
 

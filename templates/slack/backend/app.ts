@@ -179,7 +179,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   });
   Object.assign(lazyActions, personActions);
 
-  startScheduler({ pool, now, events, log, isReady: () => runtime.ready });
+  startScheduler({ pool, now, events, log, isReady: () => runtime.settled });
 
   // The web client's routes exist only behind the clone's frontend (full mode): on the API
   // port, and in a mode without a frontend, they answer like any unknown route.

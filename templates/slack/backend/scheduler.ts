@@ -77,10 +77,17 @@ export interface SchedulerDeps {
   now: () => number;
   events: EventSink;
   log: Logger;
-  /** Posting waits until the clone is migrated and seeded. */
+  /**
+   * Posting waits until the clone is migrated and seeded, and for any reset or reseed under
+   * way (the runtime's `settled`). Checked again inside each transaction, once its rows are
+   * read: a reseed that committed meanwhile has its times not yet moved onto today.
+   */
   isReady: () => boolean;
   intervalMs?: number;
 }
+
+/** A reset or reseed began while a tick held its rows: the tick rolls back and tries later. */
+class Unsettled extends Error {}
 
 // Each tick posts at most this many, so one tick's transaction stays short.
 const BATCH = 50;
@@ -112,6 +119,7 @@ export function startScheduler(deps: SchedulerDeps): () => void {
         await tx.query(LOCK_TIMEOUT);
         const due = await takeDue(tx, Math.floor(deps.now() / 1000), BATCH);
         if (due.length === 0) return 0;
+        if (!deps.isReady()) throw new Unsettled();
         const { rows: teams } = await tx.query<{ id: string }>(
           'SELECT id FROM teams ORDER BY created, id LIMIT 1',
         );
@@ -144,13 +152,16 @@ export function startScheduler(deps: SchedulerDeps): () => void {
       if (posted > 0) log.info(`scheduler: posted ${posted} scheduled message(s)`);
       const reminded = await withTransaction(pool, async (tx) => {
         await tx.query(LOCK_TIMEOUT);
-        return fireReminders(tx, deps);
+        const fired = await fireReminders(tx, deps);
+        if (fired > 0 && !deps.isReady()) throw new Unsettled();
+        return fired;
       });
       if (reminded > 0) log.info(`scheduler: delivered ${reminded} reminder(s)`);
     } catch (error) {
       // A lock timeout means a reset holds the tables: the next tick tries again.
+      // So does a reset or reseed that came while the rows were read (rolled back, unposted).
       const lockTimeout = (error as { code?: string }).code === '55P03';
-      if (!lockTimeout && !pool.ending && !pool.ended)
+      if (!lockTimeout && !(error instanceof Unsettled) && !pool.ending && !pool.ended)
         log.error('scheduler: posting due messages failed', error);
     } finally {
       running = false;
