@@ -11,7 +11,7 @@ import { cloneContainerSpecs, START_ORDER, serviceOf } from './clone-containers.
 import { interpretHealth, probeHealth } from './clone-health.js';
 import type { AppContext } from './context.js';
 import { syncEnvironmentNetwork } from './environment-network.js';
-import { ensureHomeInfra, type HomeInfra, removeHomeInfraIfUnused } from './home-infra.js';
+import { ensureHomeInfra, type HomeInfra, removeHomeInfraIfUnused, startHomeInfra } from './home-infra.js';
 import { names } from './naming.js';
 import { ensureSeedImage } from './seed-image.js';
 
@@ -96,12 +96,18 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
   });
 
   ctx.reporter.step(`Creating ${record.id} (${template.name}, ${mode})`);
+  let infra: ReturnType<typeof startHomeInfra> | null = null;
   try {
     // After the record exists: a concurrent destroy of the home's last clone then sees
     // this one and leaves the shared Redis and network in place.
-    const infra = await ensureHomeInfra(ctx, images.get('redis')!.tag);
+    // The clone's containers are created while the home's Redis and relay start (a fresh
+    // home's first spin): they need only the network and the relay's address.
+    infra = startHomeInfra(ctx, images.get('redis')!.tag);
+    const placed = await infra.placed;
+    // (Making a seed image runs its backend on the home network.)
     const seeded = await startFromSeedImage(ctx, runtime, record, template);
-    const started = await startWithFreePorts(ctx, runtime, seeded, template, infra);
+    const started = await startWithFreePorts(ctx, runtime, seeded, template, placed);
+    await infra.running;
     await waitUntilServing(runtime, started, template);
     const tokens = await adminCall<Record<string, string>>(started, '/_asym/tokens');
     const view = await ctx.store.update((registry) => {
@@ -127,6 +133,8 @@ export async function spinClone(ctx: AppContext, request: SpinRequest): Promise<
     return { ...view, tokens };
   } catch (error) {
     ctx.reporter.step(`Rolling back ${record.id}`);
+    // The home's Redis and relay may still be starting: they stay (other clones use them).
+    await infra?.running.catch(() => undefined);
     await removeCloneObjects(runtime, ctx.home.id, record.id);
     await ctx.store.update((registry) => {
       delete registry.clones[record.id];
@@ -244,19 +252,22 @@ async function createAndStart(
   infra: HomeInfra,
 ): Promise<void> {
   const existing = await cloneContainers(runtime, homeId, clone.id);
-  // All at once: creating Postgres copies its cluster into the new volume, and the backend
-  // waits for Postgres on its own, so nothing gains from going one by one.
-  const containers = await Promise.all(
+  // All at once, each started as soon as it is created: creating Postgres copies its
+  // cluster into the new volume, and the backend waits for Postgres on its own, so it boots
+  // (Node start, its bundle loaded) while that copy runs.
+  // Settled, every one, before a failure is thrown: the rollback then removes all of them.
+  const outcomes = await Promise.allSettled(
     orderSpecs(cloneContainerSpecs(homeId, clone, template, infra)).map(async (spec) => {
-      const found = existing.find((c) => c.labels[LABEL.service] === serviceOf(spec));
-      if (found) return found;
-      await createLabelledVolumes(runtime, homeId, clone, spec);
-      return runtime.createContainer(spec);
+      let container = existing.find((c) => c.labels[LABEL.service] === serviceOf(spec));
+      if (!container) {
+        await createLabelledVolumes(runtime, homeId, clone, spec);
+        container = await runtime.createContainer(spec);
+      }
+      if (container.status !== 'running') await runtime.startContainer(container.id);
     }),
   );
-  await Promise.all(
-    containers.filter((c) => c.status !== 'running').map((c) => runtime.startContainer(c.id)),
-  );
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { isAsymError } from '../errors.js';
 import { withHomeLock } from '../home-lock.js';
 import { homeLabels, LABEL } from '../runtime/labels.js';
-import type { ContainerRuntime, NetworkState } from '../runtime/types.js';
+import type { ContainerRuntime, ContainerState, NetworkState } from '../runtime/types.js';
 import type { AppContext } from './context.js';
 import { names } from './naming.js';
 import { freePortOn } from './ports.js';
@@ -21,10 +21,53 @@ export interface HomeInfra {
  * relay. Made on the first spin, removed with the last clone.
  */
 export async function ensureHomeInfra(ctx: AppContext, redisImage: string): Promise<HomeInfra> {
-  return withHomeLock(ctx.home, 'infra', () => ensureUnlocked(ctx, redisImage));
+  return startHomeInfra(ctx, redisImage).running;
 }
 
-async function ensureUnlocked(ctx: AppContext, redisImage: string): Promise<HomeInfra> {
+/**
+ * The home's infrastructure in two steps, for a spin to overlap with its own work:
+ * `placed` once the network exists and the relay's address is known (what a clone's
+ * containers need to be created), `running` once Redis and the relay have started too.
+ * `running` is marked handled here: a caller that fails before awaiting it loses nothing.
+ */
+export function startHomeInfra(ctx: AppContext, redisImage: string): HomeInfraStart {
+  // Spins of one process (an environment, `spin --count`) share the start under way: the
+  // second would otherwise wait on the lock until Redis and the relay run.
+  const key = `${ctx.home.id}\0${redisImage}`;
+  const pending = starting.get(key);
+  if (pending) return pending;
+  const start = startUnshared(ctx, redisImage);
+  starting.set(key, start);
+  void start.running.then(
+    () => starting.delete(key),
+    () => starting.delete(key),
+  );
+  return start;
+}
+
+interface HomeInfraStart {
+  placed: Promise<HomeInfra>;
+  running: Promise<HomeInfra>;
+}
+
+const starting = new Map<string, HomeInfraStart>();
+
+function startUnshared(ctx: AppContext, redisImage: string): HomeInfraStart {
+  let running!: Promise<HomeInfra>;
+  const placed = new Promise<HomeInfra>((resolve, reject) => {
+    running = withHomeLock(ctx.home, 'infra', () => ensureUnlocked(ctx, redisImage, resolve));
+    running.catch(reject);
+  });
+  placed.catch(() => undefined);
+  running.catch(() => undefined);
+  return { placed, running };
+}
+
+async function ensureUnlocked(
+  ctx: AppContext,
+  redisImage: string,
+  onPlaced: (infra: HomeInfra) => void,
+): Promise<HomeInfra> {
   const runtime = await ctx.runtime();
   const networkName = names.homeNetwork(ctx.home.id);
   let [network] = await runtime.listNetworks(homeLabels(ctx.home.id, 'home-network'));
@@ -43,13 +86,17 @@ async function ensureUnlocked(ctx: AppContext, redisImage: string): Promise<Home
     );
     [network] = await runtime.listNetworks(homeLabels(ctx.home.id, 'home-network'));
   }
+  const relay = network ? await placeRelay(runtime, ctx.home.id, network) : null;
+  const infra: HomeInfra = { relayUrl: relay?.url ?? null };
+  onPlaced(infra);
   // Redis and the relay need only the network: started side by side (each start is about
-  // a second of a fresh home's first spin on a busy machine).
-  const [, relayUrl] = await Promise.all([
+  // a second of a fresh home's first spin on a busy machine), while the spin creates its
+  // clone's containers.
+  await Promise.all([
     ensureRedis(ctx, runtime, redisImage, networkName),
-    network ? ensureRelay(ctx, runtime, network) : null,
+    network && relay ? startRelay(ctx, runtime, network, relay) : null,
   ]);
-  return { relayUrl };
+  return infra;
 }
 
 async function ensureRedis(
@@ -88,28 +135,43 @@ async function ensureRedis(
 /** Docker Desktop's `host.docker.internal` already reaches the host's loopback. */
 export const isDockerDesktop = (operatingSystem: string) => /docker desktop/i.test(operatingSystem);
 
+interface RelayPlace {
+  url: string;
+  port: number;
+  existing: ContainerState | undefined;
+}
+
 /**
- * The delivery relay (src/relay): host networking, listening on the home network's
+ * Where the delivery relay (src/relay) listens: host networking, on the home network's
  * gateway only, for the home network's subnet only. Null where none is needed or possible.
  */
-async function ensureRelay(
-  ctx: AppContext,
+async function placeRelay(
   runtime: ContainerRuntime,
+  homeId: string,
   network: NetworkState,
-): Promise<string | null> {
+): Promise<RelayPlace | null> {
   if (!network.gateway || !network.subnet) return null;
   if (isDockerDesktop((await runtime.engineInfo()).operatingSystem)) return null;
-  const [relay] = await runtime.listContainers(homeLabels(ctx.home.id, 'relay'));
+  const [existing] = await runtime.listContainers(homeLabels(homeId, 'relay'));
   const port = Number(
-    relay?.labels[LABEL.relayPort] ??
+    existing?.labels[LABEL.relayPort] ??
       network.labels[LABEL.relayPort] ??
       (await freePortOn(network.gateway)) ??
       (await freePortOn('0.0.0.0')),
   );
-  const url = `http://${network.gateway}:${port}`;
-  if (relay) {
-    if (relay.status !== 'running') await runtime.startContainer(relay.id);
-    return url;
+  return { url: `http://${network.gateway}:${port}`, port, existing };
+}
+
+/** The relay placed by `placeRelay`, created and started unless it runs already. */
+async function startRelay(
+  ctx: AppContext,
+  runtime: ContainerRuntime,
+  network: NetworkState,
+  { port, existing }: RelayPlace,
+): Promise<void> {
+  if (existing) {
+    if (existing.status !== 'running') await runtime.startContainer(existing.id);
+    return;
   }
   const image = (await ctx.images(['relay'])).get('relay')!.tag;
   ctx.reporter.step('Starting the delivery relay');
@@ -119,12 +181,11 @@ async function ensureRelay(
     labels: { ...homeLabels(ctx.home.id, 'relay'), [LABEL.relayPort]: String(port) },
     hostNetwork: true,
     init: true,
-    env: { ASYM_RELAY_LISTEN: `${network.gateway}:${port}`, ASYM_RELAY_ALLOW: network.subnet },
+    env: { ASYM_RELAY_LISTEN: `${network.gateway}:${port}`, ASYM_RELAY_ALLOW: network.subnet! },
     memoryBytes: 64 * 1024 * 1024,
     stopTimeoutSeconds: 1,
   });
   await runtime.startContainer(created.id);
-  return url;
 }
 
 /** Whether the home should have a running relay and has none (for doctor). */

@@ -8,7 +8,7 @@ import { names } from './naming.js';
 
 const MiB = 1024 * 1024;
 /** Bumped when what a seed image holds changes in a way its inputs' tags do not show. */
-const SEED_IMAGE_FORMAT = 'seed-image 1';
+const SEED_IMAGE_FORMAT = 'seed-image 2'; // 2: without template0 and template1
 /** A first-boot seed on a loaded machine can take minutes (spin's own wait is 10). */
 const SEED_DEADLINE_MS = 600_000;
 

@@ -65,8 +65,8 @@ export function startCloneBackend<Identity extends object, Tokens extends object
 }
 
 /**
- * ASYM_SEED_IMAGE=1: migrate and seed, mark the database as a seed image, flush it to disk
- * and exit 0 (1 on any failure). Nothing listens: the CLI waits for the exit, then stops
+ * ASYM_SEED_IMAGE=1: migrate and seed, mark the database as a seed image, drop the
+ * template databases, flush it to disk and exit 0 (1 on any failure). Nothing listens: the CLI waits for the exit, then stops
  * Postgres and commits its container as the image new clones start from.
  */
 async function makeSeedImage(
@@ -79,6 +79,12 @@ async function makeSeedImage(
   let code = 0;
   try {
     await runtime.start(fixture, { seedImage: true });
+    // Docker copies the seed image's cluster into every new clone's volume, file by file:
+    // the template databases are half its files, and a clone never creates a database.
+    for (const name of ['template0', 'template1']) {
+      await pool.query(`ALTER DATABASE ${name} IS_TEMPLATE false`);
+      await pool.query(`DROP DATABASE ${name}`);
+    }
     await pool.query('CHECKPOINT');
   } catch (error) {
     log.error('making the seed image failed', error);

@@ -73,12 +73,23 @@ export async function waitForDatabase(
   const deadlineMs = options.deadlineMs ?? 30_000;
   const started = Date.now();
   let last = 'no attempt yet';
+  // Each attempt on a connection of its own with a short connect timeout: a SYN sent while
+  // a new container's network is still coming up is dropped, and the kernel resends it only
+  // after a second (the whole of a spin's wait, when it happened). The timeout doubles with
+  // each attempt that ran into it, for a machine too loaded to connect that fast.
+  let timeoutMs = 250;
   for (let attempts = 1; ; attempts++) {
+    const probe = new pg.Client({ ...pool.options, connectionTimeoutMillis: timeoutMs });
+    const attemptStarted = Date.now();
     try {
-      await pool.query('SELECT 1');
+      await probe.connect();
+      await probe.query('SELECT 1');
       return { attempts };
     } catch (error) {
       last = error instanceof Error ? error.message || error.name : String(error);
+      if (Date.now() - attemptStarted >= timeoutMs) timeoutMs = Math.min(timeoutMs * 2, 8_000);
+    } finally {
+      await probe.end().catch(() => undefined);
     }
     if (Date.now() - started >= deadlineMs) {
       throw new Error(`postgres did not accept connections within ${deadlineMs} ms (last error: ${last})`);

@@ -157,6 +157,14 @@ describe('event_callback', () => {
     await user.chat.postMessage({ channel: ENGINEERING, text: 'marker' });
     await eventOf('message', (e) => e.text === 'marker');
     expect(callbacks().some((r) => r.json.event.channel === RANDOM)).toBe(false);
+
+    // The bot joins #random and leaves #engineering: what it hears follows at once.
+    await bot.conversations.join({ channel: RANDOM });
+    await bot.conversations.leave({ channel: ENGINEERING });
+    await user.chat.postMessage({ channel: ENGINEERING, text: 'after the bot left' });
+    await user.chat.postMessage({ channel: RANDOM, text: 'now for the bot' });
+    await eventOf('message', (e) => e.text === 'now for the bot');
+    expect(callbacks().some((r) => r.json.event.text === 'after the bot left')).toBe(false);
   });
 
   it('delivers reactions, channel creation and joins', async () => {

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../_shared/db.js';
-import type { EventSink } from './events/event-sink.js';
+import { type EventSink, noteBotPresence, type SlackEvent } from './events/event-sink.js';
 import type { ConversationKind } from './store/conversations.js';
 import { insertMessage, type MessageRow } from './store/messages.js';
 import { messageView } from './views/message.js';
@@ -70,7 +70,7 @@ export async function postIfAllowed(
     mayPostUnjoined: post.mayPostUnjoined,
   });
   if (!inserted) return null;
-  return announce(ctx, post.conversationId, post.teamId, inserted.row, inserted.kind);
+  return announce(ctx, post.conversationId, post.teamId, inserted.row, inserted.kind, inserted.appBot);
 }
 
 type PostContent = Omit<Post, 'conversation'>;
@@ -103,18 +103,21 @@ async function announce(
   teamId: string,
   row: MessageRow,
   kind: ConversationKind,
+  appBot?: { userId: string | null; member: boolean },
 ): Promise<PostedMessage> {
   const threadTsUs = row.thread_ts_us;
   const parentUserId = threadTsUs === null ? null : await parentAuthor(ctx.db, conversationId, threadTsUs);
   const view = messageView(row, teamId);
   if (parentUserId) view.parent_user_id = parentUserId;
-  ctx.events.emit({
+  const event: SlackEvent = {
     ...view,
     type: 'message',
     channel: conversationId,
     event_ts: view.ts as string,
     channel_type: CHANNEL_TYPES[kind],
-  });
+  };
+  if (appBot) noteBotPresence(event, appBot.userId, appBot.member);
+  ctx.events.emit(event);
   return { row, parentUserId };
 }
 

@@ -7,7 +7,7 @@ import { type FailureReason, OutboundDelivery, PgRetryStore } from '../../../_sh
 import { outboundUrl } from '../../../_shared/outbound-url.js';
 import { formatTs } from '../slack-ts.js';
 import type { SocketModeTransport } from '../socket-mode/socket-hub.js';
-import type { EventSink, SlackEvent } from './event-sink.js';
+import { EVENT_APP, type EventSink, notedBotPresence, type SlackEvent } from './event-sink.js';
 
 /** Event types the clone delivers, and the subscription name each is filed under. */
 const SUBSCRIPTION_NAMES: Record<string, string> = {
@@ -254,7 +254,7 @@ export class EventDispatcher implements EventSink {
       if (!name) continue;
       const toApp = (viaSocket || subscription !== null) && subscribed.includes(name);
       if (!toApp && !listening) continue;
-      if (!(await this.visibleToBot(one, app))) continue;
+      if (!(await this.visibleToBot(one, app, event))) continue;
       const envelope = {
         token: await this.verificationToken(),
         team_id: app.team_id,
@@ -320,7 +320,8 @@ export class EventDispatcher implements EventSink {
     return events;
   }
 
-  private async visibleToBot(event: SlackEvent, app: AppIdentity): Promise<boolean> {
+  /** Whether the bot may hear `event` (derived from `source`, on the same conversation). */
+  private async visibleToBot(event: SlackEvent, app: AppIdentity, source: SlackEvent): Promise<boolean> {
     const item = event.item as { channel?: string } | undefined;
     const channel =
       typeof event.channel === 'string'
@@ -331,6 +332,9 @@ export class EventDispatcher implements EventSink {
     if (!channel || event.type === 'channel_rename') return true;
     // The bot hears its own departure.
     if (event.type === 'member_left_channel' && event.user === app.bot_user_id) return true;
+    // Read by the statement that wrote the event, when it could (chat.postMessage).
+    const noted = notedBotPresence(source, app.bot_user_id);
+    if (noted !== undefined) return noted;
     const { rowCount } = await this.pool.query(
       'SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2',
       [channel, app.bot_user_id],
@@ -344,9 +348,7 @@ export class EventDispatcher implements EventSink {
   private app(): Promise<AppIdentity | null> {
     if (!this.cachedApp) {
       const app = this.pool
-        .query<AppIdentity>(
-          'SELECT a.id AS app_id, a.team_id, a.bot_user_id FROM apps a ORDER BY a.created, a.id LIMIT 1',
-        )
+        .query<AppIdentity>(`SELECT a.id AS app_id, a.team_id, a.bot_user_id FROM apps a ${EVENT_APP}`)
         .then(({ rows }) => rows[0] ?? null);
       this.cachedApp = app;
       app.catch(() => {

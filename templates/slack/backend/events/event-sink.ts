@@ -10,3 +10,26 @@ export interface EventSink {
 }
 
 export const noEvents: EventSink = { emit: () => undefined };
+
+/**
+ * The app whose bot the Events API delivers to: the workspace's first app. Kept as one
+ * fragment (alias `a` on apps) so a writer can read what the dispatcher would ask about.
+ */
+export const EVENT_APP = 'ORDER BY a.created, a.id LIMIT 1';
+
+/**
+ * Whether the app's bot was a member of the event's conversation, as read by the statement
+ * that wrote the event's row: the dispatcher then skips its own membership query (one
+ * round trip per event on the API's pool). Kept beside the event, never inside it.
+ */
+const botPresence = new WeakMap<SlackEvent, { botUserId: string; member: boolean }>();
+
+export function noteBotPresence(event: SlackEvent, botUserId: string | null, member: boolean): void {
+  if (botUserId !== null) botPresence.set(event, { botUserId, member });
+}
+
+/** The noted membership of `botUserId` for `event` (or for the event it was derived from). */
+export function notedBotPresence(event: SlackEvent, botUserId: string): boolean | undefined {
+  const noted = botPresence.get(event);
+  return noted?.botUserId === botUserId ? noted.member : undefined;
+}

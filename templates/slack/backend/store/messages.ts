@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Queryable } from '../../../_shared/db.js';
+import { EVENT_APP } from '../events/event-sink.js';
 import type { ConversationKind } from './conversations.js';
 import { countPins } from './pins.js';
 
@@ -179,6 +180,14 @@ export interface NewMessage {
   icons?: Record<string, string> | null;
 }
 
+/** A message as written, with what the statement read on the way (see `postToConversation`). */
+export interface InsertedMessage {
+  row: MessageRow;
+  kind: ConversationKind;
+  /** The Events API bot (null: no app) and whether it is in the conversation, when read. */
+  appBot?: { userId: string | null; member: boolean };
+}
+
 /**
  * Hands out the conversation's next ts and inserts the message in one statement, returning
  * the row as the views want it and the conversation's kind. `db` may be a transaction.
@@ -191,7 +200,7 @@ export async function insertMessage(
   db: Queryable,
   m: NewMessage,
   onlyIfPostable?: { mayPostUnjoined: boolean },
-): Promise<{ row: MessageRow; kind: ConversationKind } | null> {
+): Promise<InsertedMessage | null> {
   if (onlyIfPostable && isPool(db)) return postToConversation(db, m, onlyIfPostable.mayPostUnjoined);
   const { rows } = await db.query<MessageRow & { conversation_kind: ConversationKind }>(
     `WITH next AS (
@@ -264,18 +273,28 @@ async function postToConversation(
   pool: pg.Pool,
   m: NewMessage,
   mayPostUnjoined: boolean,
-): Promise<{ row: MessageRow; kind: ConversationKind } | null> {
+): Promise<InsertedMessage | null> {
   // One autocommit statement, prepared like every other: `set_config(..., true)` turns
   // synchronous_commit off for its own implicit transaction only, which is what the
   // explicit BEGIN; SET LOCAL; UPDATE; COMMIT did in four simple-protocol statements on a
   // checked-out client.
-  const { rows: allocations } = await pool.query<{ last_ts_us: number; kind: ConversationKind }>(
+  // It also reads whether the Events API's bot is in the conversation, for the dispatcher
+  // (an index probe here instead of a round trip there, per event).
+  const { rows: allocations } = await pool.query<{
+    last_ts_us: number;
+    kind: ConversationKind;
+    app_bot: string | null;
+    app_bot_member: boolean;
+  }>(
     `UPDATE conversations c SET last_ts_us = greatest($2::bigint, last_ts_us + 1), updated = $3
-     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
+     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
+       (SELECT (SELECT a.bot_user_id FROM apps a ${EVENT_APP}) AS app_bot) AS events_app
      WHERE c.id = $1 AND NOT c.is_archived AND (
        EXISTS (SELECT 1 FROM conversation_members cm WHERE cm.conversation_id = c.id AND cm.user_id = $4)
        OR ($5::boolean AND c.kind = 'channel'))
-     RETURNING c.last_ts_us, c.kind`,
+     RETURNING c.last_ts_us, c.kind, events_app.app_bot,
+       EXISTS (SELECT 1 FROM conversation_members cm
+               WHERE cm.conversation_id = c.id AND cm.user_id = events_app.app_bot) AS app_bot_member`,
     [m.conversationId, Math.trunc(m.nowUs), Math.floor(m.nowUs / 1000), m.userId, mayPostUnjoined],
   );
   const allocated = allocations[0];
@@ -309,7 +328,13 @@ async function postToConversation(
     ],
   );
   const row = rows[0];
-  return row ? { row, kind: allocated.kind } : null;
+  return row
+    ? {
+        row,
+        kind: allocated.kind,
+        appBot: { userId: allocated.app_bot, member: allocated.app_bot_member },
+      }
+    : null;
 }
 
 export interface RepliesQuery {
