@@ -68,6 +68,7 @@ export async function postIfAllowed(
 ): Promise<PostedMessage | null> {
   const inserted = await insertMessage(ctx.db, newMessage(ctx, post.conversationId, post), {
     mayPostUnjoined: post.mayPostUnjoined,
+    readAppBot: ctx.events.heard?.() ?? false,
   });
   if (!inserted) return null;
   return announce(ctx, post.conversationId, post.teamId, inserted.row, inserted.kind, inserted.appBot);

@@ -229,6 +229,10 @@ export class EventDispatcher implements EventSink {
     this.cachedSecret = null;
   }
 
+  heard(): boolean {
+    return Boolean(this.subscription) || this.socketMode?.enabled === true || this.feed?.listening === true;
+  }
+
   emit(event: SlackEvent): void {
     const generation = this.generation;
     // Deliveries run one after another in emit order; a failure never reaches the method.

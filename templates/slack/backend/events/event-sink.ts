@@ -7,6 +7,12 @@ export interface SlackEvent {
 /** Where methods report what they changed; the Events API dispatcher listens here. */
 export interface EventSink {
   emit(event: SlackEvent): void;
+  /**
+   * Whether an app may hear events now (a Request URL, Socket Mode, a live feed): a writer
+   * then reads the bot's membership for the dispatcher (`noteBotPresence`). Without it, or
+   * false, the dispatcher asks Postgres itself.
+   */
+  heard?(): boolean;
 }
 
 export const noEvents: EventSink = { emit: () => undefined };

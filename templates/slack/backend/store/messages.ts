@@ -199,9 +199,10 @@ export interface InsertedMessage {
 export async function insertMessage(
   db: Queryable,
   m: NewMessage,
-  onlyIfPostable?: { mayPostUnjoined: boolean },
+  onlyIfPostable?: { mayPostUnjoined: boolean; readAppBot?: boolean },
 ): Promise<InsertedMessage | null> {
-  if (onlyIfPostable && isPool(db)) return postToConversation(db, m, onlyIfPostable.mayPostUnjoined);
+  if (onlyIfPostable && isPool(db))
+    return postToConversation(db, m, onlyIfPostable.mayPostUnjoined, onlyIfPostable.readAppBot ?? false);
   const { rows } = await db.query<MessageRow & { conversation_kind: ConversationKind }>(
     `WITH next AS (
        UPDATE conversations c SET last_ts_us = greatest($2::bigint, last_ts_us + 1), updated = $14
@@ -273,13 +274,14 @@ async function postToConversation(
   pool: pg.Pool,
   m: NewMessage,
   mayPostUnjoined: boolean,
+  readAppBot: boolean,
 ): Promise<InsertedMessage | null> {
   // One autocommit statement, prepared like every other: `set_config(..., true)` turns
   // synchronous_commit off for its own implicit transaction only, which is what the
   // explicit BEGIN; SET LOCAL; UPDATE; COMMIT did in four simple-protocol statements on a
   // checked-out client.
-  // It also reads whether the Events API's bot is in the conversation, for the dispatcher
-  // (an index probe here instead of a round trip there, per event).
+  // While an app may hear events, it also reads whether the Events API's bot is in the
+  // conversation, for the dispatcher (an index probe here instead of a round trip there).
   const { rows: allocations } = await pool.query<{
     last_ts_us: number;
     kind: ConversationKind;
@@ -288,14 +290,21 @@ async function postToConversation(
   }>(
     `UPDATE conversations c SET last_ts_us = greatest($2::bigint, last_ts_us + 1), updated = $3
      FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
-       (SELECT (SELECT a.bot_user_id FROM apps a ${EVENT_APP}) AS app_bot) AS events_app
+       (SELECT CASE WHEN $6::boolean THEN (SELECT a.bot_user_id FROM apps a ${EVENT_APP}) END AS app_bot) AS events_app
      WHERE c.id = $1 AND NOT c.is_archived AND (
        EXISTS (SELECT 1 FROM conversation_members cm WHERE cm.conversation_id = c.id AND cm.user_id = $4)
        OR ($5::boolean AND c.kind = 'channel'))
      RETURNING c.last_ts_us, c.kind, events_app.app_bot,
-       EXISTS (SELECT 1 FROM conversation_members cm
+       events_app.app_bot IS NOT NULL AND EXISTS (SELECT 1 FROM conversation_members cm
                WHERE cm.conversation_id = c.id AND cm.user_id = events_app.app_bot) AS app_bot_member`,
-    [m.conversationId, Math.trunc(m.nowUs), Math.floor(m.nowUs / 1000), m.userId, mayPostUnjoined],
+    [
+      m.conversationId,
+      Math.trunc(m.nowUs),
+      Math.floor(m.nowUs / 1000),
+      m.userId,
+      mayPostUnjoined,
+      readAppBot,
+    ],
   );
   const allocated = allocations[0];
   if (!allocated) return null;
@@ -332,7 +341,7 @@ async function postToConversation(
     ? {
         row,
         kind: allocated.kind,
-        appBot: { userId: allocated.app_bot, member: allocated.app_bot_member },
+        ...(readAppBot ? { appBot: { userId: allocated.app_bot, member: allocated.app_bot_member } } : {}),
       }
     : null;
 }
