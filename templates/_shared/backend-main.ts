@@ -66,8 +66,9 @@ export function startCloneBackend<Identity extends object, Tokens extends object
 
 /**
  * ASYM_SEED_IMAGE=1: migrate and seed, mark the database as a seed image, drop the
- * template databases, flush it to disk and exit 0 (1 on any failure). Nothing listens: the CLI waits for the exit, then stops
- * Postgres and commits its container as the image new clones start from.
+ * template databases, flush it to disk and exit 0 (1 on any failure). Nothing listens:
+ * the CLI waits for the exit, then stops Postgres and commits its container as the image
+ * new clones start from.
  */
 async function makeSeedImage(
   runtime: CloneRuntime,

@@ -1,5 +1,10 @@
 import type { Queryable } from '../../_shared/db.js';
-import { type EventSink, noteBotPresence, type SlackEvent } from './events/event-sink.js';
+import {
+  type AppBotPresence,
+  type EventSink,
+  noteBotPresence,
+  type SlackEvent,
+} from './events/event-sink.js';
 import type { ConversationKind } from './store/conversations.js';
 import { insertMessage, type MessageRow } from './store/messages.js';
 import { messageView } from './views/message.js';
@@ -104,7 +109,7 @@ async function announce(
   teamId: string,
   row: MessageRow,
   kind: ConversationKind,
-  appBot?: { userId: string | null; member: boolean },
+  appBot?: AppBotPresence,
 ): Promise<PostedMessage> {
   const threadTsUs = row.thread_ts_us;
   const parentUserId = threadTsUs === null ? null : await parentAuthor(ctx.db, conversationId, threadTsUs);
@@ -117,7 +122,7 @@ async function announce(
     event_ts: view.ts as string,
     channel_type: CHANNEL_TYPES[kind],
   };
-  if (appBot) noteBotPresence(event, appBot.userId, appBot.member);
+  if (appBot) noteBotPresence(event, appBot);
   ctx.events.emit(event);
   return { row, parentUserId };
 }

@@ -30,8 +30,14 @@ export const EVENT_APP = 'ORDER BY a.created, a.id LIMIT 1';
  */
 const botPresence = new WeakMap<SlackEvent, { botUserId: string; member: boolean }>();
 
-export function noteBotPresence(event: SlackEvent, botUserId: string | null, member: boolean): void {
-  if (botUserId !== null) botPresence.set(event, { botUserId, member });
+/** The Events API's bot (null: no app) and whether it is in a conversation, as a writer read it. */
+export interface AppBotPresence {
+  userId: string | null;
+  member: boolean;
+}
+
+export function noteBotPresence(event: SlackEvent, { userId, member }: AppBotPresence): void {
+  if (userId !== null) botPresence.set(event, { botUserId: userId, member });
 }
 
 /** The noted membership of `botUserId` for `event` (or for the event it was derived from). */

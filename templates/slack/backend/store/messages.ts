@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Queryable } from '../../../_shared/db.js';
-import { EVENT_APP } from '../events/event-sink.js';
+import { type AppBotPresence, EVENT_APP } from '../events/event-sink.js';
 import type { ConversationKind } from './conversations.js';
 import { countPins } from './pins.js';
 
@@ -184,8 +184,8 @@ export interface NewMessage {
 export interface InsertedMessage {
   row: MessageRow;
   kind: ConversationKind;
-  /** The Events API bot (null: no app) and whether it is in the conversation, when read. */
-  appBot?: { userId: string | null; member: boolean };
+  /** Read only while an app may hear events. */
+  appBot?: AppBotPresence;
 }
 
 /**
