@@ -2,7 +2,8 @@
  * Issue #17's API targets, as ratios to the floor (bench/floor-lib.ts) measured in the same
  * run at 10 connections: chat.postMessage and POST /v1/customers >= 0.4x the containerised
  * floor; conversations.history (limit 20, 10,000-message channel) and
- * GET /v1/customers?limit=10 (10,000 customers) >= 0.5x.
+ * GET /v1/customers?limit=10 (10,000 customers) >= 0.5x. Beside them, api.test (no token, no
+ * database, no target) shows what the pipeline alone costs.
  * Run: npm run build && node --import tsx bench/floor.ts [--seconds 5] [--rounds 3] [--only writes|reads]
  *      [--baseline <another build's dist/cli/asymmetric.mjs>]
  * With --baseline, the same clones are also spun by that build (its templates, so its
@@ -116,6 +117,22 @@ try {
     headers: { ...stripeAuth(c), 'content-type': 'application/x-www-form-urlencoded' },
     body: 'email=bench%40example.com&name=Bench&metadata[source]=bench',
   });
+  // No target: a method with no token and no database shows what the kit's and the
+  // template's own pipeline (routing, body reading, journal, envelope) costs against the
+  // floor, apart from the calls' work and their Postgres round trip.
+  const pipeline = target(
+    'api.test (no token, no database)',
+    slack,
+    baseSlack,
+    slackOriginOf,
+    () => ({
+      method: 'POST',
+      path: '/api/api.test',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: '{}',
+    }),
+    slackError,
+  );
   const post = target('chat.postMessage', slack, baseSlack, slackOriginOf, postTo, slackError);
   const create = target('POST /v1/customers', stripe, baseStripe, stripeOriginOf, createAt);
   const history = target(
@@ -139,7 +156,8 @@ try {
   );
 
   const results = [];
-  if (only !== 'reads') results.push(...(await compareToFloor([post, create], { rounds, seconds })));
+  if (only !== 'reads')
+    results.push(...(await compareToFloor([pipeline, post, create], { rounds, seconds })));
   if (only !== 'writes') {
     for (const [s, p] of [[slack, stripe] as const, [baseSlack, baseStripe] as const]) {
       if (!s || !p) continue;

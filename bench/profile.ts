@@ -9,8 +9,10 @@
  *  - a CPU profile of the backend under that load (the inspector, opened with SIGUSR1 and
  *    driven from inside its container), as self time by bundled module and by function.
  * Run: npm run build && node --import tsx bench/profile.ts [--seconds 5] [--only <name substring>]
+ *      [--save <dir>] (also writes each profile there as <call>.cpuprofile, for Chrome's DevTools)
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { LABEL } from '../src/runtime/labels.js';
@@ -21,6 +23,7 @@ const arg = (name: string, fallback: string) =>
   process.argv.includes(name) ? (process.argv[process.argv.indexOf(name) + 1] ?? fallback) : fallback;
 const seconds = Number(arg('--seconds', '5'));
 const only = arg('--only', '');
+const saveTo = arg('--save', '');
 
 const docker = new DockerRuntime();
 const home = benchHome(47900);
@@ -166,6 +169,18 @@ try {
   const channel = 'C0ACME0GEN1';
   const cases: Array<{ name: string; clone: typeof slack; origin: string; request: LoadRequest }> = [
     {
+      // No token and no database: what the kit's and the template's pipeline costs alone.
+      name: 'api.test',
+      clone: slack,
+      origin: slackOrigin,
+      request: {
+        method: 'POST',
+        path: '/api/api.test',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      },
+    },
+    {
       name: 'chat.postMessage',
       clone: slack,
       origin: slackOrigin,
@@ -261,7 +276,12 @@ try {
     const profiling = cpuProfile(backend, nodePid, seconds * 1000);
     await new Promise((resolve) => setTimeout(resolve, 500));
     await load(c.name, c.origin, c.request, { connections: 10, seconds });
-    const { modules, functions } = summarise(await profiling, bundle);
+    const profile = await profiling;
+    if (saveTo) {
+      mkdirSync(saveTo, { recursive: true });
+      writeFileSync(join(saveTo, `${c.name.replace(/[^\w.-]+/g, '_')}.cpuprofile`), JSON.stringify(profile));
+    }
+    const { modules, functions } = summarise(profile, bundle);
     process.stdout.write(
       `  backend CPU profile, self time by module:\n${modules.map((l) => `    ${l}`).join('\n')}\n` +
         `  by function:\n${functions.map((l) => `    ${l}`).join('\n')}\n`,

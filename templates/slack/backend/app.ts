@@ -32,6 +32,7 @@ import { startScheduler } from './scheduler.js';
 import { SlackError, slackErrorFromKit } from './slack-error.js';
 import { SocketModeHub, type SocketModeOptions } from './socket-mode/socket-hub.js';
 import { createConnectionsOpenRoute, createSocketModeAdminRoutes } from './socket-mode/socket-routes.js';
+import { forgetIssuedTs } from './store/messages.js';
 import { findWorkspace } from './store/workspace.js';
 import type { SlackIdentity, SlackTokens } from './tokens.js';
 import type { LoginThrottleOptions } from './web/login-throttle.js';
@@ -74,6 +75,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const now = deps.now ?? runtime.clock.now;
   const callers = new CallerResolver(pool);
   runtime.onCachesInvalidated(() => callers.clear());
+  runtime.onCachesInvalidated(() => forgetIssuedTs(pool));
   const limiter = new RateLimiter(redis, deps.rateLimits, now, log);
   const sockets = new SocketModeHub(
     async () =>

@@ -226,11 +226,15 @@ export class EventDispatcher implements EventSink {
    */
   invalidate(): void {
     this.cachedApp = null;
+    this.knownApp = undefined;
     this.cachedSecret = null;
+    this.cachedToken = null;
   }
 
-  heard(): boolean {
-    return Boolean(this.subscription) || this.socketMode?.enabled === true || this.feed?.listening === true;
+  heardBy(): string | null | false {
+    const heard =
+      Boolean(this.subscription) || this.socketMode?.enabled === true || this.feed?.listening === true;
+    return heard ? (this.knownApp?.bot_user_id ?? null) : false;
   }
 
   emit(event: SlackEvent): void {
@@ -347,7 +351,10 @@ export class EventDispatcher implements EventSink {
   }
 
   private cachedApp: Promise<AppIdentity | null> | null = null;
+  /** What `cachedApp` resolved to (undefined until it has), for `heardBy`. */
+  private knownApp: AppIdentity | null | undefined = undefined;
   private cachedSecret: Promise<string> | null = null;
+  private cachedToken: Promise<string> | null = null;
 
   private app(): Promise<AppIdentity | null> {
     if (!this.cachedApp) {
@@ -355,9 +362,14 @@ export class EventDispatcher implements EventSink {
         .query<AppIdentity>(`SELECT a.id AS app_id, a.team_id, a.bot_user_id FROM apps a ${EVENT_APP}`)
         .then(({ rows }) => rows[0] ?? null);
       this.cachedApp = app;
-      app.catch(() => {
-        if (this.cachedApp === app) this.cachedApp = null;
-      });
+      app.then(
+        (found) => {
+          if (this.cachedApp === app) this.knownApp = found;
+        },
+        () => {
+          if (this.cachedApp === app) this.cachedApp = null;
+        },
+      );
     }
     return this.cachedApp;
   }
@@ -373,8 +385,15 @@ export class EventDispatcher implements EventSink {
     return this.cachedSecret;
   }
 
-  private async verificationToken(): Promise<string> {
-    return verificationTokenFor(await this.signingSecret());
+  private verificationToken(): Promise<string> {
+    if (!this.cachedToken) {
+      const token = this.signingSecret().then(verificationTokenFor);
+      this.cachedToken = token;
+      token.catch(() => {
+        if (this.cachedToken === token) this.cachedToken = null;
+      });
+    }
+    return this.cachedToken;
   }
 
   private async post(url: string, body: string, headers: Record<string, string> = {}) {

@@ -8,11 +8,13 @@ export interface SlackEvent {
 export interface EventSink {
   emit(event: SlackEvent): void;
   /**
-   * Whether an app may hear events now (a Request URL, Socket Mode, a live feed): a writer
-   * then reads the bot's membership for the dispatcher (`noteBotPresence`). Without it, or
+   * Whether an app may hear events now (a Request URL, Socket Mode, a live feed), and whose
+   * bot: false when none may; the Events API bot's user id when the dispatcher knows it;
+   * null when it does not yet (the writer then reads it too). A writer that is told an app
+   * hears reads the bot's membership for the dispatcher (`noteBotPresence`). Without it, or
    * false, the dispatcher asks Postgres itself.
    */
-  heard?(): boolean;
+  heardBy?(): string | null | false;
 }
 
 export const noEvents: EventSink = { emit: () => undefined };

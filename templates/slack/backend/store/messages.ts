@@ -195,155 +195,206 @@ export interface InsertedMessage {
  * With `onlyIfPostable`, the author's right to post there is checked too (not archived; a
  * member, or a public channel when `mayPostUnjoined`), and nothing is inserted (null)
  * otherwise: chat.postMessage's path, given the pool (see `postToConversation`).
+ *
+ * A ts is greater than every ts the conversation holds and than its `last_ts_us` (the
+ * highest ts it ever handed out and then deleted, see `deleteMessage`), and not before the
+ * clock: max(now, those + 1 µs). Two writers that pick the same ts at once meet on the
+ * messages' primary key: the later one inserts nothing, waits for the other's commit and
+ * takes the next ts (`withFreshTs`).
  */
 export async function insertMessage(
   db: Queryable,
   m: NewMessage,
-  onlyIfPostable?: { mayPostUnjoined: boolean; readAppBot?: boolean },
+  onlyIfPostable?: {
+    mayPostUnjoined: boolean;
+    /** Also read whether the Events API's bot is in the conversation ... */
+    readAppBot?: boolean;
+    /** ... that bot, when the caller knows it (else the statement reads it too). */
+    appBotUserId?: string;
+  },
 ): Promise<InsertedMessage | null> {
   if (onlyIfPostable && isPool(db))
-    return postToConversation(db, m, onlyIfPostable.mayPostUnjoined, onlyIfPostable.readAppBot ?? false);
-  const { rows } = await db.query<MessageRow & { conversation_kind: ConversationKind }>(
-    `WITH next AS (
-       UPDATE conversations c SET last_ts_us = greatest($2::bigint, last_ts_us + 1), updated = $14
-       WHERE id = $1 AND ($15::boolean IS NULL OR (NOT c.is_archived AND (
-         EXISTS (SELECT 1 FROM conversation_members cm WHERE cm.conversation_id = c.id AND cm.user_id = $3)
-         OR ($15 AND c.kind = 'channel'))))
-       RETURNING last_ts_us, kind
-     ), inserted AS (
-       INSERT INTO messages
-         (conversation_id, ts_us, user_id, bot_id, app_id, subtype, text, blocks, attachments, thread_ts_us,
-          reply_broadcast, file_ids, metadata, username, icons)
-       SELECT $1, next.last_ts_us, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16, $17 FROM next
-       RETURNING *
-     )
-     -- A new message has no replies, reactions or pin yet: only its bot and files to look up.
-     SELECT m.*, 0 AS reply_count, NULL::text[] AS reply_users, NULL::bigint AS latest_reply_us,
-       NULL::json AS reactions, a.name AS bot_name, a.bot_user_id, false AS pinned,
-       ${FILES_COLUMN} AS files, next.kind AS conversation_kind
-     FROM inserted m CROSS JOIN next LEFT JOIN apps a ON a.bot_id = m.bot_id`,
-    [
-      m.conversationId,
-      m.nowUs,
-      m.userId,
-      m.botId,
-      m.appId,
-      m.subtype ?? (m.threadTsUs !== null && m.replyBroadcast ? 'thread_broadcast' : null),
-      m.text,
-      m.blocks === null ? null : JSON.stringify(m.blocks),
-      m.attachments === null ? null : JSON.stringify(m.attachments),
-      m.threadTsUs,
-      m.replyBroadcast,
-      m.fileIds && m.fileIds.length > 0 ? m.fileIds : null,
-      m.metadata ? JSON.stringify(m.metadata) : null,
-      Math.floor(m.nowUs / 1000),
-      onlyIfPostable ? onlyIfPostable.mayPostUnjoined : null,
-      m.username ?? null,
-      m.icons ? JSON.stringify(m.icons) : null,
-    ],
-  );
-  const found = rows[0];
-  if (!found) return null;
-  const { conversation_kind: kind, ...row } = found;
-  return { row, kind };
+    return postToConversation(db, m, onlyIfPostable.mayPostUnjoined, {
+      read: onlyIfPostable.readAppBot ?? false,
+      userId: onlyIfPostable.appBotUserId ?? null,
+    });
+  return withFreshTs<InsertedMessage>(m.conversationId, m.nowUs, null, async (nowUs) => {
+    const { rows } = await db.query<
+      Partial<MessageRow> & { conversation_kind: ConversationKind; allocated_ts_us: number }
+    >(
+      `WITH next AS (
+         UPDATE conversations c SET last_ts_us = greatest($2::bigint, last_ts_us + 1, ${LATEST_TS} + 1), updated = $16
+         WHERE id = $1 AND ($17::boolean IS NULL OR (NOT c.is_archived AND (
+           EXISTS (SELECT 1 FROM conversation_members cm WHERE cm.conversation_id = c.id AND cm.user_id = $3)
+           OR ($17 AND c.kind = 'channel'))))
+         RETURNING last_ts_us, kind
+       ), inserted AS (
+         INSERT INTO messages (${MESSAGE_COLUMNS})
+         SELECT $1, next.last_ts_us, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 FROM next
+         ON CONFLICT (conversation_id, ts_us) DO NOTHING
+         RETURNING *
+       )
+       SELECT ${NEW_MESSAGE_COLUMNS}, next.kind AS conversation_kind, next.last_ts_us AS allocated_ts_us
+       FROM next LEFT JOIN inserted m ON true LEFT JOIN apps a ON a.bot_id = m.bot_id`,
+      [
+        ...messageParams(m, nowUs),
+        Math.floor(m.nowUs / 1000),
+        onlyIfPostable ? onlyIfPostable.mayPostUnjoined : null,
+      ],
+    );
+    const found = rows[0];
+    if (!found) return null;
+    const { conversation_kind: kind, allocated_ts_us: triedTsUs, ...row } = found;
+    return isInserted(row) ? { row, kind } : { triedTsUs: Number(triedTsUs) };
+  });
 }
 
 const isPool = (db: Queryable): db is pg.Pool => typeof (db as Partial<pg.Pool>).connect === 'function';
 
+const subtypeOf = (m: NewMessage) =>
+  m.subtype ?? (m.threadTsUs !== null && m.replyBroadcast ? 'thread_broadcast' : null);
+
+/** The columns a new message is inserted with, in the order of `messageParams` ($1-$15). */
 const MESSAGE_COLUMNS = `conversation_id, ts_us, user_id, bot_id, app_id, subtype, text, blocks, attachments,
   thread_ts_us, reply_broadcast, file_ids, metadata, username, icons`;
 
+/** $1-$15 of both writing statements: the message's columns, with the clock as $2. */
+const messageParams = (m: NewMessage, nowUs: number) => [
+  m.conversationId,
+  nowUs,
+  m.userId,
+  m.botId,
+  m.appId,
+  subtypeOf(m),
+  m.text,
+  m.blocks === null ? null : JSON.stringify(m.blocks),
+  m.attachments === null ? null : JSON.stringify(m.attachments),
+  m.threadTsUs,
+  m.replyBroadcast,
+  m.fileIds && m.fileIds.length > 0 ? m.fileIds : null,
+  m.metadata ? JSON.stringify(m.metadata) : null,
+  m.username ?? null,
+  m.icons ? JSON.stringify(m.icons) : null,
+];
+
+/** A message just inserted (`m`), as the views want it: no replies, reactions or pin yet. */
+const NEW_MESSAGE_COLUMNS = `m.*, 0 AS reply_count, NULL::text[] AS reply_users, NULL::bigint AS latest_reply_us,
+  NULL::json AS reactions, a.name AS bot_name, a.bot_user_id, false AS pinned, ${FILES_COLUMN} AS files`;
+
+/** A row the statement inserted, or only the conversation's columns (a ts taken meanwhile). */
+const isInserted = (row: Partial<MessageRow>): row is MessageRow =>
+  row.ts_us !== null && row.ts_us !== undefined;
+
+/** The conversation's highest ts (0 for none), for `c` in the enclosing statement. */
+const LATEST_TS = `coalesce((SELECT max(l.ts_us) FROM messages l WHERE l.conversation_id = c.id), 0)`;
+
+/** The ts a statement picked was taken by a concurrent writer: it inserted nothing. */
+type TsTaken = { triedTsUs: number };
+
 /**
- * chat.postMessage on the pool, in two transactions so that posts to one channel commit in
- * parallel (issue #17). In one statement, the UPDATE that hands out the ts held the
- * conversation's row lock until its commit had flushed the WAL to disk, so every post to a
- * channel waited for the previous one's fsync: one busy channel served at most one
- * commit per flush (about 500 posts/s here) and Postgres' group commit never applied.
- * Now:
- *  1. the ts is handed out (and access checked) in a transaction that commits without
- *     waiting for its flush (`synchronous_commit = off` for it alone): the row lock is
- *     held for microseconds. Nothing is acknowledged on it;
- *  2. the message is inserted in an ordinary durable transaction. WAL is flushed in order,
- *     so once a post is acknowledged its ts allocation is on disk too: a crash or kill
- *     can lose an allocation only for a post nobody was told about (a gap in ts, as
- *     Slack's own ts sequences have).
- * Two posts may commit in the other order of their ts, as on Slack, where a ts is not a
- * commit order either.
+ * Runs a ts-allocating insert until it gets a ts of its own: after a conflict, the next
+ * attempt's statement sees the other writer's row (it waited for its commit) and goes past
+ * it. `issued` remembers the last ts handed out per conversation, so that concurrent posts
+ * in one millisecond start from different values instead of meeting on the key.
+ */
+async function withFreshTs<T>(
+  conversationId: string,
+  nowUs: number,
+  issued: Map<string, number> | null,
+  attempt: (nowUs: number) => Promise<T | TsTaken | null>,
+): Promise<T | null> {
+  let from = Math.trunc(nowUs);
+  for (let tries = 0; tries < 20; tries += 1) {
+    const last = issued?.get(conversationId);
+    const tryUs = last !== undefined && last >= from ? last + 1 : from;
+    issued?.set(conversationId, tryUs);
+    const result = await attempt(tryUs);
+    if (result === null) return null;
+    if (!isTaken(result)) return result;
+    from = Math.max(tryUs, result.triedTsUs) + 1;
+  }
+  throw new Error(`no free ts in ${conversationId} after 20 attempts`);
+}
+
+const isTaken = (result: unknown): result is TsTaken =>
+  typeof result === 'object' && result !== null && 'triedTsUs' in result && !('row' in result);
+
+/**
+ * The ts each conversation last handed out on chat.postMessage's path, per pool (a clone's
+ * backend has one): dropped with the runtime's caches (`forgetIssuedTs`), so that a reset
+ * clone hands out the same ts it did the first time under the same clock.
+ */
+const issuedByPool = new WeakMap<pg.Pool, Map<string, number>>();
+
+export function forgetIssuedTs(pool: pg.Pool): void {
+  issuedByPool.delete(pool);
+}
+
+/**
+ * chat.postMessage on the pool: one autocommit statement that checks the author may post,
+ * picks the ts and inserts the message, with no lock on the conversation (issue #17). The
+ * UPDATE of `conversations.last_ts_us` that used to hand out the ts made every post to a
+ * channel queue on that row (and re-check its WHERE after each wait); the messages' primary
+ * key now settles two posts that pick the same ts (`withFreshTs`). Two posts may commit in
+ * the other order of their ts, as on Slack, where a ts is not a commit order either.
+ * While an app may hear events, it also reads whether the Events API's bot is in the
+ * conversation, for the dispatcher (an index probe here instead of a round trip there);
+ * which bot that is, the dispatcher says when it knows, else the statement reads it.
  */
 async function postToConversation(
   pool: pg.Pool,
   m: NewMessage,
   mayPostUnjoined: boolean,
-  readAppBot: boolean,
+  bot: { read: boolean; userId: string | null },
 ): Promise<InsertedMessage | null> {
-  // One autocommit statement, prepared like every other: `set_config(..., true)` turns
-  // synchronous_commit off for its own implicit transaction only, which is what the
-  // explicit BEGIN; SET LOCAL; UPDATE; COMMIT did in four simple-protocol statements on a
-  // checked-out client.
-  // While an app may hear events, it also reads whether the Events API's bot is in the
-  // conversation, for the dispatcher (an index probe here instead of a round trip there).
-  const { rows: allocations } = await pool.query<{
-    last_ts_us: number;
-    kind: ConversationKind;
-    app_bot: string | null;
-    app_bot_member: boolean;
-  }>(
-    `UPDATE conversations c SET last_ts_us = greatest($2::bigint, last_ts_us + 1), updated = $3
-     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit,
-       (SELECT CASE WHEN $6::boolean THEN (SELECT a.bot_user_id FROM apps a ${EVENT_APP}) END AS app_bot) AS events_app
-     WHERE c.id = $1 AND NOT c.is_archived AND (
-       EXISTS (SELECT 1 FROM conversation_members cm WHERE cm.conversation_id = c.id AND cm.user_id = $4)
-       OR ($5::boolean AND c.kind = 'channel'))
-     RETURNING c.last_ts_us, c.kind, events_app.app_bot,
-       events_app.app_bot IS NOT NULL AND EXISTS (SELECT 1 FROM conversation_members cm
-               WHERE cm.conversation_id = c.id AND cm.user_id = events_app.app_bot) AS app_bot_member`,
-    [
-      m.conversationId,
-      Math.trunc(m.nowUs),
-      Math.floor(m.nowUs / 1000),
-      m.userId,
-      mayPostUnjoined,
-      readAppBot,
-    ],
-  );
-  const allocated = allocations[0];
-  if (!allocated) return null;
-  const { rows } = await pool.query<MessageRow>(
-    `WITH inserted AS (
-       INSERT INTO messages (${MESSAGE_COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-       RETURNING *
-     )
-     SELECT m.*, 0 AS reply_count, NULL::text[] AS reply_users, NULL::bigint AS latest_reply_us,
-       NULL::json AS reactions, a.name AS bot_name, a.bot_user_id, false AS pinned,
-       ${FILES_COLUMN} AS files
-     FROM inserted m LEFT JOIN apps a ON a.bot_id = m.bot_id`,
-    [
-      m.conversationId,
-      Number(allocated.last_ts_us),
-      m.userId,
-      m.botId,
-      m.appId,
-      m.subtype ?? (m.threadTsUs !== null && m.replyBroadcast ? 'thread_broadcast' : null),
-      m.text,
-      m.blocks === null ? null : JSON.stringify(m.blocks),
-      m.attachments === null ? null : JSON.stringify(m.attachments),
-      m.threadTsUs,
-      m.replyBroadcast,
-      m.fileIds && m.fileIds.length > 0 ? m.fileIds : null,
-      m.metadata ? JSON.stringify(m.metadata) : null,
-      m.username ?? null,
-      m.icons ? JSON.stringify(m.icons) : null,
-    ],
-  );
-  const row = rows[0];
-  return row
-    ? {
-        row,
-        kind: allocated.kind,
-        ...(readAppBot ? { appBot: { userId: allocated.app_bot, member: allocated.app_bot_member } } : {}),
+  const readAppBot = bot.read;
+  const issued = issuedByPool.get(pool) ?? new Map<string, number>();
+  issuedByPool.set(pool, issued);
+  return withFreshTs<InsertedMessage>(m.conversationId, m.nowUs, issued, async (nowUs) => {
+    const { rows } = await pool.query<
+      Partial<MessageRow> & {
+        conversation_kind: ConversationKind;
+        allocated_ts_us: number;
+        app_bot: string | null;
+        app_bot_member: boolean;
       }
-    : null;
+    >(
+      `WITH target AS (
+         SELECT c.kind, greatest($2::bigint, c.last_ts_us + 1, ${LATEST_TS} + 1) AS ts_us,
+           CASE WHEN $17::boolean THEN coalesce($18::text, (SELECT a.bot_user_id FROM apps a ${EVENT_APP})) END AS app_bot
+         FROM conversations c
+         WHERE c.id = $1 AND NOT c.is_archived AND (
+           EXISTS (SELECT 1 FROM conversation_members cm WHERE cm.conversation_id = c.id AND cm.user_id = $3)
+           OR ($16::boolean AND c.kind = 'channel'))
+       ), inserted AS (
+         INSERT INTO messages (${MESSAGE_COLUMNS})
+         SELECT $1, t.ts_us, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 FROM target t
+         ON CONFLICT (conversation_id, ts_us) DO NOTHING
+         RETURNING *
+       )
+       SELECT ${NEW_MESSAGE_COLUMNS}, t.kind AS conversation_kind, t.ts_us AS allocated_ts_us, t.app_bot,
+         t.app_bot IS NOT NULL AND EXISTS (SELECT 1 FROM conversation_members cm
+           WHERE cm.conversation_id = $1 AND cm.user_id = t.app_bot) AS app_bot_member
+       FROM target t LEFT JOIN inserted m ON true LEFT JOIN apps a ON a.bot_id = m.bot_id`,
+      [...messageParams(m, nowUs), mayPostUnjoined, readAppBot, bot.userId],
+    );
+    const found = rows[0];
+    if (!found) return null;
+    const {
+      conversation_kind: kind,
+      allocated_ts_us: triedTsUs,
+      app_bot: appBot,
+      app_bot_member: appBotMember,
+      ...row
+    } = found;
+    if (!isInserted(row)) return { triedTsUs: Number(triedTsUs) };
+    issued.set(m.conversationId, Math.max(issued.get(m.conversationId) ?? 0, Number(row.ts_us)));
+    return {
+      row,
+      kind,
+      ...(readAppBot ? { appBot: { userId: appBot, member: appBotMember } } : {}),
+    };
+  });
 }
 
 export interface RepliesQuery {
@@ -440,7 +491,14 @@ export async function deleteMessage(
     ]);
     return 'tombstoned';
   }
-  await db.query('DELETE FROM messages WHERE conversation_id = $1 AND ts_us = $2', [conversationId, tsUs]);
+  // A deleted ts is never handed out again: new ones go past the highest ts still held, so
+  // the conversation remembers the deleted one (see `insertMessage`).
+  await db.query(
+    `WITH deleted AS (DELETE FROM messages WHERE conversation_id = $1 AND ts_us = $2 RETURNING ts_us)
+     UPDATE conversations SET last_ts_us = greatest(last_ts_us, (SELECT ts_us FROM deleted))
+     WHERE id = $1 AND EXISTS (SELECT 1 FROM deleted)`,
+    [conversationId, tsUs],
+  );
   return 'deleted';
 }
 
