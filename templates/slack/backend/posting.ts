@@ -71,11 +71,9 @@ export async function postIfAllowed(
   ctx: PostContext,
   post: PostContent & { conversationId: string; mayPostUnjoined: boolean },
 ): Promise<PostedMessage | null> {
-  const heardBy = ctx.events.heardBy?.() ?? false;
   const inserted = await insertMessage(ctx.db, newMessage(ctx, post.conversationId, post), {
     mayPostUnjoined: post.mayPostUnjoined,
-    readAppBot: heardBy !== false,
-    ...(typeof heardBy === 'string' ? { appBotUserId: heardBy } : {}),
+    appBot: ctx.events.heardBy?.() ?? false,
   });
   if (!inserted) return null;
   return announce(ctx, post.conversationId, post.teamId, inserted.row, inserted.kind, inserted.appBot);

@@ -228,7 +228,6 @@ export class EventDispatcher implements EventSink {
     this.cachedApp = null;
     this.knownApp = undefined;
     this.cachedSecret = null;
-    this.cachedToken = null;
   }
 
   heardBy(): string | null | false {
@@ -354,7 +353,8 @@ export class EventDispatcher implements EventSink {
   /** What `cachedApp` resolved to (undefined until it has), for `heardBy`. */
   private knownApp: AppIdentity | null | undefined = undefined;
   private cachedSecret: Promise<string> | null = null;
-  private cachedToken: Promise<string> | null = null;
+  /** The legacy verification token, for the secret it was derived from. */
+  private token: { secret: string; value: string } | null = null;
 
   private app(): Promise<AppIdentity | null> {
     if (!this.cachedApp) {
@@ -385,15 +385,10 @@ export class EventDispatcher implements EventSink {
     return this.cachedSecret;
   }
 
-  private verificationToken(): Promise<string> {
-    if (!this.cachedToken) {
-      const token = this.signingSecret().then(verificationTokenFor);
-      this.cachedToken = token;
-      token.catch(() => {
-        if (this.cachedToken === token) this.cachedToken = null;
-      });
-    }
-    return this.cachedToken;
+  private async verificationToken(): Promise<string> {
+    const secret = await this.signingSecret();
+    if (this.token?.secret !== secret) this.token = { secret, value: verificationTokenFor(secret) };
+    return this.token.value;
   }
 
   private async post(url: string, body: string, headers: Record<string, string> = {}) {

@@ -207,17 +207,15 @@ export async function insertMessage(
   m: NewMessage,
   onlyIfPostable?: {
     mayPostUnjoined: boolean;
-    /** Also read whether the Events API's bot is in the conversation ... */
-    readAppBot?: boolean;
-    /** ... that bot, when the caller knows it (else the statement reads it too). */
-    appBotUserId?: string;
+    /**
+     * Also read whether the Events API's bot is in the conversation (`EventSink.heardBy`):
+     * false not to; that bot's user id; or null for the statement to look the bot up too.
+     */
+    appBot?: string | null | false;
   },
 ): Promise<InsertedMessage | null> {
   if (onlyIfPostable && isPool(db))
-    return postToConversation(db, m, onlyIfPostable.mayPostUnjoined, {
-      read: onlyIfPostable.readAppBot ?? false,
-      userId: onlyIfPostable.appBotUserId ?? null,
-    });
+    return postToConversation(db, m, onlyIfPostable.mayPostUnjoined, onlyIfPostable.appBot ?? false);
   return withFreshTs<InsertedMessage>(m.conversationId, m.nowUs, null, async (nowUs) => {
     const { rows } = await db.query<
       Partial<MessageRow> & { conversation_kind: ConversationKind; allocated_ts_us: number }
@@ -345,9 +343,9 @@ async function postToConversation(
   pool: pg.Pool,
   m: NewMessage,
   mayPostUnjoined: boolean,
-  bot: { read: boolean; userId: string | null },
+  heardBy: string | null | false,
 ): Promise<InsertedMessage | null> {
-  const readAppBot = bot.read;
+  const readAppBot = heardBy !== false;
   const issued = issuedByPool.get(pool) ?? new Map<string, number>();
   issuedByPool.set(pool, issued);
   return withFreshTs<InsertedMessage>(m.conversationId, m.nowUs, issued, async (nowUs) => {
@@ -376,7 +374,7 @@ async function postToConversation(
          t.app_bot IS NOT NULL AND EXISTS (SELECT 1 FROM conversation_members cm
            WHERE cm.conversation_id = $1 AND cm.user_id = t.app_bot) AS app_bot_member
        FROM target t LEFT JOIN inserted m ON true LEFT JOIN apps a ON a.bot_id = m.bot_id`,
-      [...messageParams(m, nowUs), mayPostUnjoined, readAppBot, bot.userId],
+      [...messageParams(m, nowUs), mayPostUnjoined, readAppBot, heardBy || null],
     );
     const found = rows[0];
     if (!found) return null;
