@@ -16,16 +16,23 @@ export async function insertRows(
   const target = `${table.split('.').map(quoteIdent).join('.')} (${columns.map(quoteIdent).join(', ')})`;
   for (let start = 0; start < rows.length; start += perStatement) {
     const chunk = rows.slice(start, start + perStatement);
-    const params: unknown[] = [];
-    const tuples = chunk.map((row) => {
+    for (const row of chunk)
       if (row.length !== columns.length)
         throw new Error(`insert into ${table}: ${row.length} values for ${columns.length} columns`);
-      const marks = row.map((value) => {
-        params.push(value);
-        return `$${params.length}`;
-      });
-      return `(${marks.join(', ')})`;
-    });
-    await db.query(`INSERT INTO ${target} VALUES ${tuples.join(', ')}`, params);
+    await db.query(
+      `INSERT INTO ${target} VALUES ${placeholders(chunk.length, columns.length)}`,
+      chunk.flat(),
+    );
   }
+}
+
+/** `($1, $2), ($3, $4)`: the VALUES list of `rows` rows of `width` parameters, from `$from`. */
+export function placeholders(rows: number, width: number, from = 1): string {
+  const tuples: string[] = [];
+  for (let row = 0; row < rows; row += 1) {
+    const marks: string[] = [];
+    for (let column = 0; column < width; column += 1) marks.push(`$${from + row * width + column}`);
+    tuples.push(`(${marks.join(', ')})`);
+  }
+  return tuples.join(', ');
 }

@@ -7,7 +7,7 @@ import { slackTemplate } from '../../templates/slack/backend/template.js';
 import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
 import { type CloneInfra, startCloneInfra } from '../support/clone-db.js';
 import { type RunningBackend, startBackend } from './harness.js';
-import { GENERAL, slackClient } from './slack-support.js';
+import { GENERAL, RANDOM, slackClient } from './slack-support.js';
 
 // How chat.postMessage hands out a ts without locking the conversation (issue #17): the
 // messages' primary key settles two posts that pick the same ts. The clone's clock stands
@@ -107,5 +107,64 @@ describe('chat.postMessage ts allocation', () => {
     }
     const history = await user.conversations.history({ channel: GENERAL, limit: 2 });
     expect(history.messages?.map((m) => m.text)).toEqual(['waits for the other writer', 'the other writer']);
+  });
+
+  it('answers each of many concurrent posts for itself: its own ts, content and error', async () => {
+    // Posts that arrive together are written by one statement (templates/_shared/coalesce.ts);
+    // every caller must still get back its own message, or its own refusal.
+    const parent = await post('a thread to reply in');
+    const calls = Array.from({ length: 24 }, (_, i) => {
+      const n = `mixed ${i}`;
+      switch (i % 6) {
+        case 0:
+          return user.chat.postMessage({ channel: 'C0ACME0OLDX', text: n });
+        case 1:
+          return user.chat.postMessage({ channel: 'C0NOSUCHONE', text: n });
+        case 2:
+          return user.chat.postMessage({ channel: GENERAL, text: n, thread_ts: tsOf(parent) });
+        case 3:
+          return user.chat.postMessage({
+            channel: RANDOM,
+            text: n,
+            blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `*${n}*` } }],
+            metadata: { event_type: 'mixed', event_payload: { i } },
+          });
+        default:
+          return user.chat.postMessage({ channel: GENERAL, text: n });
+      }
+    });
+    const settled = await Promise.allSettled(calls);
+    const errors = settled.map((s) =>
+      s.status === 'rejected' ? (s.reason as { data?: { error?: string } }).data?.error : null,
+    );
+    expect(errors).toEqual(
+      Array.from({ length: 24 }, (_, i) =>
+        i % 6 === 0 ? 'is_archived' : i % 6 === 1 ? 'channel_not_found' : null,
+      ),
+    );
+    const posted = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [{ i, answer: s.value }] : []));
+    expect(posted).toHaveLength(16);
+    for (const { i, answer } of posted) {
+      expect(answer.message?.text).toBe(`mixed ${i}`);
+      expect(answer.channel).toBe(i % 6 === 3 ? RANDOM : GENERAL);
+      if (i % 6 === 2) expect(answer.message?.thread_ts).toBe(tsOf(parent));
+      if (i % 6 === 3) expect(answer.message?.blocks?.[0]?.type).toBe('section');
+    }
+    const inGeneral = posted.filter(({ i }) => i % 6 !== 3).map(({ answer }) => answer.ts);
+    expect(new Set(inGeneral).size).toBe(inGeneral.length);
+    // What the database holds is what was answered: each ts with its own text.
+    const { rows } = await backend.pool.query<{ conversation_id: string; ts_us: number; text: string }>(
+      `SELECT conversation_id, ts_us, text FROM messages WHERE text LIKE 'mixed %'`,
+    );
+    expect(new Map(rows.map((r) => [`${r.conversation_id}/${tsOf(r.ts_us)}`, r.text]))).toEqual(
+      new Map(posted.map(({ i, answer }) => [`${answer.channel}/${answer.ts}`, `mixed ${i}`])),
+    );
+    const replies = await user.conversations.replies({ channel: GENERAL, ts: tsOf(parent) });
+    expect(replies.messages?.map((m) => m.text).slice(1)).toEqual(
+      posted
+        .filter(({ i }) => i % 6 === 2)
+        .sort((a, b) => Number(a.answer.ts) - Number(b.answer.ts))
+        .map(({ i }) => `mixed ${i}`),
+    );
   });
 });

@@ -561,6 +561,71 @@ describe('events and webhooks', () => {
     expect(plain(await stripe.customers.retrieve(customer.id))).toEqual(plain(customer));
   });
 
+  it('answers each of many concurrent creates with its own customer, event and webhook', async () => {
+    // Creates that arrive together are written by one statement (templates/_shared/coalesce.ts);
+    // each must still get back its own customer, its own event and its own delivery.
+    const received: string[] = [];
+    const server: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        received.push(body);
+        res.writeHead(200).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, RECEIVER_HOST, resolve));
+    const endpoint = await stripe.webhookEndpoints.create({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/together`,
+      enabled_events: ['customer.created'],
+    });
+    try {
+      const created = await Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          stripe.customers.create({
+            name: `Together ${i}`,
+            email: `together${i}@example.com`,
+            metadata: { i: String(i) },
+            ...(i % 4 === 0 ? { preferred_locales: ['de'] } : {}),
+          }),
+        ),
+      );
+      expect(new Set(created.map((c) => c.id)).size).toBe(16);
+      for (const [i, customer] of created.entries()) {
+        expect(customer).toMatchObject({
+          name: `Together ${i}`,
+          email: `together${i}@example.com`,
+          metadata: { i: String(i) },
+        });
+        expect(customer.preferred_locales).toEqual(i % 4 === 0 ? ['de'] : []);
+      }
+      const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
+      const events = (await stripe.events.list({ type: 'customer.created', limit: 16 })).data;
+      expect(
+        new Map(events.map((e) => [(e.data.object as Stripe.Customer).id, plain(e.data.object)])),
+      ).toEqual(new Map(created.map((c) => [c.id, plain(c)])));
+      const deadline = Date.now() + 5_000;
+      while (received.length < 16 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      const delivered = received.map((body) => JSON.parse(body) as Stripe.Event);
+      expect(new Set(delivered.map((e) => (e.data.object as Stripe.Customer).id))).toEqual(
+        new Set(created.map((c) => c.id)),
+      );
+      expect(new Set(delivered.map((e) => e.id))).toEqual(new Set(events.map((e) => e.id)));
+      // Each event counted its one endpoint, and its delivery cleared it again.
+      const pending = async () =>
+        (await stripe.events.list({ type: 'customer.created', limit: 16 })).data.map(
+          (e) => e.pending_webhooks,
+        );
+      while ((await pending()).some((n) => n !== 0) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 25));
+      expect(await pending()).toEqual(Array.from({ length: 16 }, () => 0));
+    } finally {
+      await stripe.webhookEndpoints.del(endpoint.id);
+      server.close();
+    }
+  });
+
   it('delivers signed webhooks that constructEvent accepts, retrying failures', async () => {
     const received: Array<{ body: string; signature: string }> = [];
     let failFirst = true;

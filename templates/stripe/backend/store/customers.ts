@@ -1,3 +1,4 @@
+import { placeholders } from '../../../_shared/bulk-insert.js';
 import type { Queryable } from '../../../_shared/db.js';
 import type { RangeFilter } from '../list.js';
 import type { Address } from '../params.js';
@@ -68,19 +69,20 @@ const columnValue = (column: string, value: unknown) =>
 
 type NewCustomer = { id: string; created: number; test_clock?: string | null } & CustomerFields;
 
-/** The INSERT of a new customer (`RETURNING *`), as text and values. */
-export function insertCustomerStatement(customer: NewCustomer): { sql: string; values: unknown[] } {
+/** The INSERT of a new customer, as its target (`table (columns)`) and values. */
+export function insertCustomerStatement(customer: NewCustomer): { into: string; values: unknown[] } {
   const values = INSERT_COLUMNS.map((column) =>
     columnValue(
       column,
       customer[column as keyof typeof customer] ?? (column === 'test_clock' ? null : undefined),
     ),
   );
-  return { sql: INSERT_SQL, values };
+  return { into: INSERT_INTO, values };
 }
 
 const INSERT_COLUMNS = ['id', 'created', 'test_clock', ...FIELD_COLUMNS];
-const INSERT_SQL = `INSERT INTO customers (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`;
+const INSERT_INTO = `customers (${INSERT_COLUMNS.join(', ')})`;
+const INSERT_SQL = `INSERT INTO ${INSERT_INTO} VALUES ${placeholders(1, INSERT_COLUMNS.length)} RETURNING *`;
 
 /**
  * The row `insertCustomerStatement(customer)` writes, as the table's defaults fill it in
@@ -99,8 +101,8 @@ export function newCustomerRow(customer: NewCustomer): CustomerRow {
 }
 
 export async function insertCustomer(db: Queryable, customer: NewCustomer): Promise<CustomerRow> {
-  const { sql, values } = insertCustomerStatement(customer);
-  const { rows } = await db.query<CustomerRow>(sql, values);
+  const { values } = insertCustomerStatement(customer);
+  const { rows } = await db.query<CustomerRow>(INSERT_SQL, values);
   return rows[0] as CustomerRow;
 }
 
