@@ -9,12 +9,11 @@
  * with the shipped 4MB.
  * Run: npm run build && node --import tsx bench/durability.ts [--seconds 5] [--rounds 3]
  */
-import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { LABEL } from '../src/runtime/labels.js';
 import { asym, benchHome, median } from './lib.js';
-import { type LoadRequest, load } from './load.js';
+import { keyedLikeStripeNode, type LoadRequest, load } from './load.js';
 
 const arg = (name: string, fallback: number) =>
   process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || fallback : fallback;
@@ -120,13 +119,7 @@ try {
       name: 'POST /v1/customers + Idempotency-Key',
       origin: stripe.endpoints.api,
       postgres: await postgresOf(stripe),
-      request: {
-        ...customer,
-        setupRequest: (request) => ({
-          ...request,
-          headers: { ...request.headers, 'idempotency-key': randomUUID() },
-        }),
-      },
+      request: keyedLikeStripeNode(customer),
     },
   ];
 

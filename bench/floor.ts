@@ -3,7 +3,8 @@
  * run at 10 connections: chat.postMessage and POST /v1/customers >= 0.4x the containerised
  * floor; conversations.history (limit 20, 10,000-message channel) and
  * GET /v1/customers?limit=10 (10,000 customers) >= 0.5x. Beside them, api.test (no token, no
- * database, no target) shows what the pipeline alone costs.
+ * database, no target) shows what the pipeline alone costs, and the create keyed as
+ * stripe-node sends every POST (a fresh Idempotency-Key) is held to the create's target.
  * Run: npm run build && node --import tsx bench/floor.ts [--seconds 5] [--rounds 3] [--only writes|reads]
  *      [--baseline <another build's dist/cli/asymmetric.mjs>]
  * With --baseline, the same clones are also spun by that build (its templates, so its
@@ -15,7 +16,7 @@ import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { LABEL } from '../src/runtime/labels.js';
 import { compareToFloor, type FloorTarget, pathPids, printComparison } from './floor-lib.js';
 import { asym, benchHome, destroyAll } from './lib.js';
-import type { LoadRequest } from './load.js';
+import { keyedLikeStripeNode, type LoadRequest } from './load.js';
 
 const arg = (name: string, fallback: string) =>
   process.argv.includes(name) ? (process.argv[process.argv.indexOf(name) + 1] ?? fallback) : fallback;
@@ -135,6 +136,14 @@ try {
   );
   const post = target('chat.postMessage', slack, baseSlack, slackOriginOf, postTo, slackError);
   const create = target('POST /v1/customers', stripe, baseStripe, stripeOriginOf, createAt);
+  // What the official SDK sends (see keyedLikeStripeNode).
+  const keyedCreate = target(
+    'POST /v1/customers, keyed like stripe-node',
+    stripe,
+    baseStripe,
+    stripeOriginOf,
+    (c) => keyedLikeStripeNode(createAt(c)),
+  );
   const history = target(
     `conversations.history (limit 20, ${ROWS} messages)`,
     slack,
@@ -157,7 +166,7 @@ try {
 
   const results = [];
   if (only !== 'reads')
-    results.push(...(await compareToFloor([pipeline, post, create], { rounds, seconds })));
+    results.push(...(await compareToFloor([pipeline, post, create, keyedCreate], { rounds, seconds })));
   if (only !== 'writes') {
     for (const [s, p] of [[slack, stripe] as const, [baseSlack, baseStripe] as const]) {
       if (!s || !p) continue;
@@ -173,6 +182,7 @@ try {
   printComparison(`API vs the floor, 10 connections, ${seconds} s per run, ${rounds} rounds`, results, {
     [post.name]: 0.4,
     [create.name]: 0.4,
+    [keyedCreate.name]: 0.4,
     [history.name]: 0.5,
     [customers.name]: 0.5,
   });

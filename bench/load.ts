@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 
 /**
@@ -24,6 +25,21 @@ export interface LoadRequest {
   body?: string;
   /** Rewrites each request before it is sent (e.g. a fresh Idempotency-Key per request). */
   setupRequest?: (request: autocannon.Request) => autocannon.Request;
+}
+
+/**
+ * The request as stripe-node sends it: the SDK keys every POST with a fresh Idempotency-Key
+ * (`stripe-node-retry-<uuid>`, even with retries off), so each write also claims its key and
+ * stores its answer.
+ */
+export function keyedLikeStripeNode(request: LoadRequest): LoadRequest {
+  return {
+    ...request,
+    setupRequest: (sent) => ({
+      ...sent,
+      headers: { ...sent.headers, 'idempotency-key': `stripe-node-retry-${randomUUID()}` },
+    }),
+  };
 }
 
 const WARM_UP_SECONDS = 2;

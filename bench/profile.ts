@@ -17,7 +17,7 @@ import { execa } from 'execa';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { LABEL } from '../src/runtime/labels.js';
 import { asym, benchHome, destroyAll } from './lib.js';
-import { type LoadRequest, load } from './load.js';
+import { keyedLikeStripeNode, type LoadRequest, load } from './load.js';
 
 const arg = (name: string, fallback: string) =>
   process.argv.includes(name) ? (process.argv[process.argv.indexOf(name) + 1] ?? fallback) : fallback;
@@ -167,6 +167,12 @@ try {
   const slackAuth = { authorization: `Bearer ${slack.tokens.userToken}` };
   const stripeAuth = { authorization: `Bearer ${stripe.tokens.secretKey}` };
   const channel = 'C0ACME0GEN1';
+  const customerCreate: LoadRequest = {
+    method: 'POST',
+    path: '/v1/customers',
+    headers: { ...stripeAuth, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'email=bench%40example.com&name=Bench&metadata[source]=bench',
+  };
   const cases: Array<{ name: string; clone: typeof slack; origin: string; request: LoadRequest }> = [
     {
       // No token and no database: what the kit's and the template's pipeline costs alone.
@@ -201,16 +207,12 @@ try {
         headers: slackAuth,
       },
     },
+    { name: 'POST /v1/customers', clone: stripe, origin: stripe.endpoints.api, request: customerCreate },
     {
-      name: 'POST /v1/customers',
+      name: 'POST /v1/customers, keyed like stripe-node',
       clone: stripe,
       origin: stripe.endpoints.api,
-      request: {
-        method: 'POST',
-        path: '/v1/customers',
-        headers: { ...stripeAuth, 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'email=bench%40example.com&name=Bench&metadata[source]=bench',
-      },
+      request: keyedLikeStripeNode(customerCreate),
     },
     {
       name: 'GET /v1/customers',

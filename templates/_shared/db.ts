@@ -42,7 +42,10 @@ const MAX_PREPARED_TEXTS = 400;
  * Postgres then parses and plans each text once per connection instead of on every call:
  * for the Slack clone's lateral-heavy message reads that was a third of the CPU a request
  * cost (chat.postMessage 650 -> 1,000 req/s). Texts without parameters (DDL, BEGIN, the
- * snapshot scripts) keep the simple protocol.
+ * snapshot scripts) keep the simple protocol. A query given as a config object (`{ text,
+ * values }`) runs unnamed, planned for its values on every call: for a statement whose plan
+ * must follow a table that grows from empty faster than autovacuum analyzes it (a cached
+ * generic plan made on the empty table scans it all; see Stripe's idempotency answers).
  */
 function prepareParameterizedQueries(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;

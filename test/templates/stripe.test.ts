@@ -379,6 +379,45 @@ describe('idempotency', () => {
     expect(later.id).not.toBe(first.id);
   });
 
+  it('keeps each of many keys that arrive at once apart, and one key shared by several to one create', async () => {
+    // Claims and answers that arrive together share a statement (coalesce): each key must
+    // still get its own customer and its own stored answer, and a key sent by four requests
+    // at once (a batch Postgres refuses, claimed again one by one) creates once.
+    const run = Date.now();
+    const keys = Array.from({ length: 20 }, (_, i) => `many-${run}-${i}`);
+    const shared = `shared-${run}`;
+    const send = (key: string, name: string) =>
+      raw('/v1/customers', { method: 'POST', body: `name=${name}`, headers: { 'idempotency-key': key } });
+    const [answers, sharedAnswers] = await Promise.all([
+      Promise.all(keys.map((key, i) => send(key, `Many ${run} ${i}`))),
+      Promise.all(Array.from({ length: 4 }, () => send(shared, `Shared ${run}`))),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual(keys.map(() => 200));
+    expect(answers.map((a) => a.body.name)).toEqual(keys.map((_, i) => `Many ${run} ${i}`));
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(keys.length);
+    const replays = await Promise.all(keys.map((key, i) => send(key, `Many ${run} ${i}`)));
+    expect(replays.map((r) => r.headers.get('idempotent-replayed'))).toEqual(keys.map(() => 'true'));
+    expect(replays.map((r) => r.body.id)).toEqual(answers.map((a) => a.body.id));
+
+    const created = sharedAnswers.filter((a) => a.status === 200);
+    expect(new Set(created.map((a) => a.body.id)).size).toBe(1);
+    for (const other of sharedAnswers.filter((a) => a.status !== 200)) {
+      expect(other.status).toBe(409);
+      expect(other.body.error.type).toBe('idempotency_error');
+    }
+    const { rows } = await backend.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM customers WHERE name = $1',
+      [`Shared ${run}`],
+    );
+    expect(rows[0]?.n).toBe(1);
+    const stored = await backend.pool.query<{ status: number; body: string }>(
+      `SELECT status, body FROM idempotency_keys WHERE body LIKE $1`,
+      [`%Many ${run} %`],
+    );
+    expect(stored.rows).toHaveLength(keys.length);
+    expect(stored.rows.every((row) => row.status === 200)).toBe(true);
+  });
+
   it('answers 409 to a second request with a key still in flight', async () => {
     const key = `inflight-${Date.now()}`;
     // A claim the way a running request holds it: fingerprint of the same call, no answer yet.

@@ -11,6 +11,7 @@ import { dotPath, KitError } from '../../_shared/kit-error.js';
 import { createMcpRoutes } from '../../_shared/mcp.js';
 import type { OutboundOptions } from '../../_shared/outbound.js';
 import { readBody } from '../../_shared/request-body.js';
+import { responseText } from '../../_shared/response-text.js';
 import { basicCredential, bearerToken, TokenVerifier } from '../../_shared/tokens.js';
 import { ACME_HISTORIES } from '../fixtures/acme-repos.js';
 import type { GithubDeps } from './deps.js';
@@ -259,7 +260,7 @@ export function createGithubApp(deps: GithubAppDeps): Hono<GithubEnv> {
       c.res.status === 200 &&
       c.res.headers.get('content-type')?.includes('json')
     ) {
-      const text = await c.res.clone().text();
+      const text = await responseText(c.res);
       const etag = `W/"${createHash('sha256').update(text).digest('hex')}"`;
       const asked = c.req.header('if-none-match');
       if (asked?.split(',').some((tag) => tag.trim() === etag || tag.trim() === etag.slice(2))) {
@@ -267,7 +268,11 @@ export function createGithubApp(deps: GithubAppDeps): Hono<GithubEnv> {
         headers.delete('content-type');
         headers.delete('content-length');
         c.res = new Response(null, { status: 304, headers });
-      } else c.header('ETag', etag);
+      } else {
+        // On the response's own headers: c.header() on a finished response copies it, which
+        // costs the server's fast path (issue #17).
+        c.res.headers.set('ETag', etag);
+      }
     }
   });
 

@@ -6,6 +6,7 @@ import { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import type { Fault } from '../../_shared/evaluation.js';
 import { KitError } from '../../_shared/kit-error.js';
 import { createMcpRoutes } from '../../_shared/mcp.js';
+import { responseText } from '../../_shared/response-text.js';
 import { ApiKeyVerifier, presentedKey } from './api-keys.js';
 import { createAuthenticationRoutes } from './authentication-routes.js';
 import { createHostedPageRoutes } from './hosted-pages.js';
@@ -171,7 +172,7 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
     // change that happened. The claim then lapses after its lease.
     try {
       if (REPLAYABLE(status)) {
-        const body = await c.res.clone().text();
+        const body = await responseText(c.res);
         await idempotency.complete(key, outcome.fingerprint, { status, body, requestId: c.get('requestId') });
       } else {
         await idempotency.abandon(key);
