@@ -41,6 +41,10 @@ export async function startCloneInfra(): Promise<CloneInfra> {
     started.push(postgres, redis);
     const base = `postgres://asym@${postgres.getHost()}:${postgres.getMappedPort(5432)}`;
     const admin = new pg.Pool({ connectionString: `${base}/clone`, max: 1 });
+    // pool.end() resolves before its connection has closed; stopping the container then
+    // sends that connection a FATAL (57P01), which an idle pool re-emits as 'error': with no
+    // listener, an uncaught exception that fails the whole run. A query still rejects.
+    admin.on('error', () => undefined);
     await waitForDatabase(admin, { deadlineMs: 30_000 });
     return {
       redisUrl: `redis://${redis.getHost()}:${redis.getMappedPort(6379)}`,

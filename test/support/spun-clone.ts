@@ -54,6 +54,9 @@ export async function spinClone(template: string, options: { seed: string | null
     max: 2,
     options: '-c search_path=public',
   });
+  // A test may kill or stop its Postgres: an idle connection's error then reaches the pool
+  // (unhandled, it would fail the whole run); a query still rejects.
+  pool.on('error', () => undefined);
   const redisUrl = `redis://${redisHost.ip}:6379`;
   const redis = createRedis(redisUrl, clone.redisPrefix, log);
   const url = new URL(clone.endpoints.api).origin;
