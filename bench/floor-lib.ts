@@ -199,8 +199,11 @@ export interface FloorTarget {
   isError?: (status: number, body: string) => boolean;
   /** The processes serving it (host PIDs, asked after each warm-up: Postgres forks per connection). */
   pids(): Promise<number[]>;
-  /** The same endpoint served by another build (`floor.ts --baseline`), measured in the same rounds. */
-  baseline?: { origin: string; request: LoadRequest; pids(): Promise<number[]> };
+  /**
+   * The same call served by something else, measured in the same rounds: another build
+   * (`floor.ts --baseline`) or the in-memory peer (`--peer`), named by `label`.
+   */
+  baseline?: { origin: string; request: LoadRequest; pids(): Promise<number[]>; label?: string };
 }
 
 export interface Spread {
@@ -226,8 +229,11 @@ export interface FloorComparison {
    * (floor CPU / endpoint CPU) is the throughput ratio the endpoint would have if CPU bound.
    */
   cpu: { target: Spread; containerFloor: Spread; hostFloor: Spread; ratio: Spread };
-  /** With a baseline build: its req/s, endpoint / baseline req/s and baseline / endpoint CPU, per round. */
-  baseline?: { rps: Spread; ratio: Spread; cpuRatio: Spread };
+  /**
+   * With a baseline: its req/s, its own ratio to the container floor, endpoint / baseline
+   * req/s and baseline / endpoint CPU, per round.
+   */
+  baseline?: { label: string; rps: Spread; floorRatio: Spread; ratio: Spread; cpuRatio: Spread };
   errors: number;
 }
 
@@ -275,7 +281,10 @@ export async function compareToFloor(
         { key: 'container', origin: container.origin, pids: container.pids },
         { key: 'target', origin: target.origin, pids: target.pids, isError: target.isError },
       ];
-      if (target.baseline) subjects.push({ key: 'baseline', ...target.baseline, isError: target.isError });
+      if (target.baseline) {
+        const { origin, request, pids } = target.baseline;
+        subjects.push({ key: 'baseline', origin, request, pids, isError: target.isError });
+      }
       for (let round = 0; round < rounds; round++) {
         for (const subject of round % 2 === 0 ? subjects : [...subjects].reverse()) {
           const opts = { connections, isError: subject.isError };
@@ -306,7 +315,9 @@ export async function compareToFloor(
         ...(target.baseline
           ? {
               baseline: {
+                label: target.baseline.label ?? 'baseline build',
                 rps: spread(runs.baseline),
+                floorRatio: spread(runs.baseline.map((rps, i) => rps / runs.container[i]!)),
                 ratio: spread(runs.target.map((rps, i) => rps / runs.baseline[i]!)),
                 cpuRatio: spread(cpu.baseline.map((ms, i) => ms / cpu.target[i]!)),
               },
@@ -355,8 +366,9 @@ export function printComparison(
         `${mmm(scale(r.cpu.containerFloor))}, host floor ${mmm(scale(r.cpu.hostFloor))}; ` +
         `floor/endpoint x${mmm(r.cpu.ratio, 2)}${cpuVerdict}\n` +
         (r.baseline
-          ? `    baseline build    ${mmm(r.baseline.rps).padStart(18)} req/s   endpoint/baseline x${mmm(r.baseline.ratio, 2)}, ` +
-            `CPU per request baseline/endpoint x${mmm(r.baseline.cpuRatio, 2)}\n`
+          ? `    ${r.baseline.label.padEnd(17)} ${mmm(r.baseline.rps).padStart(18)} req/s   ` +
+            `x${mmm(r.baseline.floorRatio, 2)} of the container floor; endpoint/${r.baseline.label} ` +
+            `x${mmm(r.baseline.ratio, 2)}, CPU per request ${r.baseline.label}/endpoint x${mmm(r.baseline.cpuRatio, 2)}\n`
           : ''),
     );
   }

@@ -6,10 +6,14 @@
  * database, no target) shows what the pipeline alone costs, and the create keyed as
  * stripe-node sends every POST (a fresh Idempotency-Key) is held to the create's target.
  * Run: npm run build && node --import tsx bench/floor.ts [--seconds 5] [--rounds 3] [--only writes|reads]
- *      [--baseline <another build's dist/cli/asymmetric.mjs>]
+ *      [--baseline <another build's dist/cli/asymmetric.mjs> | --peer]
  * With --baseline, the same clones are also spun by that build (its templates, so its
  * images) and measured in the same alternating rounds: endpoint / baseline is the change's
  * effect with the machine's drift taken out.
+ * With --peer, the in-memory peer the issue names (bench/peer-lib.ts) takes the baseline's
+ * place: each call is also sent to it in the same rounds, and endpoint / peer is how we
+ * compare with it (api.test, which the peer lacks, runs alone).
+ * The reads run first, each side holding exactly 10,000 rows, then the writes.
  */
 import autocannon from 'autocannon';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
@@ -17,6 +21,7 @@ import { LABEL } from '../src/runtime/labels.js';
 import { compareToFloor, type FloorTarget, pathPids, printComparison } from './floor-lib.js';
 import { asym, benchHome, destroyAll } from './lib.js';
 import { keyedLikeStripeNode, type LoadRequest } from './load.js';
+import { PEER, type Peer, startPeer, withTokens } from './peer-lib.js';
 
 const arg = (name: string, fallback: string) =>
   process.argv.includes(name) ? (process.argv[process.argv.indexOf(name) + 1] ?? fallback) : fallback;
@@ -26,6 +31,8 @@ const only = arg('--only', 'all');
 const ROWS = 10_000;
 
 const baselineCli = arg('--baseline', '');
+const withPeer = process.argv.includes('--peer');
+if (baselineCli && withPeer) throw new Error('floor.ts takes --baseline or --peer, not both');
 const home = benchHome(47800);
 const docker = new DockerRuntime();
 const spinBoth = async (env: NodeJS.ProcessEnv) =>
@@ -33,6 +40,29 @@ const spinBoth = async (env: NodeJS.ProcessEnv) =>
 const [slack, stripe] = await spinBoth(home.env);
 const baseHome = baselineCli ? { env: { ...benchHome(47800).env, ASYM_BENCH_CLI: baselineCli } } : null;
 const [baseSlack, baseStripe] = baseHome ? await spinBoth(baseHome.env) : [null, null];
+let peer: Peer | null = null;
+
+/**
+ * One side of the comparison (this build's clones, a baseline build's, or the peer): where
+ * each call goes, as what request, served by which processes, and how many rows a read
+ * would page.
+ */
+interface Side {
+  slack: string;
+  stripe: string;
+  slackPids(): Promise<number[]>;
+  stripePids(): Promise<number[]>;
+  channel: string;
+  /** The side's tokens on each request (its auth headers, or the peer's rotation). */
+  authorize(request: LoadRequest, service: 'slack' | 'stripe'): LoadRequest;
+  /** conversations.history as the side takes it (the peer answers Slack's methods on POST only). */
+  historyRequest(channel: string): LoadRequest;
+  messages(): Promise<number>;
+  customers(): Promise<number>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: CLI JSON
+type Clone = any;
 
 // biome-ignore lint/suspicious/noExplicitAny: CLI JSON
 const servingPids = (clone: any) => async () => {
@@ -43,8 +73,7 @@ const servingPids = (clone: any) => async () => {
   );
 };
 
-// biome-ignore lint/suspicious/noExplicitAny: CLI JSON
-async function count(clone: any, sql: string): Promise<number> {
+async function count(clone: Clone, sql: string): Promise<number> {
   const [pg] = await docker.listContainers({ [LABEL.clone]: clone.id, [LABEL.service]: 'postgres' });
   if (!pg) throw new Error(`no postgres container for ${clone.id}`);
   const result = await docker.exec(pg.id, ['psql', '-U', 'asym', '-d', 'clone', '-tAc', sql]);
@@ -52,9 +81,75 @@ async function count(clone: any, sql: string): Promise<number> {
   return Number(result.output.trim());
 }
 
+function clonesSide(s: Clone, p: Clone, channel: string): Side {
+  const headers = {
+    slack: { authorization: `Bearer ${s.tokens.userToken}` },
+    stripe: { authorization: `Bearer ${p.tokens.secretKey}` },
+  };
+  const authorize = (request: LoadRequest, service: 'slack' | 'stripe') => {
+    const authorized = { ...request, headers: { ...request.headers, ...headers[service] } };
+    // The same per-request rewrite the peer's side gets, over this side's one token.
+    return withPeer
+      ? withTokens(authorized, [headers[service].authorization.slice('Bearer '.length)])
+      : authorized;
+  };
+  return {
+    slack: s.endpoints.api.replace(/\/api\/$/, ''),
+    stripe: p.endpoints.api,
+    slackPids: servingPids(s),
+    stripePids: servingPids(p),
+    channel,
+    authorize,
+    historyRequest: (id) => ({ method: 'GET', path: `/api/conversations.history?channel=${id}&limit=20` }),
+    messages: () => count(s, `SELECT count(*) FROM messages WHERE conversation_id = '${channel}'`),
+    customers: () => count(p, 'SELECT count(*) FROM customers'),
+  };
+}
+
+function peerSide(peer: Peer): Side {
+  const post = async (path: string, body: unknown) =>
+    (await (
+      await fetch(`${peer.slack.origin}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${peer.tokens[0]}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).json()) as { messages: unknown[]; has_more: boolean };
+  return {
+    slack: peer.slack.origin,
+    stripe: peer.stripe.origin,
+    slackPids: peer.slack.pids,
+    stripePids: peer.stripe.pids,
+    channel: peer.channel,
+    authorize: (request) => withTokens(request, peer.tokens),
+    historyRequest: (id) => ({
+      method: 'POST',
+      path: '/api/conversations.history',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ channel: id, limit: 20 }),
+    }),
+    // The reads run first, on a peer that has taken no writes yet: one page holds them all.
+    messages: async () => {
+      const page = await post('/api/conversations.history', { channel: peer.channel, limit: 1000 });
+      if (page.has_more) throw new Error('the peer already holds more than a page of messages');
+      return page.messages.length;
+    },
+    customers: async () => {
+      const page = (await (
+        await fetch(`${peer.stripe.origin}/v1/customers?limit=100`, {
+          headers: { authorization: `Bearer ${peer.tokens[0]}` },
+        })
+      ).json()) as { data: unknown[]; has_more: boolean };
+      if (page.has_more) throw new Error('the peer already holds more than a page of customers');
+      return page.data.length;
+    },
+  };
+}
+
 /** Sends `request` exactly `amount` times (10 at a time) to grow the data a read pages. */
 async function fill(origin: string, request: LoadRequest, amount: number): Promise<void> {
   if (amount <= 0) return;
+  let failed = 0;
   await autocannon({
     url: origin,
     connections: 10,
@@ -65,120 +160,116 @@ async function fill(origin: string, request: LoadRequest, amount: number): Promi
         path: request.path,
         headers: request.headers ?? {},
         body: request.body ?? '',
+        ...(request.setupRequest ? { setupRequest: request.setupRequest } : {}),
+        onResponse: (status: number, body: string) => {
+          if (status >= 400 || body.startsWith('{"ok":false')) failed++;
+        },
       },
     ],
   });
+  if (failed > 0) throw new Error(`${failed} of ${amount} writes to ${origin} failed while filling`);
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: CLI JSON
-type Clone = any;
-const slackOriginOf = (c: Clone): string => c.endpoints.api.replace(/\/api\/$/, '');
-const stripeOriginOf = (c: Clone): string => c.endpoints.api;
 const slackError = (status: number, body: string) => status !== 200 || !body.startsWith('{"ok":true');
 
-/** One call, as a request to a given clone (each clone has tokens of its own). */
-function target(
-  name: string,
-  clone: Clone,
-  base: Clone | null,
-  origin: (c: Clone) => string,
-  request: (c: Clone) => LoadRequest,
-  isError?: FloorTarget['isError'],
-): FloorTarget {
-  return {
-    name,
-    origin: origin(clone),
-    pids: servingPids(clone),
-    request: request(clone),
-    ...(isError ? { isError } : {}),
-    ...(base ? { baseline: { origin: origin(base), request: request(base), pids: servingPids(base) } } : {}),
-  };
-}
-
 try {
-  const slackAuth = (c: Clone) => ({ authorization: `Bearer ${c.tokens.userToken}` });
-  const stripeAuth = (c: Clone) => ({ authorization: `Bearer ${c.tokens.secretKey}` });
-  const list = await fetch(`${slackOriginOf(slack)}/api/conversations.list?limit=200`, {
-    headers: slackAuth(slack),
+  const list = await fetch(`${slack.endpoints.api}conversations.list?limit=200`, {
+    headers: { authorization: `Bearer ${slack.tokens.userToken}` },
   });
   const channel = (
     (await list.json()) as { channels: Array<{ id: string; is_member: boolean }> }
   ).channels.find((c) => c.is_member);
   if (!channel) throw new Error('the seeded user is in no channel');
 
-  const postTo = (c: Clone): LoadRequest => ({
-    method: 'POST',
-    path: '/api/chat.postMessage',
-    headers: { ...slackAuth(c), 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify({ channel: channel.id, text: 'load test message' }),
-  });
-  const createAt = (c: Clone): LoadRequest => ({
-    method: 'POST',
-    path: '/v1/customers',
-    headers: { ...stripeAuth(c), 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'email=bench%40example.com&name=Bench&metadata[source]=bench',
-  });
+  const ours = clonesSide(slack, stripe, channel.id);
+  if (withPeer) peer = await startPeer();
+  const other: Side | null = baseSlack
+    ? clonesSide(baseSlack, baseStripe, channel.id)
+    : peer
+      ? peerSide(peer)
+      : null;
+  const label = peer ? PEER : 'baseline build';
+
+  const postTo = (side: Side): LoadRequest =>
+    side.authorize(
+      {
+        method: 'POST',
+        path: '/api/chat.postMessage',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify({ channel: side.channel, text: 'load test message' }),
+      },
+      'slack',
+    );
+  const createAt = (side: Side, keyed = false): LoadRequest => {
+    const request: LoadRequest = {
+      method: 'POST',
+      path: '/v1/customers',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'email=bench%40example.com&name=Bench&metadata[source]=bench',
+    };
+    // What the official SDK sends (see keyedLikeStripeNode).
+    return side.authorize(keyed ? keyedLikeStripeNode(request) : request, 'stripe');
+  };
+
+  /** One call, as a request to each side (each side has tokens of its own). */
+  const target = (
+    name: string,
+    service: 'slack' | 'stripe',
+    request: (side: Side) => LoadRequest,
+    options: { isError?: FloorTarget['isError']; alone?: boolean } = {},
+  ): FloorTarget => {
+    const at = (side: Side) => ({
+      origin: side[service],
+      request: request(side),
+      pids: service === 'slack' ? side.slackPids : side.stripePids,
+    });
+    return {
+      name,
+      ...at(ours),
+      ...(options.isError ? { isError: options.isError } : {}),
+      ...(other && !options.alone ? { baseline: { ...at(other), label } } : {}),
+    };
+  };
+
   // No target: a method with no token and no database shows what the kit's and the
   // template's own pipeline (routing, body reading, journal, envelope) costs against the
-  // floor, apart from the calls' work and their Postgres round trip.
+  // floor, apart from the calls' work and their Postgres round trip. The peer has no api.test.
   const pipeline = target(
     'api.test (no token, no database)',
-    slack,
-    baseSlack,
-    slackOriginOf,
+    'slack',
     () => ({
       method: 'POST',
       path: '/api/api.test',
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body: '{}',
     }),
-    slackError,
+    { isError: slackError, alone: withPeer },
   );
-  const post = target('chat.postMessage', slack, baseSlack, slackOriginOf, postTo, slackError);
-  const create = target('POST /v1/customers', stripe, baseStripe, stripeOriginOf, createAt);
-  // What the official SDK sends (see keyedLikeStripeNode).
-  const keyedCreate = target(
-    'POST /v1/customers, keyed like stripe-node',
-    stripe,
-    baseStripe,
-    stripeOriginOf,
-    (c) => keyedLikeStripeNode(createAt(c)),
+  const post = target('chat.postMessage', 'slack', postTo, { isError: slackError });
+  const create = target('POST /v1/customers', 'stripe', (side) => createAt(side));
+  const keyedCreate = target('POST /v1/customers, keyed like stripe-node', 'stripe', (side) =>
+    createAt(side, true),
   );
   const history = target(
     `conversations.history (limit 20, ${ROWS} messages)`,
-    slack,
-    baseSlack,
-    slackOriginOf,
-    (c) => ({
-      method: 'GET',
-      path: `/api/conversations.history?channel=${channel.id}&limit=20`,
-      headers: slackAuth(c),
-    }),
-    slackError,
+    'slack',
+    (side) => side.authorize(side.historyRequest(side.channel), 'slack'),
+    { isError: slackError },
   );
-  const customers = target(
-    `GET /v1/customers?limit=10 (${ROWS} customers)`,
-    stripe,
-    baseStripe,
-    stripeOriginOf,
-    (c) => ({ method: 'GET', path: '/v1/customers?limit=10', headers: stripeAuth(c) }),
+  const customers = target(`GET /v1/customers?limit=10 (${ROWS} customers)`, 'stripe', (side) =>
+    side.authorize({ method: 'GET', path: '/v1/customers?limit=10' }, 'stripe'),
   );
 
   const results = [];
-  if (only !== 'reads')
-    results.push(...(await compareToFloor([pipeline, post, create, keyedCreate], { rounds, seconds })));
   if (only !== 'writes') {
-    for (const [s, p] of [[slack, stripe] as const, [baseSlack, baseStripe] as const]) {
-      if (!s || !p) continue;
-      const messages = await count(
-        s,
-        `SELECT count(*) FROM messages WHERE conversation_id = '${channel.id}'`,
-      );
-      await fill(slackOriginOf(s), postTo(s), ROWS - messages);
-      await fill(stripeOriginOf(p), createAt(p), ROWS - (await count(p, 'SELECT count(*) FROM customers')));
+    for (const side of other ? [ours, other] : [ours]) {
+      await fill(side.slack, postTo(side), ROWS - (await side.messages()));
+      await fill(side.stripe, createAt(side), ROWS - (await side.customers()));
     }
     results.push(...(await compareToFloor([history, customers], { rounds, seconds })));
   }
+  if (only !== 'reads')
+    results.push(...(await compareToFloor([pipeline, post, create, keyedCreate], { rounds, seconds })));
   printComparison(`API vs the floor, 10 connections, ${seconds} s per run, ${rounds} rounds`, results, {
     [post.name]: 0.4,
     [create.name]: 0.4,
@@ -187,6 +278,7 @@ try {
     [customers.name]: 0.5,
   });
 } finally {
+  await peer?.stop();
   await destroyAll(home.env);
   if (baseHome) await destroyAll(baseHome.env);
 }

@@ -9,7 +9,8 @@ for (const script of [
   'durability.ts',
   'journal.ts',
   'evaluation.ts',
-  'floor.ts',
+  // The floor ratios, and the same calls sent to the in-memory peer in the same rounds.
+  'floor.ts --peer',
   'deliveries.ts',
   'cli-start.ts',
   'reset.ts',
@@ -17,5 +18,8 @@ for (const script of [
   // Last: 50 clones take the machine for many minutes.
   'scale.ts',
 ]) {
-  await execa('node', ['--import', 'tsx', new URL(script, import.meta.url).pathname], { stdio: 'inherit' });
+  const [file, ...args] = script.split(' ');
+  await execa('node', ['--import', 'tsx', new URL(file!, import.meta.url).pathname, ...args], {
+    stdio: 'inherit',
+  });
 }
