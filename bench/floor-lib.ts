@@ -96,15 +96,16 @@ function floorBundle(): Promise<string> {
   return bundled;
 }
 
-async function untilAnswering(origin: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
+/** Waits until `url` answers 2xx (fetched with `init`), for up to 20 s. */
+export async function untilAnswering(url: string, init: RequestInit = {}): Promise<void> {
+  const deadline = Date.now() + 20_000;
   for (;;) {
     try {
-      if ((await fetch(origin)).ok) return;
+      if ((await fetch(url, init)).ok) return;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`floor at ${origin} did not answer within 15 s`);
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within 20 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -144,9 +145,15 @@ export function nodeImageTag(): Promise<string> {
   return nodeImage;
 }
 
-export async function startContainerFloor(bytes: number): Promise<Floor> {
-  const [dir, image] = await Promise.all([floorBundle(), nodeImageTag()]);
-  const name = `asym-bench-floor-${process.pid}-${bytes}-${Date.now()}`;
+/**
+ * Starts `command` in the project's node image as a clone's backend runs: as user app, with
+ * 256 MiB, NODE_ENV=production and each of `ports` published on 127.0.0.1. Returns the host
+ * port of each, in order. The container goes with `docker rm --force <name>`.
+ */
+export async function runLikeABackend(
+  name: string,
+  options: { ports: number[]; volumes: string[]; env?: string[]; command: string[] },
+): Promise<number[]> {
   await execa('docker', [
     'run',
     '--detach',
@@ -157,19 +164,29 @@ export async function startContainerFloor(bytes: number): Promise<Floor> {
     'app',
     '--memory',
     '256m',
-    '--publish',
-    '127.0.0.1::8080',
-    '--volume',
-    `${dir}:/floor:ro`,
-    '--env',
-    'NODE_ENV=production',
-    '--env',
-    `FLOOR_BYTES=${bytes}`,
-    image,
-    'node',
-    '/floor/floor.mjs',
+    ...options.ports.flatMap((port) => ['--publish', `127.0.0.1::${port}`]),
+    ...options.volumes.flatMap((volume) => ['--volume', volume]),
+    ...['NODE_ENV=production', ...(options.env ?? [])].flatMap((pair) => ['--env', pair]),
+    await nodeImageTag(),
+    ...options.command,
   ]);
-  const port = (await execa('docker', ['port', name, '8080/tcp'])).stdout.split('\n')[0]!.split(':').pop();
+  const published: number[] = [];
+  for (const port of options.ports)
+    published.push(
+      Number((await execa('docker', ['port', name, `${port}/tcp`])).stdout.split('\n')[0]!.split(':').pop()),
+    );
+  return published;
+}
+
+export async function startContainerFloor(bytes: number): Promise<Floor> {
+  const dir = await floorBundle();
+  const name = `asym-bench-floor-${process.pid}-${bytes}-${Date.now()}`;
+  const [port] = await runLikeABackend(name, {
+    ports: [8080],
+    volumes: [`${dir}:/floor:ro`],
+    env: [`FLOOR_BYTES=${bytes}`],
+    command: ['node', '/floor/floor.mjs'],
+  });
   const origin = `http://127.0.0.1:${port}`;
   await untilAnswering(origin);
   return {

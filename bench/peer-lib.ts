@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { nodeImageTag, pathPids } from './floor-lib.js';
+import { pathPids, runLikeABackend, untilAnswering } from './floor-lib.js';
 import type { LoadRequest } from './load.js';
 
 export const PEER = 'emulate 0.11.2';
@@ -40,19 +40,6 @@ export interface Peer {
   stop(): Promise<void>;
 }
 
-async function untilAnswering(url: string, init: RequestInit): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(url, init)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the peer at ${url} did not answer within 20 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 export async function startPeer(): Promise<Peer> {
   const nodeModules = fileURLToPath(new URL('../node_modules', import.meta.url));
   const config = mkdtempSync(join(tmpdir(), 'asym-peer-'));
@@ -63,45 +50,26 @@ export async function startPeer(): Promise<Peer> {
   );
   chmodSync(config, 0o755); // the container's user (app) reads it through a bind mount
   const name = `asym-bench-peer-${process.pid}-${Date.now()}`;
-  await execa('docker', [
-    'run',
-    '--detach',
-    '--rm',
-    '--name',
-    name,
-    '--user',
-    'app',
-    '--memory',
-    '256m',
-    '--publish',
-    '127.0.0.1::4000',
-    '--publish',
-    '127.0.0.1::4001',
-    '--volume',
-    `${nodeModules}:/peer/node_modules:ro`,
-    '--volume',
-    `${config}:/config:ro`,
-    '--env',
-    'NODE_ENV=production',
-    await nodeImageTag(),
-    'node',
-    '/peer/node_modules/emulate/dist/index.js',
-    'start',
-    '--service',
-    'slack,stripe',
-    '--port',
-    '4000',
-    '--seed',
-    '/config/seed.yaml',
-  ]);
   const stop = async () => {
     await execa('docker', ['rm', '--force', name], { reject: false });
   };
   try {
-    const published = async (port: number) =>
-      Number((await execa('docker', ['port', name, `${port}/tcp`])).stdout.split('\n')[0]!.split(':').pop());
     // Services take consecutive ports in the order --service names them.
-    const [slackPort, stripePort] = [await published(4000), await published(4001)];
+    const [slackPort = 0, stripePort = 0] = await runLikeABackend(name, {
+      ports: [4000, 4001],
+      volumes: [`${nodeModules}:/peer/node_modules:ro`, `${config}:/config:ro`],
+      command: [
+        'node',
+        '/peer/node_modules/emulate/dist/index.js',
+        'start',
+        '--service',
+        'slack,stripe',
+        '--port',
+        '4000',
+        '--seed',
+        '/config/seed.yaml',
+      ],
+    });
     const auth = { authorization: `Bearer ${TOKENS[0]}` };
     const slack = `http://127.0.0.1:${slackPort}`;
     const stripe = `http://127.0.0.1:${stripePort}`;

@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context, Hono } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { createCloneApp, readJson } from '../../_shared/app-factory.js';
 import type { CloneBackendDeps } from '../../_shared/backend-main.js';
+import { randomEncoded } from '../../_shared/crypto.js';
 import { DeliveryFeed } from '../../_shared/delivery-feed.js';
 import type { Fault } from '../../_shared/evaluation.js';
 import { dotPath, KitError } from '../../_shared/kit-error.js';
@@ -114,7 +115,7 @@ export function createGithubApp(deps: GithubAppDeps): Hono<GithubEnv> {
     deps,
     requestId: {
       header: 'X-GitHub-Request-Id',
-      generate: () => [2, 3, 4, 4, 3].map((n) => randomBytes(n).toString('hex').toUpperCase()).join(':'),
+      generate: () => [2, 3, 4, 4, 3].map((n) => randomEncoded(n, 'hex').toUpperCase()).join(':'),
     },
     errors: {
       is: (error): error is GithubError => error instanceof GithubError,

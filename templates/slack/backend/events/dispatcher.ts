@@ -1,6 +1,6 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type pg from 'pg';
-import { randomString } from '../../../_shared/crypto.js';
+import { randomEncoded, randomString } from '../../../_shared/crypto.js';
 import type { DeliveryFeed } from '../../../_shared/delivery-feed.js';
 import type { Logger } from '../../../_shared/log.js';
 import { type FailureReason, OutboundDelivery, PgRetryStore } from '../../../_shared/outbound.js';
@@ -280,7 +280,7 @@ export class EventDispatcher implements EventSink {
           },
         ],
         is_ext_shared_channel: false,
-        event_context: `4-${randomBytes(24).toString('base64url')}`,
+        event_context: `4-${randomEncoded(24, 'base64url')}`,
       };
       // The lookups above wait on Postgres: a reset may have come in meanwhile.
       if (generation !== this.generation) return;
