@@ -101,7 +101,16 @@ export async function untilAnswering(url: string, init: RequestInit = {}): Promi
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
-      if ((await fetch(url, init)).ok) return;
+      // An attempt can hang: a published port accepts before the server listens, and a
+      // fetch the proxy then drops may never settle, holding nothing that keeps Node
+      // running (the process exits 13). A timer that does keep it running aborts it.
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), 2_000);
+      try {
+        if ((await fetch(url, { ...init, signal: controller.signal })).ok) return;
+      } finally {
+        clearTimeout(timer);
+      }
     } catch {
       // not listening yet
     }
@@ -147,12 +156,12 @@ export function nodeImageTag(): Promise<string> {
 
 /**
  * Starts `command` in the project's node image as a clone's backend runs: as user app, with
- * 256 MiB, NODE_ENV=production and each of `ports` published on 127.0.0.1. Returns the host
- * port of each, in order. The container goes with `docker rm --force <name>`.
+ * 256 MiB (or `memory`), NODE_ENV=production and each of `ports` published on 127.0.0.1.
+ * Returns the host port of each, in order. The container goes with `docker rm --force <name>`.
  */
 export async function runLikeABackend(
   name: string,
-  options: { ports: number[]; volumes: string[]; env?: string[]; command: string[] },
+  options: { ports: number[]; volumes: string[]; env?: string[]; command: string[]; memory?: string },
 ): Promise<number[]> {
   await execa('docker', [
     'run',
@@ -163,7 +172,7 @@ export async function runLikeABackend(
     '--user',
     'app',
     '--memory',
-    '256m',
+    options.memory ?? '256m',
     ...options.ports.flatMap((port) => ['--publish', `127.0.0.1::${port}`]),
     ...options.volumes.flatMap((volume) => ['--volume', volume]),
     ...['NODE_ENV=production', ...(options.env ?? [])].flatMap((pair) => ['--env', pair]),
@@ -250,7 +259,14 @@ export interface FloorComparison {
    * With a baseline: its req/s, its own ratio to the container floor, endpoint / baseline
    * req/s and baseline / endpoint CPU, per round.
    */
-  baseline?: { label: string; rps: Spread; floorRatio: Spread; ratio: Spread; cpuRatio: Spread };
+  baseline?: {
+    label: string;
+    rps: Spread;
+    floorRatio: Spread;
+    ratio: Spread;
+    cpuRatio: Spread;
+    errors: number;
+  };
   errors: number;
 }
 
@@ -287,6 +303,7 @@ export async function compareToFloor(
       const runs: Record<Key, number[]> = { host: [], container: [], target: [], baseline: [] };
       const cpu: Record<Key, number[]> = { host: [], container: [], target: [], baseline: [] };
       let errors = 0;
+      let baselineErrors = 0;
       const subjects: Array<{
         key: keyof typeof runs;
         origin: string;
@@ -312,7 +329,8 @@ export async function compareToFloor(
           const result = await load(target.name, subject.origin, request, { ...opts, seconds });
           cpu[subject.key].push(cpuSince(before) / Math.max(1, result.requests));
           runs[subject.key].push(result.rps);
-          if (subject.key === 'target' || subject.key === 'baseline') errors += result.errors;
+          if (subject.key === 'target') errors += result.errors;
+          if (subject.key === 'baseline') baselineErrors += result.errors;
         }
       }
       results.push({
@@ -337,6 +355,7 @@ export async function compareToFloor(
                 floorRatio: spread(runs.baseline.map((rps, i) => rps / runs.container[i]!)),
                 ratio: spread(runs.target.map((rps, i) => rps / runs.baseline[i]!)),
                 cpuRatio: spread(cpu.baseline.map((ms, i) => ms / cpu.target[i]!)),
+                errors: baselineErrors,
               },
             }
           : {}),
@@ -385,7 +404,8 @@ export function printComparison(
         (r.baseline
           ? `    ${r.baseline.label.padEnd(17)} ${mmm(r.baseline.rps).padStart(18)} req/s   ` +
             `x${mmm(r.baseline.floorRatio, 2)} of the container floor; endpoint/${r.baseline.label} ` +
-            `x${mmm(r.baseline.ratio, 2)}, CPU per request ${r.baseline.label}/endpoint x${mmm(r.baseline.cpuRatio, 2)}\n`
+            `x${mmm(r.baseline.ratio, 2)}, CPU per request ${r.baseline.label}/endpoint x${mmm(r.baseline.cpuRatio, 2)}` +
+            `, ${r.baseline.errors} errors\n`
           : ''),
     );
   }

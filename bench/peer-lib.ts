@@ -2,9 +2,9 @@
  * The in-memory peer issue #17 measures us against: vercel-labs/emulate (npm `emulate`,
  * Apache-2.0, a devDependency pinned to 0.11.2, the last release that runs on Node 20),
  * Slack and Stripe in one Node process with no database. `startPeer` runs it the way a
- * clone's backend runs: in the project's node image, as the same user, with the same memory
- * limit, behind published 127.0.0.1 ports, so the two sides pay the same container and
- * port costs and only the work differs. No webhook or event subscription is configured, so
+ * clone's backend runs: in the project's node image, as the same user, behind published
+ * 127.0.0.1 ports, so the two sides pay the same container and port costs and only the
+ * work differs (it gets more memory, see below). No webhook or event subscription is configured, so
  * it sends nothing anywhere.
  *
  * The peer counts requests per token and answers 403 after 5,000 an hour, with no switch
@@ -57,6 +57,10 @@ export async function startPeer(): Promise<Peer> {
     // Services take consecutive ports in the order --service names them.
     const [slackPort = 0, stripePort = 0] = await runLikeABackend(name, {
       ports: [4000, 4001],
+      // Everything the peer is told lives in its heap: at a backend's 256 MiB it was killed
+      // after about 340,000 keyed creates, before a run ends. It gets 1 GiB, more than a
+      // clone's backend and Postgres together (256 MiB each).
+      memory: '1g',
       volumes: [`${nodeModules}:/peer/node_modules:ro`, `${config}:/config:ro`],
       command: [
         'node',
