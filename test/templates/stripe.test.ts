@@ -418,6 +418,70 @@ describe('idempotency', () => {
     expect(stored.rows.every((row) => row.status === 200)).toBe(true);
   });
 
+  it("stores a keyed create's answer with the customer and replays it byte for byte", async () => {
+    // The answer is written by the create's own statement (writeWithEvent): one write, not two.
+    const key = `stored-${Date.now()}`;
+    const send = () =>
+      fetch(`${backend.url}/v1/customers`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${tokens.secretKey}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          'idempotency-key': key,
+        },
+        body: 'name=Stored&metadata[plan]=pro&expand[]=test_clock',
+      });
+    const first = await send();
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toMatch(/^application\/json/);
+    const text = await first.text();
+    const customer = JSON.parse(text);
+    expect(customer).toMatchObject({ object: 'customer', name: 'Stored', metadata: { plan: 'pro' } });
+    const { rows } = await backend.pool.query<{ status: number; body: string; request_id: string }>(
+      'SELECT status, body, request_id FROM idempotency_keys WHERE body LIKE $1',
+      [`%${customer.id}%`],
+    );
+    expect(rows).toEqual([{ status: 200, body: text, request_id: first.headers.get('request-id') }]);
+    // Committed by one transaction: a crash keeps both the customer and its answer, or neither.
+    const writers = await backend.pool.query<{ xmin: string }>(
+      `SELECT xmin::text FROM customers WHERE id = $1
+       UNION ALL SELECT xmin::text FROM idempotency_keys WHERE body LIKE $2`,
+      [customer.id, `%${customer.id}%`],
+    );
+    expect(writers.rows).toHaveLength(2);
+    expect(writers.rows[0]?.xmin).toBe(writers.rows[1]?.xmin);
+    const replay = await send();
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(await replay.text()).toBe(text);
+  });
+
+  it('stores the answer a keyed create sent when its row comes back other than predicted', async () => {
+    // A trigger changes the row as Postgres writes it: the answer stored with the write
+    // (rendered from the prediction) must give way to the one sent, and the event with it.
+    const key = `unpredicted-${Date.now()}`;
+    await backend.pool.query(`
+      CREATE FUNCTION test_describe() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN NEW.description := 'set by a trigger'; RETURN NEW; END $$;
+      CREATE TRIGGER test_describe BEFORE INSERT ON customers FOR EACH ROW EXECUTE FUNCTION test_describe();`);
+    try {
+      const customer = await stripe.customers.create({ name: 'Unpredicted' }, { idempotencyKey: key });
+      expect(customer.description).toBe('set by a trigger');
+      const { rows } = await backend.pool.query<{ body: string }>(
+        'SELECT body FROM idempotency_keys WHERE body LIKE $1',
+        [`%${customer.id}%`],
+      );
+      expect(rows).toHaveLength(1);
+      expect(JSON.parse(rows[0]?.body ?? '{}').description).toBe('set by a trigger');
+      const replayed = await stripe.customers.create({ name: 'Unpredicted' }, { idempotencyKey: key });
+      expect(replayed.lastResponse.headers['idempotent-replayed']).toBe('true');
+      expect(replayed.description).toBe('set by a trigger');
+      const [event] = (await stripe.events.list({ type: 'customer.created', limit: 1 })).data;
+      expect(event?.data.object).toMatchObject({ id: customer.id, description: 'set by a trigger' });
+    } finally {
+      await backend.pool.query('DROP TRIGGER test_describe ON customers; DROP FUNCTION test_describe()');
+    }
+  });
+
   it('answers 409 to a second request with a key still in flight', async () => {
     const key = `inflight-${Date.now()}`;
     // A claim the way a running request holds it: fingerprint of the same call, no answer yet.

@@ -165,6 +165,7 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
       });
     }
     c.header('Idempotency-Key', key);
+    c.set('idempotency', outcome);
     await next();
     const status = c.res.status;
     // The request has run: its answer goes to the client even if the key cannot be updated
@@ -173,6 +174,8 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
     try {
       if (REPLAYABLE(status)) {
         const body = await responseText(c.res);
+        // Stored already, by the statement that made the change (`writeWithEvent`).
+        if (status === 200 && body === c.get('answered')) return;
         await idempotency.complete(key, outcome.fingerprint, { status, body, requestId: c.get('requestId') });
       } else {
         await idempotency.abandon(key);

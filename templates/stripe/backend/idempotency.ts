@@ -17,8 +17,16 @@ export const PENDING_LEASE_MS = 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 1000;
 const MAX_KEY_LENGTH = 255;
 
+/** A request whose idempotency key it claimed: where its answer is to be stored. */
+export interface KeyedRequest {
+  keySha256: string;
+  fingerprint: string;
+  /** The claim's `created_at`. */
+  createdAt: number;
+}
+
 export type IdempotencyOutcome =
-  | { kind: 'fresh'; key: string; fingerprint: string }
+  | ({ kind: 'fresh'; key: string } & KeyedRequest)
   | { kind: 'replay'; status: number; body: string; requestId: string };
 
 /** A stable digest of method, path and parameters (key order does not matter). */
@@ -68,7 +76,38 @@ const COMPLETE_SQL = `
 UPDATE idempotency_keys AS k SET status = r.status, body = r.body, request_id = r.request_id
 FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[])
   AS r(key_sha256, fingerprint, status, body, request_id)
-WHERE k.key_sha256 = r.key_sha256 AND k.fingerprint = r.fingerprint AND k.status IS NULL`;
+WHERE k.key_sha256 = r.key_sha256 AND k.fingerprint = r.fingerprint
+  AND (k.status IS NULL OR k.request_id = r.request_id)`;
+
+/** An answer stored by the statement that makes the request's change (`answersCte`). */
+export interface StoredAnswer {
+  key_sha256: string;
+  fingerprint: string;
+  created_at: number;
+  status: number;
+  body: string;
+  request_id: string;
+}
+
+/**
+ * A data-modifying CTE that stores the answers in parameter `$param` (a JSON array of
+ * `StoredAnswer`) with the change they answer, in the change's own statement: a keyed
+ * create then costs no statement of its own for its answer (issue #17; stripe-node keys
+ * every POST). The answer commits with the change, so a replay after a crash finds the
+ * object it created. An INSERT that lands on its claim's row (ON CONFLICT), not an
+ * UPDATE: the arbiter is always the primary key, so the statement can be prepared
+ * without the empty-table plan `COMPLETE_SQL` avoids. Should the request's real answer
+ * differ from the one stored (the row came back other than predicted), the middleware
+ * overwrites it (`complete`: the same request id) before anything is acknowledged.
+ */
+export const answersCte = (param: number): string => `
+INSERT INTO idempotency_keys AS k (key_sha256, fingerprint, created_at, status, body, request_id)
+SELECT a.key_sha256, a.fingerprint, a.created_at, a.status, a.body, a.request_id
+FROM json_to_recordset($${param}::json)
+  AS a(key_sha256 text, fingerprint text, created_at bigint, status int, body text, request_id text)
+ON CONFLICT (key_sha256) DO UPDATE
+  SET status = EXCLUDED.status, body = EXCLUDED.body, request_id = EXCLUDED.request_id
+  WHERE k.fingerprint = EXCLUDED.fingerprint AND k.status IS NULL`;
 
 interface Claim {
   key_sha256: string;
@@ -142,7 +181,7 @@ export class IdempotencyStore {
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = this.now();
       if (await this.claim({ key_sha256: hash, fingerprint: print, created_at: now }))
-        return { kind: 'fresh', key, fingerprint: print };
+        return { kind: 'fresh', key, keySha256: hash, fingerprint: print, createdAt: now };
       const { rows } = await this.pool.query<{
         fingerprint: string;
         status: number | null;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { KeyedRequest } from './idempotency.js';
 import type { StripeIds } from './ids.js';
 import type { Params } from './request-params.js';
 import type { WebhookDispatcher } from './webhooks.js';
@@ -8,6 +9,13 @@ export interface StripeEnv {
   Variables: {
     requestId: string;
     params: Params;
+    /** Set by the idempotency middleware for a POST whose key this request claimed. */
+    idempotency?: KeyedRequest;
+    /**
+     * The answer a keyed write stored in its own statement (`writeWithEvent`); the
+     * middleware then has nothing left to store.
+     */
+    answered?: string;
   };
 }
 

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { insertRows, placeholders } from '../../_shared/bulk-insert.js';
 import { coalesce } from '../../_shared/coalesce.js';
 import { type Queryable, withTransaction } from '../../_shared/db.js';
+import { answersCte, type StoredAnswer } from './idempotency.js';
 import type { StripeIds } from './ids.js';
 import type { ResourceDeps, StripeEnv } from './route-env.js';
 import { insertObject, type StripeObject, stripHidden } from './store/objects.js';
@@ -104,24 +105,55 @@ export async function writeWithEvent<Row extends { id: string }>(
     type: string;
     predicted: StripeObject;
     view: (row: Row) => StripeObject;
+    /**
+     * The request's answer (what it will `c.json`) for an object as `view` shows it. Given,
+     * a request that claimed an idempotency key stores its answer, rendered from
+     * `predicted`, in the write's own statement; when the row comes back as predicted,
+     * that text is the answer (`answeredText`) and the middleware has nothing to store.
+     */
+    answer?: (object: StripeObject) => Promise<unknown>;
   },
 ): Promise<Row> {
   const { write, type, view } = change;
-  const info = 'req' in request ? requestInfo(request) : request;
+  const context = 'req' in request ? request : null;
+  const info = context ? requestInfo(context) : (request as RequestInfo);
   const event = newEvent(deps.ids, info, change.now, type, change.predicted);
   const targets = await deps.webhooks.subscribed(deps.pool, type);
   event.pending_webhooks = targets.length;
-  const row = (await insertsOf(deps.pool, write.into, type)({ values: write.values, event })) as Row;
+  const keyed = context?.get('idempotency');
+  let answer: StoredAnswer | undefined;
+  if (keyed && change.answer && info.requestId !== null) {
+    answer = {
+      key_sha256: keyed.keySha256,
+      fingerprint: keyed.fingerprint,
+      created_at: keyed.createdAt,
+      status: 200,
+      body: JSON.stringify(await change.answer(change.predicted)),
+      request_id: info.requestId,
+    };
+  }
+  const row = (await insertsOf(deps.pool, write.into, type)({ values: write.values, event, answer })) as Row;
   const object = stripHidden(view(row));
   if (!isDeepStrictEqual(object, event.data.object)) {
     event.data.object = structuredClone(object);
     await deps.pool.query('UPDATE events SET data = $2 WHERE id = $1', [event.id, JSON.stringify(event)]);
+  } else if (answer && context) {
+    context.set('answered', answer.body);
   }
   deps.webhooks.deliver(event, targets);
   return row;
 }
 
-type Insert = { values: unknown[]; event: StripeEvent };
+/**
+ * The answer `writeWithEvent` stored with a keyed write whose row came back as predicted,
+ * as the response to send; otherwise undefined (render the row).
+ */
+export function answeredText(c: Context<StripeEnv>): Response | undefined {
+  const text = c.get('answered');
+  return text === undefined ? undefined : c.body(text, 200, { 'Content-Type': 'application/json' });
+}
+
+type Insert = { values: unknown[]; event: StripeEvent; answer?: StoredAnswer | undefined };
 type Inserted = { id: string };
 
 /** The batcher of `writeWithEvent`'s inserts into `into` with events of `type`, per pool. */
@@ -147,6 +179,7 @@ async function insertBatch(
 ): Promise<Inserted[]> {
   const width = inserts[0]?.values.length ?? 0;
   const n = width * inserts.length;
+  const answers = inserts.flatMap(({ answer }) => (answer ? [answer] : []));
   const { rows } = await pool.query<Inserted>(
     `WITH written AS (INSERT INTO ${into} VALUES ${placeholders(inserts.length, width)} RETURNING *),
      recorded AS (
@@ -155,11 +188,12 @@ async function insertBatch(
        FROM ROWS FROM (json_to_recordset($${n + 1}::json) AS (id text, created bigint, data jsonb))
          WITH ORDINALITY AS e(id, created, data, ord)
        ORDER BY e.ord
-     )
+     )${answers.length > 0 ? `, answered AS (${answersCte(n + 2)})` : ''}
      SELECT * FROM written`,
     [
       ...inserts.flatMap((insert) => insert.values),
       JSON.stringify(inserts.map(({ event }) => ({ id: event.id, created: event.created, data: event }))),
+      ...(answers.length > 0 ? [JSON.stringify(answers)] : []),
     ],
   );
   const byId = new Map(rows.map((row) => [row.id, row]));

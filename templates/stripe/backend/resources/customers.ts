@@ -34,7 +34,7 @@ import {
 } from '../store/customers.js';
 import { findLive, listObjects, type StripeObject } from '../store/objects.js';
 import { invalidRequest, resourceMissing } from '../stripe-error.js';
-import { previousAttributes, type Tx, transact, writeWithEvent } from '../tx.js';
+import { answeredText, previousAttributes, type Tx, transact, writeWithEvent } from '../tx.js';
 import type { SubscriptionObject } from '../views/billing.js';
 import { customerView, deletedCustomerView } from '../views/customer.js';
 import { nowSeconds } from './common.js';
@@ -282,8 +282,9 @@ export function customerRoutes(deps: ResourceDeps): Hono<StripeEnv> {
         type: 'customer.created',
         predicted: customerView(newCustomerRow(customer)) as StripeObject,
         view: (written) => customerView(written) as StripeObject,
+        answer: (object) => render(deps.pool, object, expand, now),
       });
-      return c.json(await show(deps, row, expand, { fresh: true }));
+      return answeredText(c) ?? c.json(await show(deps, row, expand, { fresh: true }));
     }
     const row = await transact(deps, c, async (tx) => {
       let testClock: string | null = null;
