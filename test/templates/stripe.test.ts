@@ -482,6 +482,49 @@ describe('idempotency', () => {
     }
   });
 
+  it('leaves the claim of a request in flight alone when a refused request reuses its key', async () => {
+    // POST /v1/customers claims its key with its write: a request refused before it writes
+    // claims nothing, and must not drop the claim another request holds.
+    const key = `held-${Date.now()}`;
+    const { createHash } = await import('node:crypto');
+    const hash = createHash('sha256').update(key).digest('hex');
+    await backend.pool.query(
+      'INSERT INTO idempotency_keys (key_sha256, fingerprint, created_at) VALUES ($1, $2, $3)',
+      [hash, 'another request', Date.now()],
+    );
+    const refused = await raw('/v1/customers', {
+      method: 'POST',
+      body: 'email=not-an-email',
+      headers: { 'idempotency-key': key },
+    });
+    expect(refused.status).toBe(400);
+    const { rows } = await backend.pool.query(
+      'SELECT fingerprint, status FROM idempotency_keys WHERE key_sha256 = $1',
+      [hash],
+    );
+    expect(rows).toEqual([{ fingerprint: 'another request', status: null }]);
+  });
+
+  it('replays a keyed create that took the transaction path (a test clock)', async () => {
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: 1_767_225_600 });
+    const key = `clocked-${Date.now()}`;
+    const first = await stripe.customers.create(
+      { name: 'Clocked', test_clock: clock.id },
+      { idempotencyKey: key },
+    );
+    const again = await stripe.customers.create(
+      { name: 'Clocked', test_clock: clock.id },
+      { idempotencyKey: key },
+    );
+    expect(first.created).toBe(1_767_225_600);
+    expect(again.id).toBe(first.id);
+    expect(again.lastResponse.headers['idempotent-replayed']).toBe('true');
+    const { rows } = await backend.pool.query(
+      "SELECT count(*)::int AS n FROM customers WHERE name = 'Clocked'",
+    );
+    expect(rows[0].n).toBe(1);
+  });
+
   it('answers 409 to a second request with a key still in flight', async () => {
     const key = `inflight-${Date.now()}`;
     // A claim the way a running request holds it: fingerprint of the same call, no answer yet.

@@ -10,7 +10,7 @@ import { responseText } from '../../_shared/response-text.js';
 import { ApiKeyVerifier, presentedKey } from './api-keys.js';
 import { createAuthenticationRoutes } from './authentication-routes.js';
 import { createHostedPageRoutes } from './hosted-pages.js';
-import { IdempotencyStore } from './idempotency.js';
+import { type IdempotencyOutcome, IdempotencyStore, type KeyedRequest, KeyTaken } from './idempotency.js';
 import { randomStripeIds, type StripeIds } from './ids.js';
 import { STRIPE_MCP_TOOLS, stripeApi } from './mcp-tools.js';
 import { readParams } from './request-params.js';
@@ -33,6 +33,12 @@ export interface StripeAppDeps extends CloneBackendDeps<StripeIdentity, StripeTo
 
 // Stored answers are replayed for the same key; failures before the request ran (bad
 // parameters, auth, conflicts, server errors) are not, so a corrected retry can succeed.
+/**
+ * Paths whose POST takes its idempotency key's claim deferred to its first write (see
+ * `KeyedRequest`): their handlers write only through `transact` and `writeWithEvent`. A
+ * create keyed by stripe-node then costs one statement, claim and answer included.
+ */
+const DEFERRED_CLAIMS = new Set(['/v1/customers']);
 const REPLAYABLE = (status: number) => status < 500 && ![400, 401, 409, 429].includes(status);
 
 /**
@@ -155,32 +161,57 @@ export function createStripeApp(deps: StripeAppDeps): Hono<StripeEnv> {
   app.use('/v1/*', async (c, next) => {
     const key = c.req.header('idempotency-key');
     if (c.req.method !== 'POST' || key === undefined) return next();
-    const outcome = await idempotency.begin(key, c.req.method, c.req.path, c.get('params'));
-    if (outcome.kind === 'replay') {
-      return c.body(outcome.body, outcome.status as 200, {
+    const replay = (outcome: Extract<IdempotencyOutcome, { kind: 'replay' }>) =>
+      c.body(outcome.body, outcome.status as 200, {
         'Content-Type': 'application/json',
         'Idempotent-Replayed': 'true',
         'Original-Request': outcome.requestId,
         'Idempotency-Key': key,
       });
+    let keyed: KeyedRequest;
+    if (DEFERRED_CLAIMS.has(c.req.path)) {
+      keyed = idempotency.defer(key, c.req.method, c.req.path, c.get('params'));
+    } else {
+      const outcome = await idempotency.begin(key, c.req.method, c.req.path, c.get('params'));
+      if (outcome.kind === 'replay') return replay(outcome);
+      keyed = outcome.keyed;
     }
     c.header('Idempotency-Key', key);
-    c.set('idempotency', outcome);
+    c.set('idempotency', keyed);
     await next();
+    if (c.error instanceof KeyTaken) {
+      // The request's write found its deferred key held, and wrote nothing: answer as for a
+      // key claimed first (a replay, a refusal of other parameters, a 409 while in flight).
+      const outcome = await idempotency.begin(key, c.req.method, c.req.path, c.get('params'));
+      if (outcome.kind === 'replay') {
+        c.res = replay(outcome);
+        return;
+      }
+      // Free again a moment later (expired, or abandoned): the client's retry will run.
+      await idempotency.abandon(key);
+      throw new KeyTaken();
+    }
     const status = c.res.status;
     // The request has run: its answer goes to the client even if the key cannot be updated
     // (Postgres went away just after the request committed), since a 500 would hide a
     // change that happened. The claim then lapses after its lease.
     try {
+      if (!keyed.claimed) {
+        // Deferred and nothing written: nothing to drop (a claim of the key is someone
+        // else's), and an answer worth replaying is claimed now to be stored.
+        if (!REPLAYABLE(status)) return;
+        await keyed.claim();
+      }
       if (REPLAYABLE(status)) {
         const body = await responseText(c.res);
         // Stored already, by the statement that made the change (`writeWithEvent`).
         if (status === 200 && body === c.get('answered')) return;
-        await idempotency.complete(key, outcome.fingerprint, { status, body, requestId: c.get('requestId') });
+        await idempotency.complete(key, keyed.fingerprint, { status, body, requestId: c.get('requestId') });
       } else {
         await idempotency.abandon(key);
       }
     } catch (error) {
+      if (error instanceof KeyTaken) return;
       log.error(`idempotency: could not record the answer for a key (${c.req.method} ${c.req.path})`, error);
     }
   });

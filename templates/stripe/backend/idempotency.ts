@@ -16,17 +16,42 @@ export const PENDING_LEASE_MS = 60 * 1000;
 /** Expired rows are deleted at most this often, by whichever request comes next. */
 const PRUNE_EVERY_MS = 60 * 1000;
 const MAX_KEY_LENGTH = 255;
+const KEY_TAKEN_MARK = 'asym_idempotency_key_taken';
 
-/** A request whose idempotency key it claimed: where its answer is to be stored. */
+/**
+ * A POST with an idempotency key, as its handler sees it: where its answer is stored, and
+ * whether its key is claimed yet. A route whose writes all go through `transact` or
+ * `writeWithEvent` may take its claim deferred (`IdempotencyStore.defer`): `transact`
+ * claims first, `writeWithEvent` claims in its own statement, and a request that writes
+ * nothing (a refused parameter) never claims at all.
+ */
 export interface KeyedRequest {
   keySha256: string;
   fingerprint: string;
   /** The claim's `created_at`. */
   createdAt: number;
+  /** A pending claim (or an answer) of this request is in the table. */
+  claimed: boolean;
+  /** Claims the key now, unless claimed; throws `KeyTaken` when another request holds it. */
+  claim(): Promise<void>;
+}
+
+/**
+ * A deferred claim found its key held (by a request in flight, or by an answer to replay):
+ * nothing was written. The middleware then answers as it answers a key it could not claim.
+ */
+export class KeyTaken extends StripeError {
+  constructor() {
+    super(
+      409,
+      'idempotency_error',
+      'There is currently another in-progress request using this Idempotent Key. Please retry this request later.',
+    );
+  }
 }
 
 export type IdempotencyOutcome =
-  | ({ kind: 'fresh'; key: string } & KeyedRequest)
+  | { kind: 'fresh'; key: string; keyed: KeyedRequest }
   | { kind: 'replay'; status: number; body: string; requestId: string };
 
 /** A stable digest of method, path and parameters (key order does not matter). */
@@ -79,6 +104,53 @@ FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[])
 WHERE k.key_sha256 = r.key_sha256 AND k.fingerprint = r.fingerprint
   AND (k.status IS NULL OR k.request_id = r.request_id)`;
 
+/**
+ * A deferred request's claim, made by the statement that makes its change, with its answer
+ * when the change knows it (`status` and `body` null: a pending claim the middleware
+ * completes). See `claimsCte`.
+ */
+export interface StatementClaim {
+  key_sha256: string;
+  fingerprint: string;
+  created_at: number;
+  status: number | null;
+  body: string | null;
+  request_id: string;
+}
+
+/**
+ * Data-modifying CTEs that claim the keys in parameter `$param` (a JSON array of
+ * `StatementClaim`) in the statement of the change they answer, and make that statement
+ * fail, writing nothing, unless every key was claimed (`$param + 1` is how many):
+ * `key_check.ok` must be read by the statement's final SELECT (an unread CTE column is
+ * never computed). A claim is taken as
+ * `CLAIM_SQL` takes it (a new key, an expired one, an abandoned claim), with its answer in
+ * the same row. The failure is a cast error naming `KEY_TAKEN_MARK` (`isKeyTaken`), which
+ * Postgres answers before committing anything; each claim of a refused batch is then run
+ * alone (`coalesce`), so only a request whose key is held gets `KeyTaken`.
+ */
+export const claimsCte = (param: number): string => `
+claimed AS (
+  INSERT INTO idempotency_keys AS k (key_sha256, fingerprint, created_at, status, body, request_id)
+  SELECT a.key_sha256, a.fingerprint, a.created_at, a.status, a.body, a.request_id
+  FROM json_to_recordset($${param}::json)
+    AS a(key_sha256 text, fingerprint text, created_at bigint, status int, body text, request_id text)
+  ON CONFLICT (key_sha256) DO UPDATE
+    SET fingerprint = EXCLUDED.fingerprint, created_at = EXCLUDED.created_at,
+        status = EXCLUDED.status, body = EXCLUDED.body, request_id = EXCLUDED.request_id
+    WHERE k.created_at <= EXCLUDED.created_at - ${IDEMPOTENCY_TTL_MS}
+       OR (k.status IS NULL AND k.created_at <= EXCLUDED.created_at - ${PENDING_LEASE_MS})
+  RETURNING 1
+),
+key_check AS MATERIALIZED (
+  SELECT CASE WHEN (SELECT count(*) FROM claimed) = $${param + 1}::bigint THEN 1
+    ELSE (SELECT '${KEY_TAKEN_MARK}:' || count(*) FROM claimed)::int END AS ok
+)`;
+
+/** The error `claimsCte` makes a statement fail with when a key was held. */
+export const isKeyTaken = (error: unknown): boolean =>
+  error instanceof Error && error.message.includes(KEY_TAKEN_MARK);
+
 /** An answer stored by the statement that makes the request's change (`answersCte`). */
 export interface StoredAnswer {
   key_sha256: string;
@@ -128,7 +200,10 @@ interface Answer {
  * 0003): a key first claims the request (pending), then stores its answer; the same key
  * with the same parameters replays it, with other parameters it is refused, and while the
  * first request runs a second one gets 409. Expiry is enforced on read; expired rows are
- * pruned in the background at most once a minute.
+ * pruned in the background at most once a minute. A route may take its claim deferred to
+ * its first write (`defer`, `KeyedRequest`): the claim and the answer then go in the
+ * write's statement. What differs for a client: a reused key with other parameters that
+ * are themselves invalid gets the parameter's 400, not the key's.
  */
 export class IdempotencyStore {
   private lastPrune = 0;
@@ -166,14 +241,35 @@ export class IdempotencyStore {
     });
   }
 
+  /**
+   * A key whose claim waits for the request's first write (see `KeyedRequest`): no
+   * statement now. A key held by another request is found by that write (`KeyTaken`),
+   * and the middleware then answers with `begin`.
+   */
+  defer(key: string, method: string, path: string, params: Params): KeyedRequest {
+    checkKeyLength(key);
+    this.pruneSometimes();
+    const keyed: KeyedRequest = {
+      keySha256: keyHash(key),
+      fingerprint: fingerprint(method, path, params),
+      createdAt: this.now(),
+      claimed: false,
+      claim: async () => {
+        if (keyed.claimed) return;
+        const claim = {
+          key_sha256: keyed.keySha256,
+          fingerprint: keyed.fingerprint,
+          created_at: keyed.createdAt,
+        };
+        if (!(await this.claim(claim))) throw new KeyTaken();
+        keyed.claimed = true;
+      },
+    };
+    return keyed;
+  }
+
   async begin(key: string, method: string, path: string, params: Params): Promise<IdempotencyOutcome> {
-    if (key.length > MAX_KEY_LENGTH) {
-      throw new StripeError(
-        400,
-        'invalid_request_error',
-        `Idempotency-Key must be at most ${MAX_KEY_LENGTH} characters`,
-      );
-    }
+    checkKeyLength(key);
     const print = fingerprint(method, path, params);
     const hash = keyHash(key);
     this.pruneSometimes();
@@ -181,7 +277,17 @@ export class IdempotencyStore {
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = this.now();
       if (await this.claim({ key_sha256: hash, fingerprint: print, created_at: now }))
-        return { kind: 'fresh', key, keySha256: hash, fingerprint: print, createdAt: now };
+        return {
+          kind: 'fresh',
+          key,
+          keyed: {
+            keySha256: hash,
+            fingerprint: print,
+            createdAt: now,
+            claimed: true,
+            claim: async () => {},
+          },
+        };
       const { rows } = await this.pool.query<{
         fingerprint: string;
         status: number | null;
@@ -255,3 +361,13 @@ export class IdempotencyStore {
 }
 
 const keyHash = (key: string) => createHash('sha256').update(key).digest('hex');
+
+function checkKeyLength(key: string): void {
+  if (key.length > MAX_KEY_LENGTH) {
+    throw new StripeError(
+      400,
+      'invalid_request_error',
+      `Idempotency-Key must be at most ${MAX_KEY_LENGTH} characters`,
+    );
+  }
+}

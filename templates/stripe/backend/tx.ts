@@ -3,7 +3,14 @@ import type { Context } from 'hono';
 import { insertRows, placeholders } from '../../_shared/bulk-insert.js';
 import { coalesce } from '../../_shared/coalesce.js';
 import { type Queryable, withTransaction } from '../../_shared/db.js';
-import { answersCte, type StoredAnswer } from './idempotency.js';
+import {
+  answersCte,
+  claimsCte,
+  isKeyTaken,
+  KeyTaken,
+  type StatementClaim,
+  type StoredAnswer,
+} from './idempotency.js';
 import type { StripeIds } from './ids.js';
 import type { ResourceDeps, StripeEnv } from './route-env.js';
 import { insertObject, type StripeObject, stripHidden } from './store/objects.js';
@@ -57,6 +64,8 @@ export async function transact<T>(
   work: (tx: Tx) => Promise<T>,
 ): Promise<T> {
   const info = 'req' in request ? requestInfo(request) : request;
+  // A key whose claim was deferred to the request's first write is claimed before it.
+  if ('req' in request) await request.get('idempotency')?.claim();
   const outbox: Array<{ event: StripeEvent; targets: WebhookTarget[] }> = [];
   const result = await withTransaction(deps.pool, (db) => {
     const now = Math.floor(deps.now() / 1000);
@@ -93,7 +102,10 @@ export async function transact<T>(
  * event type, share one statement (`coalesce`: a row costs Postgres a fifth of what a
  * statement does). The event records `predicted`, the object as the caller expects the
  * write to make it; should the row come back different (a default the prediction missed),
- * the event is rewritten from the row, so the record always matches the object.
+ * the event is rewritten from the row, so the record always matches the object. A keyed
+ * request's answer goes into the same statement, and so does its claim when the claim was
+ * deferred to this write (`KeyedRequest`); a key another request holds then makes the
+ * statement write nothing (`KeyTaken`).
  */
 export async function writeWithEvent<Row extends { id: string }>(
   deps: ResourceDeps,
@@ -107,9 +119,9 @@ export async function writeWithEvent<Row extends { id: string }>(
     view: (row: Row) => StripeObject;
     /**
      * The request's answer (what it will `c.json`) for an object as `view` shows it. Given,
-     * a request that claimed an idempotency key stores its answer, rendered from
-     * `predicted`, in the write's own statement; when the row comes back as predicted,
-     * that text is the answer (`answeredText`) and the middleware has nothing to store.
+     * a keyed request stores its answer, rendered from `predicted`, in the write's own
+     * statement; when the row comes back as predicted, that text is the answer
+     * (`answeredText`) and the middleware has nothing to store.
      */
     answer?: (object: StripeObject) => Promise<unknown>;
   },
@@ -120,25 +132,38 @@ export async function writeWithEvent<Row extends { id: string }>(
   const event = newEvent(deps.ids, info, change.now, type, change.predicted);
   const targets = await deps.webhooks.subscribed(deps.pool, type);
   event.pending_webhooks = targets.length;
+  // Keyed: the answer goes with the write, and so does the claim when it was deferred.
   const keyed = context?.get('idempotency');
-  let answer: StoredAnswer | undefined;
-  if (keyed && change.answer && info.requestId !== null) {
-    answer = {
+  if (keyed && !keyed.claimed && info.requestId === null) await keyed.claim();
+  let stored: StatementClaim | undefined;
+  if (keyed && info.requestId !== null && (change.answer || !keyed.claimed)) {
+    const body = change.answer ? JSON.stringify(await change.answer(change.predicted)) : null;
+    stored = {
       key_sha256: keyed.keySha256,
       fingerprint: keyed.fingerprint,
       created_at: keyed.createdAt,
-      status: 200,
-      body: JSON.stringify(await change.answer(change.predicted)),
+      status: body === null ? null : 200,
+      body,
       request_id: info.requestId,
     };
   }
-  const row = (await insertsOf(deps.pool, write.into, type)({ values: write.values, event, answer })) as Row;
+  const claim = stored && !keyed?.claimed ? stored : undefined;
+  const answer = stored && keyed?.claimed && stored.body !== null ? (stored as StoredAnswer) : undefined;
+  let row: Row;
+  try {
+    const insert = insertsOf(deps.pool, write.into, type);
+    row = (await insert({ values: write.values, event, answer, claim })) as Row;
+  } catch (error) {
+    if (claim && isKeyTaken(error)) throw new KeyTaken();
+    throw error;
+  }
+  if (keyed && claim) keyed.claimed = true;
   const object = stripHidden(view(row));
   if (!isDeepStrictEqual(object, event.data.object)) {
     event.data.object = structuredClone(object);
     await deps.pool.query('UPDATE events SET data = $2 WHERE id = $1', [event.id, JSON.stringify(event)]);
-  } else if (answer && context) {
-    context.set('answered', answer.body);
+  } else if (context && stored?.body) {
+    context.set('answered', stored.body);
   }
   deps.webhooks.deliver(event, targets);
   return row;
@@ -153,7 +178,12 @@ export function answeredText(c: Context<StripeEnv>): Response | undefined {
   return text === undefined ? undefined : c.body(text, 200, { 'Content-Type': 'application/json' });
 }
 
-type Insert = { values: unknown[]; event: StripeEvent; answer?: StoredAnswer | undefined };
+type Insert = {
+  values: unknown[];
+  event: StripeEvent;
+  answer?: StoredAnswer | undefined;
+  claim?: StatementClaim | undefined;
+};
 type Inserted = { id: string };
 
 /** The batcher of `writeWithEvent`'s inserts into `into` with events of `type`, per pool. */
@@ -180,6 +210,20 @@ async function insertBatch(
   const width = inserts[0]?.values.length ?? 0;
   const n = width * inserts.length;
   const answers = inserts.flatMap(({ answer }) => (answer ? [answer] : []));
+  const claims = inserts.flatMap(({ claim }) => (claim ? [claim] : []));
+  const values = [
+    ...inserts.flatMap((insert) => insert.values),
+    JSON.stringify(inserts.map(({ event }) => ({ id: event.id, created: event.created, data: event }))),
+  ];
+  let keyed = '';
+  if (answers.length > 0) {
+    values.push(JSON.stringify(answers));
+    keyed += `, answered AS (${answersCte(values.length)})`;
+  }
+  if (claims.length > 0) {
+    values.push(JSON.stringify(claims), claims.length);
+    keyed += `, ${claimsCte(values.length - 1)}`;
+  }
   const { rows } = await pool.query<Inserted>(
     `WITH written AS (INSERT INTO ${into} VALUES ${placeholders(inserts.length, width)} RETURNING *),
      recorded AS (
@@ -188,13 +232,9 @@ async function insertBatch(
        FROM ROWS FROM (json_to_recordset($${n + 1}::json) AS (id text, created bigint, data jsonb))
          WITH ORDINALITY AS e(id, created, data, ord)
        ORDER BY e.ord
-     )${answers.length > 0 ? `, answered AS (${answersCte(n + 2)})` : ''}
-     SELECT * FROM written`,
-    [
-      ...inserts.flatMap((insert) => insert.values),
-      JSON.stringify(inserts.map(({ event }) => ({ id: event.id, created: event.created, data: event }))),
-      ...(answers.length > 0 ? [JSON.stringify(answers)] : []),
-    ],
+     )${keyed}
+     SELECT written.* FROM written${claims.length > 0 ? ' JOIN key_check ON key_check.ok = 1' : ''}`,
+    values,
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
   return inserts.map((insert) => {
