@@ -31,14 +31,14 @@ export interface StripeAppDeps extends CloneBackendDeps<StripeIdentity, StripeTo
   webhooks?: WebhookOptions;
 }
 
-// Stored answers are replayed for the same key; failures before the request ran (bad
-// parameters, auth, conflicts, server errors) are not, so a corrected retry can succeed.
 /**
  * Paths whose POST takes its idempotency key's claim deferred to its first write (see
  * `KeyedRequest`): their handlers write only through `transact` and `writeWithEvent`. A
  * create keyed by stripe-node then costs one statement, claim and answer included.
  */
 const DEFERRED_CLAIMS = new Set(['/v1/customers']);
+// Stored answers are replayed for the same key; failures before the request ran (bad
+// parameters, auth, conflicts, server errors) are not, so a corrected retry can succeed.
 const REPLAYABLE = (status: number) => status < 500 && ![400, 401, 409, 429].includes(status);
 
 /**
