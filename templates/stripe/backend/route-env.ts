@@ -9,7 +9,7 @@ export interface StripeEnv {
   Variables: {
     requestId: string;
     params: Params;
-    /** Set by the idempotency middleware for a POST whose key this request claimed. */
+    /** Set by the idempotency middleware for a keyed POST: its key, claimed or deferred. */
     idempotency?: KeyedRequest;
     /**
      * The answer a keyed write stored in its own statement (`writeWithEvent`); the
