@@ -152,14 +152,7 @@ export const isKeyTaken = (error: unknown): boolean =>
   error instanceof Error && error.message.includes(KEY_TAKEN_MARK);
 
 /** An answer stored by the statement that makes the request's change (`answersCte`). */
-export interface StoredAnswer {
-  key_sha256: string;
-  fingerprint: string;
-  created_at: number;
-  status: number;
-  body: string;
-  request_id: string;
-}
+export type StoredAnswer = StatementClaim & { status: number; body: string };
 
 /**
  * A data-modifying CTE that stores the answers in parameter `$param` (a JSON array of
