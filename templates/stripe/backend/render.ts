@@ -4,6 +4,7 @@ import { expandPaths } from './expand.js';
 import type { Params } from './request-params.js';
 import { findCustomer } from './store/customers.js';
 import {
+  copyVisible,
   findObject,
   listObjects,
   type ObjectTable,
@@ -331,9 +332,9 @@ export function present<T extends StripeObject>(
 ): T {
   // A fresh object (built for this answer from rows just read) is only copied at its top
   // level: a deep copy of every listed object was a twentieth of a list's CPU (issue #17).
-  const out: Record<string, unknown> = options.fresh
-    ? stripHidden(object)
-    : structuredClone(stripHidden(object));
+  const visible: Record<string, unknown> = {};
+  const hadHidden = copyVisible(object, visible);
+  const out = options.fresh ? visible : structuredClone(visible);
   if (out.object === 'webhook_endpoint') delete out.secret;
   if (out.object === 'file_link') {
     out.expired = out.expires_at !== null && (out.expires_at as number) <= now;
@@ -347,7 +348,9 @@ export function present<T extends StripeObject>(
     out.status = 'expired';
     out.url = null;
   }
-  SOURCES.set(out, object);
+  // Only a stored object with hidden fields needs to be found again behind its answer: for
+  // the others the answer itself holds every field a derived expansion reads.
+  if (hadHidden) SOURCES.set(out, object);
   return out as T;
 }
 

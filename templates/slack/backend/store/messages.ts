@@ -104,6 +104,29 @@ export interface HistoryAccess {
 }
 
 /**
+ * conversations.history's page (`listHistory`). A constant, so that naming its prepared
+ * statement (`statementName` in `_shared/db.ts`) hashes no new text on each call.
+ */
+const HISTORY = `WITH visible AS (
+   SELECT c.id, c.kind, EXISTS (SELECT 1 FROM conversation_members cm
+                                WHERE cm.conversation_id = c.id AND cm.user_id = $7) AS is_member
+   FROM conversations c WHERE c.id = $1
+ )
+ ${selectMessages(
+   `(
+   SELECT m.*, v.kind AS conversation_kind, v.is_member AS viewer_is_member
+   FROM messages m JOIN visible v ON v.id = m.conversation_id AND (v.kind = 'channel' OR v.is_member)
+   WHERE m.conversation_id = $1 AND (m.thread_ts_us IS NULL OR m.reply_broadcast)
+     AND ($2::bigint IS NULL OR m.ts_us < $2 OR ($4 AND m.ts_us = $2))
+     AND ($3::bigint IS NULL OR m.ts_us > $3 OR ($4 AND m.ts_us = $3))
+     AND ($5::bigint IS NULL OR m.ts_us <= $5)
+   ORDER BY m.ts_us DESC
+   LIMIT $6) m`,
+   ' (SELECT count(*)::int FROM pins WHERE conversation_id = $1) AS pin_count,',
+ )}
+ ORDER BY m.ts_us DESC`;
+
+/**
  * Channel-level messages (parents and broadcast replies), newest first, of a conversation
  * `viewerId` may see (a public channel, or one they are in), with the channel's pin count
  * and the conversation's kind and the viewer's membership, which conversations.history also
@@ -119,27 +142,7 @@ export async function listHistory(
 ): Promise<{ rows: MessageRow[]; pinCount: number; access: HistoryAccess | null }> {
   const { rows } = await db.query<
     MessageRow & { pin_count: number; conversation_kind: ConversationKind; viewer_is_member: boolean }
-  >(
-    `WITH visible AS (
-       SELECT c.id, c.kind, EXISTS (SELECT 1 FROM conversation_members cm
-                                    WHERE cm.conversation_id = c.id AND cm.user_id = $7) AS is_member
-       FROM conversations c WHERE c.id = $1
-     )
-     ${selectMessages(
-       `(
-       SELECT m.*, v.kind AS conversation_kind, v.is_member AS viewer_is_member
-       FROM messages m JOIN visible v ON v.id = m.conversation_id AND (v.kind = 'channel' OR v.is_member)
-       WHERE m.conversation_id = $1 AND (m.thread_ts_us IS NULL OR m.reply_broadcast)
-         AND ($2::bigint IS NULL OR m.ts_us < $2 OR ($4 AND m.ts_us = $2))
-         AND ($3::bigint IS NULL OR m.ts_us > $3 OR ($4 AND m.ts_us = $3))
-         AND ($5::bigint IS NULL OR m.ts_us <= $5)
-       ORDER BY m.ts_us DESC
-       LIMIT $6) m`,
-       ' (SELECT count(*)::int FROM pins WHERE conversation_id = $1) AS pin_count,',
-     )}
-     ORDER BY m.ts_us DESC`,
-    [conversationId, q.latestUs, q.oldestUs, q.inclusive, q.startAtUs, q.limit, viewerId],
-  );
+  >(HISTORY, [conversationId, q.latestUs, q.oldestUs, q.inclusive, q.startAtUs, q.limit, viewerId]);
   const first = rows[0];
   if (!first) return { rows, pinCount: await countPins(db, conversationId), access: null };
   return {

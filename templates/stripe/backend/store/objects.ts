@@ -4,7 +4,6 @@ import type { RangeFilter } from '../list.js';
 /** A Stripe object as the API shows it (unexpanded). */
 export type StripeObject = Record<string, unknown> & { id: string; object: string; created?: number };
 
-/** The tables of migrations 0002 and after: one per resource, each `(seq, id, created, deleted, data)`. */
 /** The tables of migrations 0002 and up: one per resource, each `(seq, id, created, deleted, data)`. */
 export const OBJECT_TABLES = [
   'products',
@@ -172,6 +171,23 @@ export async function listObjects<T extends StripeObject = StripeObject>(
  */
 export function stripHidden<T extends StripeObject>(object: T): T {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(object)) if (!key.startsWith('_')) out[key] = value;
+  copyVisible(object, out);
   return out as T;
 }
+
+/**
+ * Copies `object`'s fields but its hidden ones into `out`, and says whether it had any. A
+ * `for ... in` over own keys, not `Object.entries`: every object a list answers passes here,
+ * and the entries' arrays were garbage for each field (issue #17).
+ */
+export function copyVisible(object: StripeObject, out: Record<string, unknown>): boolean {
+  let hidden = false;
+  for (const key in object) {
+    if (!Object.hasOwn(object, key)) continue;
+    if (key.charCodeAt(0) === UNDERSCORE) hidden = true;
+    else out[key] = object[key];
+  }
+  return hidden;
+}
+
+const UNDERSCORE = 0x5f;
