@@ -3,7 +3,8 @@
  *  - CPU per request of each process on the path: the load generator (this process), the
  *    published port's docker-proxy, the clone's backend (node) and its Postgres, read from
  *    /proc before and after a load run (host PIDs of the containers' processes: run as root
- *    on the engine's host);
+ *    on the engine's host), and the backend's user time apart: JavaScript and V8, where the
+ *    rest is the kernel's (mostly the network path);
  *  - Postgres execution time per request, by statement (pg_stat_statements, loaded for the
  *    run with ALTER SYSTEM and a restart of the clone's Postgres);
  *  - a CPU profile of the backend under that load (the inspector, opened with SIGUSR1 and
@@ -48,14 +49,20 @@ async function hostPids(id: string): Promise<Array<{ pid: number; command: strin
     .map((m) => ({ pid: Number(m[1]), command: m[2]! }));
 }
 
-/** utime + stime of a process, in ms (0 once it is gone). */
-function cpuMs(pid: number): number {
+/** utime and stime of a process, in ms (0 once it is gone). */
+function cpuSplitMs(pid: number): { user: number; system: number } {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ = 100
+    return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 }; // USER_HZ = 100
   } catch {
-    return 0;
+    return { user: 0, system: 0 };
   }
+}
+
+/** utime + stime of a process, in ms. */
+function cpuMs(pid: number): number {
+  const { user, system } = cpuSplitMs(pid);
+  return user + system;
 }
 
 async function psql(pg: string, sql: string): Promise<string> {
@@ -244,6 +251,8 @@ try {
     const sample = () => ({
       bench: process.cpuUsage(),
       backend: cpuMs(nodePid),
+      // User time is JavaScript and V8; system time is mostly the network path in the kernel.
+      backendUser: cpuSplitMs(nodePid).user,
       postgres: pgPids.reduce((sum, pid) => sum + cpuMs(pid), 0),
       proxy: proxyPids.reduce((sum, pid) => sum + cpuMs(pid), 0),
     });
@@ -265,7 +274,7 @@ try {
 
     process.stdout.write(
       `\n${c.name}: ${result.rps.toFixed(0)} req/s at 10 connections, ${result.requests} requests, ${result.errors} errors\n` +
-        `  CPU per request: backend ${perRequest(after.backend - before.backend)}, postgres ${perRequest(after.postgres - before.postgres)}, ` +
+        `  CPU per request: backend ${perRequest(after.backend - before.backend)} (user ${perRequest(after.backendUser - before.backendUser)}), postgres ${perRequest(after.postgres - before.postgres)}, ` +
         `docker-proxy ${perRequest(after.proxy - before.proxy)}, load generator ${perRequest(benchMs)}\n` +
         `  Postgres execution time per request: ${pgTotal.trim()} us; top statements (calls, us/request, us/call, text):\n` +
         statements
