@@ -248,14 +248,17 @@ try {
     // After the warm-up: the pool's connections (one Postgres process each) are open by now.
     const pgPids = (await hostPids(pg)).map((p) => p.pid);
     await psql(pg, 'SELECT pg_stat_statements_reset()');
-    const sample = () => ({
-      bench: process.cpuUsage(),
-      backend: cpuMs(nodePid),
-      // User time is JavaScript and V8; system time is mostly the network path in the kernel.
-      backendUser: cpuSplitMs(nodePid).user,
-      postgres: pgPids.reduce((sum, pid) => sum + cpuMs(pid), 0),
-      proxy: proxyPids.reduce((sum, pid) => sum + cpuMs(pid), 0),
-    });
+    const sample = () => {
+      const backend = cpuSplitMs(nodePid);
+      return {
+        bench: process.cpuUsage(),
+        backend: backend.user + backend.system,
+        // User time is JavaScript and V8; system time is mostly the network path in the kernel.
+        backendUser: backend.user,
+        postgres: pgPids.reduce((sum, pid) => sum + cpuMs(pid), 0),
+        proxy: proxyPids.reduce((sum, pid) => sum + cpuMs(pid), 0),
+      };
+    };
     const before = sample();
     const result = await load(c.name, c.origin, c.request, { connections: 10, seconds });
     const after = sample();

@@ -72,6 +72,13 @@ export function fingerprint(method: string, path: string, params: Params): strin
     .digest('hex');
 }
 
+/**
+ * When a claim takes over the row of a key already held (its conflict's `WHERE`, `row` the
+ * table's name or alias): an expired key, or a pending claim past its lease.
+ */
+const takesOver = (row: string) => `${row}.created_at <= EXCLUDED.created_at - ${IDEMPOTENCY_TTL_MS}
+     OR (${row}.status IS NULL AND ${row}.created_at <= EXCLUDED.created_at - ${PENDING_LEASE_MS})`;
+
 // One statement, one round trip, for every key claimed at once (a batch: `coalesce`): claims
 // a new key, or takes over an expired key or an abandoned claim. The claim commits
 // asynchronously (set_config in the FROM clause runs before the insert): losing it in a
@@ -86,8 +93,7 @@ FROM json_to_recordset($1::json) AS r(key_sha256 text, fingerprint text, created
 ON CONFLICT (key_sha256) DO UPDATE
   SET fingerprint = EXCLUDED.fingerprint, created_at = EXCLUDED.created_at,
       status = NULL, body = NULL, request_id = NULL
-  WHERE idempotency_keys.created_at <= EXCLUDED.created_at - $2
-     OR (idempotency_keys.status IS NULL AND idempotency_keys.created_at <= EXCLUDED.created_at - $3)
+  WHERE ${takesOver('idempotency_keys')}
 RETURNING key_sha256`;
 
 // The answers of requests that ran, stored together (a synchronous commit: each is
@@ -123,11 +129,11 @@ export interface StatementClaim {
  * `StatementClaim`) in the statement of the change they answer, and make that statement
  * fail, writing nothing, unless every key was claimed (`$param + 1` is how many):
  * `key_check.ok` must be read by the statement's final SELECT (an unread CTE column is
- * never computed). A claim is taken as
- * `CLAIM_SQL` takes it (a new key, an expired one, an abandoned claim), with its answer in
- * the same row. The failure is a cast error naming `KEY_TAKEN_MARK` (`isKeyTaken`), which
- * Postgres answers before committing anything; each claim of a refused batch is then run
- * alone (`coalesce`), so only a request whose key is held gets `KeyTaken`.
+ * never computed). A claim is taken as `CLAIM_SQL` takes it (a new key, an expired one,
+ * an abandoned claim: `takesOver`), with its answer in the same row. The failure is a cast
+ * error naming `KEY_TAKEN_MARK` (`isKeyTaken`), which Postgres answers before committing
+ * anything; each claim of a refused batch is then run alone (`coalesce`), so only a
+ * request whose key is held gets `KeyTaken`.
  */
 export const claimsCte = (param: number): string => `
 claimed AS (
@@ -138,8 +144,7 @@ claimed AS (
   ON CONFLICT (key_sha256) DO UPDATE
     SET fingerprint = EXCLUDED.fingerprint, created_at = EXCLUDED.created_at,
         status = EXCLUDED.status, body = EXCLUDED.body, request_id = EXCLUDED.request_id
-    WHERE k.created_at <= EXCLUDED.created_at - ${IDEMPOTENCY_TTL_MS}
-       OR (k.status IS NULL AND k.created_at <= EXCLUDED.created_at - ${PENDING_LEASE_MS})
+    WHERE ${takesOver('k')}
   RETURNING 1
 ),
 key_check AS MATERIALIZED (
@@ -211,11 +216,7 @@ export class IdempotencyStore {
     private readonly log: Logger,
   ) {
     this.claim = coalesce(async (claims: Claim[]) => {
-      const { rows } = await this.pool.query<{ key_sha256: string }>(CLAIM_SQL, [
-        JSON.stringify(claims),
-        IDEMPOTENCY_TTL_MS,
-        PENDING_LEASE_MS,
-      ]);
+      const { rows } = await this.pool.query<{ key_sha256: string }>(CLAIM_SQL, [JSON.stringify(claims)]);
       const claimed = new Set(rows.map((row) => row.key_sha256));
       return claims.map((claim) => claimed.has(claim.key_sha256));
     });
