@@ -5,8 +5,10 @@
  *    /proc before and after a load run (host PIDs of the containers' processes: run as root
  *    on the engine's host), and the backend's user time apart: JavaScript and V8, where the
  *    rest is the kernel's (mostly the network path);
- *  - Postgres execution time per request, by statement (pg_stat_statements, loaded for the
- *    run with ALTER SYSTEM and a restart of the clone's Postgres);
+ *  - Postgres execution time per request, by statement, and its planning: how many plans the
+ *    calls took (as many as calls: planned again on every call) and what one cost
+ *    (pg_stat_statements with track_planning, loaded for the run with ALTER SYSTEM and a
+ *    restart of the clone's Postgres);
  *  - a CPU profile of the backend under that load (the inspector, opened with SIGUSR1 and
  *    driven from inside its container), as self time by bundled module and by function.
  * Run: npm run build && node --import tsx bench/profile.ts [--seconds 5] [--only <name substring>]
@@ -79,6 +81,9 @@ async function withStatements(pg: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await psql(pg, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  // Planning too: a statement Postgres plans again on every call shows as many plans as calls.
+  await psql(pg, 'ALTER SYSTEM SET pg_stat_statements.track_planning = on');
+  await psql(pg, 'SELECT pg_reload_conf()');
 }
 
 /** Runs the inspector's profiler inside the backend's container for `ms`, returns the profile. */
@@ -267,19 +272,23 @@ try {
     const statements = await psql(
       pg,
       `SELECT calls, round((total_exec_time / ${result.requests})::numeric * 1000) AS us_per_request,
-              round((mean_exec_time * 1000)::numeric) AS us_per_call, left(regexp_replace(query, '\\s+', ' ', 'g'), 90)
-         FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 6`,
+              round((mean_exec_time * 1000)::numeric) AS us_per_call, plans,
+              round((mean_plan_time * 1000)::numeric) AS plan_us, left(regexp_replace(query, '\\s+', ' ', 'g'), 80)
+         FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'
+        ORDER BY total_exec_time + total_plan_time DESC LIMIT 6`,
     );
     const pgTotal = await psql(
       pg,
-      `SELECT round((sum(total_exec_time) / ${result.requests})::numeric * 1000) FROM pg_stat_statements`,
+      `SELECT round((sum(total_exec_time) / ${result.requests})::numeric * 1000) || ' us, planning ' ||
+              round((sum(total_plan_time) / ${result.requests})::numeric * 1000) || ' us'
+         FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'`,
     );
 
     process.stdout.write(
       `\n${c.name}: ${result.rps.toFixed(0)} req/s at 10 connections, ${result.requests} requests, ${result.errors} errors\n` +
         `  CPU per request: backend ${perRequest(after.backend - before.backend)} (user ${perRequest(after.backendUser - before.backendUser)}), postgres ${perRequest(after.postgres - before.postgres)}, ` +
         `docker-proxy ${perRequest(after.proxy - before.proxy)}, load generator ${perRequest(benchMs)}\n` +
-        `  Postgres execution time per request: ${pgTotal.trim()} us; top statements (calls, us/request, us/call, text):\n` +
+        `  Postgres execution time per request: ${pgTotal.trim()}; top statements (calls, us/request, us/call, plans, us/plan, text):\n` +
         statements
           .trim()
           .split('\n')

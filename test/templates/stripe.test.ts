@@ -1,6 +1,8 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeApp } from '../../templates/stripe/backend/app.js';
+import { listCustomers } from '../../templates/stripe/backend/store/customers.js';
+import { listObjects } from '../../templates/stripe/backend/store/objects.js';
 import { stripeTemplate } from '../../templates/stripe/backend/template.js';
 import type { StripeTokens } from '../../templates/stripe/backend/tokens.js';
 import { STRIPE_REFERENCE_KEYS } from '../support/stripe-reference-keys.js';
@@ -252,6 +254,45 @@ describe('lists', () => {
     const range = await stripe.customers.list({ limit: 100, created: { lte: oldest } });
     expect(range.data.every((c) => c.created <= oldest)).toBe(true);
     expect(range.data.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps the plan of a list page instead of planning it again on every call', async () => {
+    // Issue #17: with `LIMIT $n` on a table of thousands, Postgres found its kept plan dearer
+    // than one made for the limit and planned the list again on every call (54 us of
+    // planning against 39 of execution). On a clone of its own: the tables must be large.
+    const big = await startStripe();
+    const client = await big.pool.connect();
+    try {
+      for (const table of ['customers', 'products']) {
+        await client.query(
+          `INSERT INTO ${table} SELECT (jsonb_populate_record(NULL::${table}, to_jsonb(t) || jsonb_build_object(
+             'id', t.id || '_' || g, 'seq', nextval(pg_get_serial_sequence('${table}', 'seq'))))).*
+           FROM ${table} t, generate_series(1, 400) g`,
+        );
+        await client.query(`ANALYZE ${table}`);
+      }
+      const first = { email: null, testClock: null, created: null, after: null, before: null, limit: 11 };
+      for (let i = 0; i < 8; i++) {
+        await listCustomers(client, first);
+        await listObjects(client, 'products', { limit: 11 });
+      }
+      const { rows } = await client.query<{ statement: string; generic_plans: string; custom_plans: string }>(
+        `SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements
+         WHERE (statement LIKE 'SELECT * FROM customers WHERE%' OR statement LIKE 'SELECT * FROM products%')
+           AND statement LIKE '%ORDER BY%' AND generic_plans + custom_plans >= 8`,
+      );
+      // The two first pages the loop asked for, each planned once and kept: a plan per call
+      // would be a custom plan for each of them. (A page after a cursor near the top of the
+      // list is still planned per call: for it Postgres's own plan looks the cheaper.)
+      expect(rows).toHaveLength(2);
+      for (const row of rows) {
+        expect(Number(row.custom_plans), row.statement).toBe(0);
+        expect(Number(row.generic_plans), row.statement).toBe(8);
+      }
+    } finally {
+      client.release();
+      await big.close();
+    }
   });
 
   it('rejects bad limits, unknown cursors and conflicting cursors', async () => {

@@ -4,7 +4,7 @@ import { createCloneApp, readJson } from '../../templates/_shared/app-factory.js
 import type { CloneRuntime } from '../../templates/_shared/clone-runtime.js';
 import type { CloneConfig } from '../../templates/_shared/config.js';
 import { sha256Hex } from '../../templates/_shared/crypto.js';
-import type { Queryable } from '../../templates/_shared/db.js';
+import { limitSql, type Queryable } from '../../templates/_shared/db.js';
 import { Evaluation } from '../../templates/_shared/evaluation.js';
 import { bracketPath, KitError } from '../../templates/_shared/kit-error.js';
 import { createMemoryLogger } from '../../templates/_shared/log.js';
@@ -259,6 +259,15 @@ describe('kit parameters', () => {
         { kind: 'invalid', path: ['tag'], expected: 'enum', allowed: ['a', 'b'] },
       ]);
     }
+  });
+});
+
+describe('kit SQL', () => {
+  it('writes a LIMIT into the text only for a whole number', () => {
+    expect(limitSql(11)).toBe('LIMIT 11');
+    expect(limitSql(0)).toBe('LIMIT 0');
+    for (const bad of [1.5, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60, '1; DROP TABLE x' as never])
+      expect(() => limitSql(bad)).toThrow(/a LIMIT must be a whole number/);
   });
 });
 

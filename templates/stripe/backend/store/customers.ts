@@ -1,5 +1,5 @@
 import { placeholders } from '../../../_shared/bulk-insert.js';
-import type { Queryable } from '../../../_shared/db.js';
+import { limitSql, type Queryable } from '../../../_shared/db.js';
 import type { RangeFilter } from '../list.js';
 import type { Address } from '../params.js';
 
@@ -167,10 +167,9 @@ export async function listCustomers(db: Queryable, q: CustomerListQuery): Promis
   if (range.lte !== undefined) add((m) => `created <= ${m}`, range.lte);
   if (q.after) add((m) => `(created, seq) < (${m})`, q.after.created, q.after.seq);
   if (q.before) add((m) => `(created, seq) > (${m})`, q.before.created, q.before.seq);
-  params.push(q.limit);
   const order = q.before ? 'created ASC, seq ASC' : 'created DESC, seq DESC';
   const { rows } = await db.query<CustomerRow>(
-    `SELECT * FROM customers WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT $${params.length}`,
+    `SELECT * FROM customers WHERE ${where.join(' AND ')} ORDER BY ${order} ${limitSql(q.limit)}`,
     params,
   );
   return rows;

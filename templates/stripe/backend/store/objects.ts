@@ -1,4 +1,4 @@
-import type { Queryable } from '../../../_shared/db.js';
+import { limitSql, type Queryable } from '../../../_shared/db.js';
 import type { RangeFilter } from '../list.js';
 
 /** A Stripe object as the API shows it (unexpanded). */
@@ -157,7 +157,7 @@ export async function listObjects<T extends StripeObject = StripeObject>(
   if (q.after) where.push(`(created, seq) < (${bind(q.after.created)}, ${bind(q.after.seq)})`);
   if (q.before) where.push(`(created, seq) > (${bind(q.before.created)}, ${bind(q.before.seq)})`);
   const order = q.before ? 'created ASC, seq ASC' : 'created DESC, seq DESC';
-  const limit = q.limit === undefined ? '' : ` LIMIT ${bind(q.limit)}`;
+  const limit = q.limit === undefined ? '' : ` ${limitSql(q.limit)}`;
   const { rows } = await db.query<StoredObject<T>>(
     `SELECT * FROM ${table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order}${limit}`,
     params,
