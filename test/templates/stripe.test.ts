@@ -1,5 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '../../templates/_shared/db.js';
+import { createMemoryLogger } from '../../templates/_shared/log.js';
 import { createStripeApp } from '../../templates/stripe/backend/app.js';
 import { listCustomers } from '../../templates/stripe/backend/store/customers.js';
 import { listObjects } from '../../templates/stripe/backend/store/objects.js';
@@ -261,7 +263,9 @@ describe('lists', () => {
     // than one made for the limit and planned the list again on every call (54 us of
     // planning against 39 of execution). On a clone of its own: the tables must be large.
     const big = await startStripe();
-    const client = await big.pool.connect();
+    // Through a pool of the kit's, as the backend's own (a spun clone's test pool is plain pg).
+    const kitPool = createPool(big.pool.options.connectionString ?? '', createMemoryLogger());
+    const client = await kitPool.connect();
     try {
       for (const table of ['customers', 'products']) {
         await client.query(
@@ -291,6 +295,7 @@ describe('lists', () => {
       }
     } finally {
       client.release();
+      await kitPool.end();
       await big.close();
     }
   });
