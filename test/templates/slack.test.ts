@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../templates/_shared/password.js';
 import { createSlackApp } from '../../templates/slack/backend/app.js';
 import type { RateLimitOptions } from '../../templates/slack/backend/rate-limit.js';
+import { listHistory } from '../../templates/slack/backend/store/messages.js';
 import { slackTemplate } from '../../templates/slack/backend/template.js';
 import type { SlackTokens } from '../../templates/slack/backend/tokens.js';
 import { ACME_BOT, ACME_PEOPLE, ACME_PRIMARY_USER_ID } from '../../templates/slack/fixtures/acme-corp.js';
@@ -22,6 +23,14 @@ let bot: WebClient;
 let user: WebClient;
 let seededCounts: Record<string, number>;
 let dbIndex = 0;
+
+interface PlanNode {
+  'Relation Name'?: string;
+  Alias?: string;
+  'Actual Rows'?: number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}
 
 const startSlack = (
   options: { seedFixture?: string | null; rateLimits?: RateLimitOptions; start?: boolean } = {},
@@ -422,6 +431,58 @@ describe('conversations.history', () => {
     ).toMatchObject({
       error: 'invalid_ts_latest',
     });
+  });
+
+  it('reads a page deep in a long channel without reading the messages above it', async () => {
+    // Issue #17: the window was written as `$2 IS NULL OR ts_us < $2`, a filter, so the plan
+    // Postgres keeps for every page started at the newest message and read all above the page.
+    const long = await startSlack();
+    const channel = 'C0ACME0GEN1';
+    const client = await long.pool.connect();
+    try {
+      const base = 1_700_000_000_000_000;
+      await client.query(
+        `INSERT INTO messages (conversation_id, ts_us, user_id, text)
+         SELECT $1, $2::bigint + g::bigint * 1000000, $3, 'message ' || g FROM generate_series(1, 3000) g`,
+        [channel, base, ACME_PRIMARY_USER_ID],
+      );
+      await client.query('ANALYZE messages');
+      // The plan Postgres keeps for every page, which it chooses itself after a few calls.
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      const window = {
+        latestUs: base + 101 * 1_000_000,
+        oldestUs: null,
+        inclusive: false,
+        startAtUs: null,
+        limit: 20,
+      };
+      const page = await listHistory(client, channel, ACME_PRIMARY_USER_ID, window);
+      expect(page.rows.map((row) => row.text)).toEqual(
+        Array.from({ length: 20 }, (_, i) => `message ${100 - i}`),
+      );
+      const { rows: prepared } = await client.query<{ name: string }>(
+        "SELECT name FROM pg_prepared_statements WHERE statement LIKE 'WITH visible AS%'",
+      );
+      expect(prepared).toHaveLength(1);
+      // A utility statement takes no bound parameters: the test's own values, as literals.
+      const { rows: explained } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE ${prepared[0]!.name}
+           ('${channel}', ${window.latestUs}, NULL, false, NULL, 20, '${ACME_PRIMARY_USER_ID}')`,
+      );
+      const scans: PlanNode[] = [];
+      const walk = (node: PlanNode) => {
+        if (node['Relation Name'] === 'messages' && node.Alias === 'm') scans.push(node);
+        for (const child of node.Plans ?? []) walk(child);
+      };
+      walk(explained[0]!['QUERY PLAN'][0]!.Plan);
+      expect(scans).toHaveLength(1);
+      // The page's 20 rows and the few a filter drops, not the 2,900 messages above them.
+      expect(scans[0]!['Actual Rows']).toBe(20);
+      expect(scans[0]!['Rows Removed by Filter'] ?? 0).toBeLessThan(50);
+    } finally {
+      client.release();
+      await long.close();
+    }
   });
 
   it('summarises threads and reactions on parents', async () => {

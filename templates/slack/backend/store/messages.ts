@@ -103,9 +103,18 @@ export interface HistoryAccess {
   isMember: boolean;
 }
 
+const MAX_BIGINT = '9223372036854775807';
+const MIN_BIGINT = '-9223372036854775808';
+
 /**
  * conversations.history's page (`listHistory`). A constant, so that naming its prepared
- * statement (`statementName` in `_shared/db.ts`) hashes no new text on each call.
+ * statement (`statementName` in `_shared/db.ts`) hashes no new text on each call. Its
+ * window (latest, oldest, inclusive, the cursor) is written as bounds on `ts_us` computed
+ * from the parameters alone (ts are whole microseconds, so an exclusive bound is the
+ * inclusive one a microsecond in), which Postgres uses as index conditions in the plan it
+ * keeps for every page. As `$2 IS NULL OR ts_us < $2` they were filters: that plan started
+ * at the newest message and read every one above the page, 5 ms for a page near the start
+ * of a 10,000-message channel against 0.4 ms now (`EXPLAIN ANALYZE`, issue #17).
  */
 const HISTORY = `WITH visible AS (
    SELECT c.id, c.kind, EXISTS (SELECT 1 FROM conversation_members cm
@@ -117,9 +126,9 @@ const HISTORY = `WITH visible AS (
    SELECT m.*, v.kind AS conversation_kind, v.is_member AS viewer_is_member
    FROM messages m JOIN visible v ON v.id = m.conversation_id AND (v.kind = 'channel' OR v.is_member)
    WHERE m.conversation_id = $1 AND (m.thread_ts_us IS NULL OR m.reply_broadcast)
-     AND ($2::bigint IS NULL OR m.ts_us < $2 OR ($4 AND m.ts_us = $2))
-     AND ($3::bigint IS NULL OR m.ts_us > $3 OR ($4 AND m.ts_us = $3))
-     AND ($5::bigint IS NULL OR m.ts_us <= $5)
+     AND m.ts_us <= coalesce(CASE WHEN $4 THEN $2::bigint ELSE $2::bigint - 1 END, ${MAX_BIGINT})
+     AND m.ts_us >= coalesce(CASE WHEN $4 THEN $3::bigint ELSE $3::bigint + 1 END, ${MIN_BIGINT})
+     AND m.ts_us <= coalesce($5::bigint, ${MAX_BIGINT})
    ORDER BY m.ts_us DESC
    LIMIT $6) m`,
    ' (SELECT count(*)::int FROM pins WHERE conversation_id = $1) AS pin_count,',
